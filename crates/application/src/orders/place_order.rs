@@ -1,0 +1,359 @@
+//! Placing an order: the selected cart lines become an order in one transaction
+//! (the original's `POST /orders/`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use meiduo_domain::ports::{
+    AddressRepository, CartStore, CartStoreError, Clock, DynTransaction, OrderIdSource,
+    OrderRepository, StockGuard, StockRepository, StoreError, UnitOfWork,
+};
+use meiduo_domain::{
+    AddressId, CartLine, Money, Order, OrderGoods, OrderId, PayMethod, Sku, SkuId, SpuId, UserId,
+};
+
+use crate::policy::{OrderPolicy, StockUpdate};
+
+/// A request to place an order, validated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlaceOrderRequest {
+    pub user: UserId,
+    pub address: AddressId,
+    pub pay_method: PayMethod,
+}
+
+impl PlaceOrderRequest {
+    /// Validates the raw fields of a request (`address`, `pay_method` as the client sent them).
+    pub fn parse(user: UserId, address: i64, pay_method: i64) -> Result<Self, PlaceOrderError> {
+        let pay_method =
+            PayMethod::from_code(pay_method).map_err(|e| PlaceOrderError::UnknownPayMethod(e.0))?;
+        let address = u64::try_from(address)
+            .ok()
+            .filter(|id| *id > 0)
+            .ok_or(PlaceOrderError::AddressNotFound)?;
+        Ok(PlaceOrderRequest { user, address: AddressId(address), pay_method })
+    }
+}
+
+/// The order that was placed, with its lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlacedOrder {
+    pub order: Order,
+    pub lines: Vec<OrderGoods>,
+}
+
+/// Why an order was not placed. In every case nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PlaceOrderError {
+    #[error("no cart line is selected")]
+    EmptySelection,
+    #[error("{0} is not a pay method (1 cash on delivery, 2 Alipay)")]
+    UnknownPayMethod(i64),
+    #[error("the address does not exist")]
+    AddressNotFound,
+    #[error("SKU {sku} has {count} units in the cart; at most {max} can be ordered")]
+    CountTooLarge { sku: SkuId, count: u32, max: u32 },
+    #[error("SKU {0} is not on sale")]
+    SkuUnavailable(SkuId),
+    #[error("not enough stock of SKU {0}")]
+    InsufficientStock(SkuId),
+    #[error("too many concurrent orders; try again")]
+    Busy,
+    #[error("a service the order needs is unavailable: {0}")]
+    Unavailable(String),
+    #[error("unexpected failure: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for PlaceOrderError {
+    fn from(value: StoreError) -> Self {
+        match value {
+            StoreError::Unavailable(why) => PlaceOrderError::Unavailable(why),
+            other => PlaceOrderError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<CartStoreError> for PlaceOrderError {
+    fn from(value: CartStoreError) -> Self {
+        match value {
+            CartStoreError::Unavailable(why) => PlaceOrderError::Unavailable(why),
+            CartStoreError::Internal(why) => PlaceOrderError::Internal(why),
+        }
+    }
+}
+
+/// Counters of the contention the use case met, for the server's metrics.
+#[derive(Debug, Default)]
+pub struct PlaceOrderStats {
+    /// Orders committed.
+    pub placed: AtomicU64,
+    /// Compare-and-swaps that missed and were tried again.
+    pub lost_races: AtomicU64,
+    /// Whole transactions run again (deadlock, lock wait timeout, order-id clash).
+    pub transaction_retries: AtomicU64,
+    /// Orders refused as busy after the retries ran out.
+    pub busy: AtomicU64,
+}
+
+/// What one attempt at the transaction ended with, when it did not commit.
+enum AttemptError {
+    /// Run the whole transaction again (it was rolled back).
+    Retry(StoreError),
+    /// Give up with this error (it was rolled back).
+    Fail(PlaceOrderError),
+}
+
+impl From<StoreError> for AttemptError {
+    fn from(value: StoreError) -> Self {
+        match value {
+            StoreError::Conflict | StoreError::Duplicate(_) => AttemptError::Retry(value),
+            other => AttemptError::Fail(other.into()),
+        }
+    }
+}
+
+impl From<PlaceOrderError> for AttemptError {
+    fn from(value: PlaceOrderError) -> Self {
+        AttemptError::Fail(value)
+    }
+}
+
+/// The place-order use case.
+pub struct PlaceOrder {
+    uow: Arc<dyn UnitOfWork>,
+    stock: Arc<dyn StockRepository>,
+    orders: Arc<dyn OrderRepository>,
+    addresses: Arc<dyn AddressRepository>,
+    carts: Arc<dyn CartStore>,
+    clock: Arc<dyn Clock>,
+    ids: Arc<dyn OrderIdSource>,
+    policy: OrderPolicy,
+    stats: Arc<PlaceOrderStats>,
+}
+
+impl std::fmt::Debug for PlaceOrder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlaceOrder").field("policy", &self.policy).finish_non_exhaustive()
+    }
+}
+
+/// The ports [`PlaceOrder`] works through.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct PlaceOrderPorts {
+    pub uow: Arc<dyn UnitOfWork>,
+    pub stock: Arc<dyn StockRepository>,
+    pub orders: Arc<dyn OrderRepository>,
+    pub addresses: Arc<dyn AddressRepository>,
+    pub carts: Arc<dyn CartStore>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn OrderIdSource>,
+}
+
+impl PlaceOrder {
+    pub fn new(ports: PlaceOrderPorts, policy: OrderPolicy) -> Self {
+        PlaceOrder {
+            uow: ports.uow,
+            stock: ports.stock,
+            orders: ports.orders,
+            addresses: ports.addresses,
+            carts: ports.carts,
+            clock: ports.clock,
+            ids: ports.ids,
+            policy,
+            stats: Arc::default(),
+        }
+    }
+
+    pub fn stats(&self) -> Arc<PlaceOrderStats> {
+        Arc::clone(&self.stats)
+    }
+
+    /// Places the order of the user's selected cart lines.
+    ///
+    /// Validation comes before any write. Then, in one transaction with a savepoint, the SKUs are
+    /// taken in id order by compare-and-swap, SPU sales grow, and the order and its lines are
+    /// written; any failure rolls back to the savepoint and nothing survives. After the commit
+    /// the ordered SKUs leave the cart; a failure there is logged and does not undo the order.
+    pub async fn execute(
+        &self,
+        request: PlaceOrderRequest,
+    ) -> Result<PlacedOrder, PlaceOrderError> {
+        let cart = self.carts.load(request.user).await?;
+        let selected = cart.selected();
+        if selected.is_empty() {
+            return Err(PlaceOrderError::EmptySelection);
+        }
+        let max = self.policy.max_count.get();
+        if let Some(line) = selected.iter().find(|line| line.count.get() > max) {
+            return Err(PlaceOrderError::CountTooLarge {
+                sku: line.sku_id,
+                count: line.count.get(),
+                max,
+            });
+        }
+        match self.addresses.find_for_user(request.user, request.address).await? {
+            Some(address) if !address.is_deleted => {}
+            _ => return Err(PlaceOrderError::AddressNotFound),
+        }
+
+        let placed = self.run_transaction(&request, &selected).await?;
+        self.stats.placed.fetch_add(1, Ordering::Relaxed);
+
+        let ordered: Vec<SkuId> = placed.lines.iter().map(|line| line.sku_id).collect();
+        if let Err(error) = self.carts.remove(request.user, &ordered).await {
+            tracing::warn!(
+                order_id = %placed.order.order_id,
+                user_id = %request.user,
+                %error,
+                "order placed, but its lines could not be removed from the cart"
+            );
+        }
+        Ok(placed)
+    }
+
+    async fn run_transaction(
+        &self,
+        request: &PlaceOrderRequest,
+        selected: &[CartLine],
+    ) -> Result<PlacedOrder, PlaceOrderError> {
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match self.attempt(request, selected).await {
+                Ok(placed) => return Ok(placed),
+                Err(AttemptError::Fail(PlaceOrderError::Busy)) => {
+                    self.stats.busy.fetch_add(1, Ordering::Relaxed);
+                    return Err(PlaceOrderError::Busy);
+                }
+                Err(AttemptError::Fail(error)) => return Err(error),
+                Err(AttemptError::Retry(cause)) => {
+                    if attempt >= self.policy.max_transaction_attempts {
+                        tracing::warn!(%cause, attempt, "order transaction gave up after retries");
+                        self.stats.busy.fetch_add(1, Ordering::Relaxed);
+                        return Err(PlaceOrderError::Busy);
+                    }
+                    tracing::debug!(%cause, attempt, "order transaction retried");
+                    self.stats.transaction_retries.fetch_add(1, Ordering::Relaxed);
+                    self.clock.sleep(self.policy.backoff_for(attempt)).await;
+                }
+            }
+        }
+    }
+
+    /// One run of the transaction. Rolled back unless it returns `Ok`.
+    async fn attempt(
+        &self,
+        request: &PlaceOrderRequest,
+        selected: &[CartLine],
+    ) -> Result<PlacedOrder, AttemptError> {
+        let mut tx = self.uow.begin().await?;
+        if let Err(error) = tx.savepoint().await {
+            discard(tx, false).await;
+            return Err(error.into());
+        }
+        match self.write_order(&mut *tx, request, selected).await {
+            Ok(placed) => {
+                tx.commit().await?;
+                Ok(placed)
+            }
+            Err(error) => {
+                discard(tx, true).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// The writes of the order, inside the savepoint.
+    async fn write_order(
+        &self,
+        tx: &mut DynTransaction,
+        request: &PlaceOrderRequest,
+        selected: &[CartLine],
+    ) -> Result<PlacedOrder, AttemptError> {
+        // `selected` comes in SKU-id order: every order locks SKU rows in the same order.
+        let ids: Vec<SkuId> = selected.iter().map(|line| line.sku_id).collect();
+        let mut skus: HashMap<SkuId, Sku> =
+            self.stock.read_skus(tx, &ids).await?.into_iter().map(|sku| (sku.id, sku)).collect();
+
+        let mut lines = Vec::with_capacity(selected.len());
+        let mut spu_sales: BTreeMap<SpuId, u32> = BTreeMap::new();
+        for line in selected {
+            let sku = skus.remove(&line.sku_id);
+            let sku = self.take_stock(tx, line, sku).await?;
+            lines.push(OrderGoods { sku_id: sku.id, count: line.count, price: sku.price });
+            *spu_sales.entry(sku.spu_id).or_default() += line.count.get();
+        }
+        // SPU rows are locked after every SKU row, in SPU-id order: no lock cycle between orders.
+        for (spu, count) in spu_sales {
+            self.stock.add_spu_sales(tx, spu, count).await?;
+        }
+
+        let now = self.clock.now();
+        let goods_amount: Money = lines.iter().map(OrderGoods::amount).sum();
+        let order = Order {
+            order_id: OrderId::new(now, request.user, self.ids.next_suffix()),
+            user_id: request.user,
+            address_id: request.address,
+            total_count: lines.iter().map(|line| line.count.get()).sum(),
+            total_amount: goods_amount + self.policy.freight,
+            freight: self.policy.freight,
+            pay_method: request.pay_method,
+            status: request.pay_method.initial_status(),
+            created_at: now,
+            updated_at: now,
+        };
+        // The lines go in after the SKU updates: inserting a line takes a shared lock on its SKU
+        // (the foreign key), which must not come before this transaction's exclusive lock.
+        self.orders.insert(tx, &order, &lines).await?;
+        Ok(PlacedOrder { order, lines })
+    }
+
+    /// Takes one line's units from its SKU by compare-and-swap, re-reading after a lost race.
+    /// Returns the SKU as it was read for the winning swap (its price goes on the order line).
+    async fn take_stock(
+        &self,
+        tx: &mut DynTransaction,
+        line: &CartLine,
+        mut sku: Option<Sku>,
+    ) -> Result<Sku, AttemptError> {
+        let mut misses = 0;
+        loop {
+            let current = match sku.take() {
+                Some(found) if found.is_launched => found,
+                _ => return Err(PlaceOrderError::SkuUnavailable(line.sku_id).into()),
+            };
+            if !current.covers(line.count) {
+                return Err(PlaceOrderError::InsufficientStock(current.id).into());
+            }
+            let guard = match self.policy.stock_update {
+                StockUpdate::Equality => StockGuard::Equals(current.stock),
+                StockUpdate::Covering => StockGuard::Covers,
+            };
+            if self.stock.take_stock(tx, current.id, line.count, guard).await? {
+                return Ok(current);
+            }
+            misses += 1;
+            self.stats.lost_races.fetch_add(1, Ordering::Relaxed);
+            if misses >= self.policy.max_swap_attempts {
+                tracing::warn!(sku_id = %current.id, misses, "stock compare-and-swap gave up");
+                return Err(PlaceOrderError::Busy.into());
+            }
+            self.clock.sleep(self.policy.backoff_for(misses)).await;
+            sku = self.stock.read_skus(tx, &[current.id]).await?.into_iter().next();
+        }
+    }
+}
+
+/// Rolls a failed attempt back: first to the savepoint (when one was set), then the whole
+/// transaction. Failures here are logged: the database discards an unfinished transaction anyway.
+async fn discard(mut tx: Box<DynTransaction>, to_savepoint: bool) {
+    if to_savepoint && let Err(error) = tx.rollback_to_savepoint().await {
+        tracing::warn!(%error, "rollback to the order savepoint failed");
+    }
+    if let Err(error) = tx.rollback().await {
+        tracing::warn!(%error, "rollback of the order transaction failed");
+    }
+}

@@ -1,0 +1,362 @@
+//! PlaceOrder against mocks of every port.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+
+use meiduo_application::StockUpdate;
+use meiduo_application::orders::{PlaceOrderError, PlaceOrderRequest};
+use meiduo_domain::ports::{CartStoreError, MockAddressRepository, StockGuard, StoreError};
+use meiduo_domain::{OrderStatus, PayMethod, Sku, SkuId, SpuId};
+use mockall::Sequence;
+use mockall::predicate::eq;
+use support::*;
+
+fn request(pay_method: PayMethod) -> PlaceOrderRequest {
+    PlaceOrderRequest { user: USER, address: ADDRESS, pay_method }
+}
+
+/// `read_skus` answers from this catalog, whatever ids it is asked for.
+fn reads_from(mocks: &mut Mocks, catalog: Vec<Sku>) {
+    mocks.stock.expect_read_skus().returning(move |_, ids| {
+        Ok(catalog.iter().filter(|sku| ids.contains(&sku.id)).cloned().collect())
+    });
+}
+
+#[tokio::test]
+async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
+    for (pay_method, status) in
+        [(PayMethod::Cash, OrderStatus::Unsend), (PayMethod::Alipay, OrderStatus::Unpaid)]
+    {
+        let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true), line(2, 1, true)]));
+        mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+        mocks.uow = unit_of_work(vec![committing_tx()]);
+        reads_from(
+            &mut mocks,
+            vec![
+                SkuBuilder::new(1).price("3788.00").stock(5).spu(9).build(),
+                SkuBuilder::new(2).price("0.10").stock(1).spu(3).build(),
+            ],
+        );
+        mocks.stock.expect_take_stock().times(2).returning(|_, _, _, _| Ok(true));
+        // SPU sales grow by each SPU's units, in SPU-id order.
+        let mut spus = Sequence::new();
+        mocks
+            .stock
+            .expect_add_spu_sales()
+            .with(mockall::predicate::always(), eq(SpuId(3)), eq(1))
+            .times(1)
+            .in_sequence(&mut spus)
+            .returning(|_, _, _| Ok(()));
+        mocks
+            .stock
+            .expect_add_spu_sales()
+            .with(mockall::predicate::always(), eq(SpuId(9)), eq(2))
+            .times(1)
+            .in_sequence(&mut spus)
+            .returning(|_, _, _| Ok(()));
+        let written = Arc::new(Mutex::new(None));
+        let sink = Arc::clone(&written);
+        mocks.orders.expect_insert().times(1).returning(move |_, order, lines| {
+            *sink.lock().unwrap() = Some((order.clone(), lines.to_vec()));
+            Ok(())
+        });
+
+        let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(pay_method)).await;
+
+        let placed = placed.unwrap();
+        let order = &placed.order;
+        assert_eq!(order.total_count, 3);
+        assert_eq!(order.freight, money("10.00"));
+        assert_eq!(order.total_amount, money("7586.10"), "2 × 3788.00 + 0.10 + 10.00");
+        assert_eq!(order.status, status);
+        assert_eq!(order.pay_method, pay_method);
+        assert_eq!(order.user_id, USER);
+        assert_eq!(order.address_id, ADDRESS);
+        assert!(order.order_id.as_str().starts_with("20261122183000000000042"));
+        let (stored, lines) = written.lock().unwrap().clone().unwrap();
+        assert_eq!(&stored, order);
+        assert_eq!(lines, placed.lines);
+        assert_eq!(lines[0].sku_id, SkuId(1));
+        assert_eq!(lines[0].price, money("3788.00"));
+        assert_eq!(lines[0].count, qty(2));
+        assert_eq!(lines[1].price, money("0.10"));
+    }
+}
+
+#[tokio::test]
+async fn insufficient_stock_on_the_second_sku_rolls_back_to_the_savepoint() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 3, true)]));
+    mocks.carts.expect_remove().never();
+    mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+    reads_from(
+        &mut mocks,
+        vec![SkuBuilder::new(1).stock(5).build(), SkuBuilder::new(2).stock(2).build()],
+    );
+    mocks
+        .stock
+        .expect_take_stock()
+        .withf(|_, sku, _, _| *sku == SkuId(1))
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_take_stock().withf(|_, sku, _, _| *sku == SkuId(2)).never();
+    mocks.stock.expect_add_spu_sales().never();
+    mocks.orders.expect_insert().never();
+
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::InsufficientStock(SkuId(2))));
+}
+
+#[tokio::test]
+async fn a_lost_race_reads_the_sku_again_and_retries() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
+    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.uow = unit_of_work(vec![committing_tx()]);
+    let mut reads = Sequence::new();
+    mocks
+        .stock
+        .expect_read_skus()
+        .times(1)
+        .in_sequence(&mut reads)
+        .returning(|_, _| Ok(vec![SkuBuilder::new(1).stock(10).build()]));
+    // Somebody else bought 3 in the meantime.
+    mocks
+        .stock
+        .expect_read_skus()
+        .times(1)
+        .in_sequence(&mut reads)
+        .returning(|_, _| Ok(vec![SkuBuilder::new(1).stock(7).build()]));
+    let mut swaps = Sequence::new();
+    mocks
+        .stock
+        .expect_take_stock()
+        .withf(|_, _, count, guard| *count == qty(2) && *guard == StockGuard::Equals(10))
+        .times(1)
+        .in_sequence(&mut swaps)
+        .returning(|_, _, _, _| Ok(false));
+    mocks
+        .stock
+        .expect_take_stock()
+        .withf(|_, _, _, guard| *guard == StockGuard::Equals(7))
+        .times(1)
+        .in_sequence(&mut swaps)
+        .returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert().times(1).returning(|_, _, _| Ok(()));
+    let use_case = mocks.build(policy(StockUpdate::Equality));
+
+    let placed = use_case.execute(request(PayMethod::Alipay)).await.unwrap();
+
+    assert_eq!(placed.order.total_count, 2);
+    assert_eq!(use_case.stats().lost_races.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn races_past_the_bound_answer_busy_and_roll_back() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+    mocks.carts.expect_remove().never();
+    mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
+    let mut policy = policy(StockUpdate::Equality);
+    policy.max_swap_attempts = 4;
+    mocks.stock.expect_take_stock().times(4).returning(|_, _, _, _| Ok(false));
+    mocks.clock.checkpoint();
+    mocks.clock.expect_now().return_const(NOW);
+    mocks.clock.expect_sleep().times(3).returning(|_| ());
+    mocks.orders.expect_insert().never();
+    let use_case = mocks.build(policy);
+
+    let result = use_case.execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::Busy));
+    assert_eq!(use_case.stats().busy.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn a_deadlock_runs_the_whole_transaction_again() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.uow = unit_of_work(vec![rolled_back_tx(), committing_tx()]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
+    let mut attempts = Sequence::new();
+    mocks
+        .stock
+        .expect_take_stock()
+        .times(1)
+        .in_sequence(&mut attempts)
+        .returning(|_, _, _, _| Err(StoreError::Conflict));
+    mocks
+        .stock
+        .expect_take_stock()
+        .times(1)
+        .in_sequence(&mut attempts)
+        .returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert().times(1).returning(|_, _, _| Ok(()));
+
+    let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert!(placed.is_ok());
+}
+
+#[tokio::test]
+async fn conflicts_past_the_bound_answer_busy() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+    mocks.carts.expect_remove().never();
+    let mut policy = policy(StockUpdate::Covering);
+    policy.max_transaction_attempts = 3;
+    mocks.uow = unit_of_work(vec![rolled_back_tx(), rolled_back_tx(), rolled_back_tx()]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
+    mocks.stock.expect_take_stock().times(3).returning(|_, _, _, _| Err(StoreError::Conflict));
+    mocks.orders.expect_insert().never();
+
+    let result = mocks.build(policy).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::Busy));
+}
+
+#[tokio::test]
+async fn an_order_id_clash_takes_a_new_id() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.uow = unit_of_work(vec![rolled_back_tx(), committing_tx()]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
+    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    let tried = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&tried);
+    mocks.orders.expect_insert().times(2).returning(move |_, order, _| {
+        let mut seen = seen.lock().unwrap();
+        seen.push(order.order_id.clone());
+        if seen.len() == 1 { Err(StoreError::Duplicate("PRIMARY".into())) } else { Ok(()) }
+    });
+
+    let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    let tried = tried.lock().unwrap();
+    assert_ne!(tried[0], tried[1]);
+    assert_eq!(placed.unwrap().order.order_id, tried[1]);
+}
+
+#[tokio::test]
+async fn an_empty_selection_is_refused_before_any_write() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, false)]));
+    mocks.uow.expect_begin().never();
+    mocks.carts.expect_remove().never();
+
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::EmptySelection));
+}
+
+#[tokio::test]
+async fn another_users_or_a_deleted_address_is_refused_before_any_write() {
+    for found in [None, Some(address(USER, true))] {
+        let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+        let mut addresses = MockAddressRepository::new();
+        addresses
+            .expect_find_for_user()
+            .with(eq(USER), eq(ADDRESS))
+            .returning(move |_, _| Ok(found.clone()));
+        mocks.addresses = addresses;
+        mocks.uow.expect_begin().never();
+
+        let result =
+            mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+        assert_eq!(result, Err(PlaceOrderError::AddressNotFound));
+    }
+}
+
+#[tokio::test]
+async fn a_count_above_the_maximum_is_refused_before_any_write() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 6, true)]));
+    mocks.uow.expect_begin().never();
+    let mut policy = policy(StockUpdate::Covering);
+    policy.max_count = meiduo_domain::QuantityLimit::new(5).unwrap();
+
+    let result = mocks.build(policy).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::CountTooLarge { sku: SkuId(2), count: 6, max: 5 }));
+}
+
+#[test]
+fn an_unknown_pay_method_or_a_bad_address_id_is_a_validation_error() {
+    assert_eq!(PlaceOrderRequest::parse(USER, 7, 3), Err(PlaceOrderError::UnknownPayMethod(3)));
+    assert_eq!(PlaceOrderRequest::parse(USER, 7, 0), Err(PlaceOrderError::UnknownPayMethod(0)));
+    assert_eq!(PlaceOrderRequest::parse(USER, -1, 1), Err(PlaceOrderError::AddressNotFound));
+    assert_eq!(PlaceOrderRequest::parse(USER, 7, 2).unwrap().pay_method, PayMethod::Alipay);
+}
+
+#[tokio::test]
+async fn an_unlaunched_or_vanished_sku_is_refused_and_rolled_back() {
+    for catalog in [vec![SkuBuilder::new(1).launched(false).build()], vec![]] {
+        let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+        mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+        reads_from(&mut mocks, catalog);
+        mocks.stock.expect_take_stock().never();
+        mocks.orders.expect_insert().never();
+
+        let result =
+            mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+        assert_eq!(result, Err(PlaceOrderError::SkuUnavailable(SkuId(1))));
+    }
+}
+
+#[tokio::test]
+async fn the_cart_loses_only_the_ordered_skus_and_only_after_the_commit() {
+    let mut carts = cart_of(vec![line(3, 1, true), line(5, 1, false), line(8, 2, true)]);
+    let mut order_of_events = Sequence::new();
+    let mut tx = meiduo_domain::ports::MockTransaction::new();
+    tx.expect_savepoint().times(1).returning(|| Ok(()));
+    tx.expect_commit().times(1).in_sequence(&mut order_of_events).returning(|| Ok(()));
+    carts
+        .expect_remove()
+        .with(eq(USER), eq(vec![SkuId(3), SkuId(8)]))
+        .times(1)
+        .in_sequence(&mut order_of_events)
+        .returning(|_, _| Ok(()));
+    let mut mocks = Mocks::new(carts);
+    mocks.uow = unit_of_work(vec![tx]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(3).build(), SkuBuilder::new(8).build()]);
+    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert().returning(|_, _, _| Ok(()));
+
+    let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(placed.unwrap().lines.len(), 2);
+}
+
+#[tokio::test]
+async fn a_cart_failure_after_the_commit_still_returns_the_order() {
+    let mut carts = cart_of(vec![line(1, 1, true)]);
+    carts
+        .expect_remove()
+        .times(1)
+        .returning(|_, _| Err(CartStoreError::Unavailable("connection refused".into())));
+    let mut mocks = Mocks::new(carts);
+    mocks.uow = unit_of_work(vec![committing_tx()]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).build()]);
+    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert().times(1).returning(|_, _, _| Ok(()));
+
+    let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(placed.unwrap().order.total_count, 1);
+}
+
+#[tokio::test]
+async fn an_unreachable_cart_store_refuses_before_any_write() {
+    let mut carts = meiduo_domain::ports::MockCartStore::new();
+    carts.expect_load().returning(|_| Err(CartStoreError::Unavailable("timed out".into())));
+    let mut mocks = Mocks::new(carts);
+    mocks.uow.expect_begin().never();
+
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert!(matches!(result, Err(PlaceOrderError::Unavailable(_))));
+}

@@ -1,0 +1,197 @@
+//! Builders and mock wiring shared by the application tests.
+#![allow(dead_code, unreachable_pub, clippy::unwrap_used)]
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+
+use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts};
+use meiduo_application::{OrderPolicy, StockUpdate};
+use meiduo_domain::ports::{
+    MockAddressRepository, MockCartStore, MockClock, MockOrderIdSource, MockOrderRepository,
+    MockStockRepository, MockTransaction, MockUnitOfWork,
+};
+use meiduo_domain::{
+    Address, AddressId, Cart, CartLine, CategoryId, Money, Quantity, QuantityLimit, Sku, SkuId,
+    SpuId, UserId,
+};
+use time::OffsetDateTime;
+use time::macros::datetime;
+
+pub const NOW: OffsetDateTime = datetime!(2026-11-22 10:30:00 UTC);
+pub const USER: UserId = UserId(42);
+pub const ADDRESS: AddressId = AddressId(7);
+
+pub fn money(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+pub fn qty(n: i64) -> Quantity {
+    Quantity::new(n, QuantityLimit::DEFAULT).unwrap()
+}
+
+/// Builds SKUs for tests: `SkuBuilder::new(1).price("3788.00").stock(5).build()`.
+pub struct SkuBuilder(Sku);
+
+impl SkuBuilder {
+    pub fn new(id: u64) -> Self {
+        SkuBuilder(Sku {
+            id: SkuId(id),
+            spu_id: SpuId(100 + id),
+            category_id: CategoryId(115),
+            name: format!("SKU {id}"),
+            caption: String::new(),
+            price: money("10.00"),
+            stock: 10,
+            sales: 0,
+            is_launched: true,
+            default_image: Some(format!("group1/M00/00/{id}.jpg")),
+        })
+    }
+    pub fn spu(mut self, spu: u64) -> Self {
+        self.0.spu_id = SpuId(spu);
+        self
+    }
+    pub fn price(mut self, price: &str) -> Self {
+        self.0.price = money(price);
+        self
+    }
+    pub fn stock(mut self, stock: u32) -> Self {
+        self.0.stock = stock;
+        self
+    }
+    pub fn launched(mut self, launched: bool) -> Self {
+        self.0.is_launched = launched;
+        self
+    }
+    pub fn build(self) -> Sku {
+        self.0
+    }
+}
+
+pub fn line(sku: u64, count: i64, selected: bool) -> CartLine {
+    CartLine { sku_id: SkuId(sku), count: qty(count), selected }
+}
+
+pub fn address(user: UserId, deleted: bool) -> Address {
+    Address {
+        id: ADDRESS,
+        user_id: user,
+        title: "home".into(),
+        receiver: "张三".into(),
+        province_id: 110000,
+        city_id: 110100,
+        district_id: 110101,
+        place: "长安街 1 号".into(),
+        mobile: "13800138000".into(),
+        tel: None,
+        email: None,
+        is_deleted: deleted,
+    }
+}
+
+/// A transaction mock that expects to be committed: savepoint, then commit, no rollback.
+pub fn committing_tx() -> MockTransaction {
+    let mut tx = MockTransaction::new();
+    tx.expect_savepoint().times(1).returning(|| Ok(()));
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    tx.expect_rollback_to_savepoint().never();
+    tx.expect_rollback().never();
+    tx
+}
+
+/// A transaction mock that expects to be rolled back to its savepoint and then entirely.
+pub fn rolled_back_tx() -> MockTransaction {
+    let mut tx = MockTransaction::new();
+    tx.expect_savepoint().times(1).returning(|| Ok(()));
+    tx.expect_commit().never();
+    tx.expect_rollback_to_savepoint().times(1).returning(|| Ok(()));
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+    tx
+}
+
+/// A unit of work that hands out these transactions, one per `begin`, in order; a further
+/// `begin` fails the test.
+pub fn unit_of_work(txs: Vec<MockTransaction>) -> MockUnitOfWork {
+    let count = txs.len();
+    let queue = Arc::new(Mutex::new(VecDeque::from(txs)));
+    let mut uow = MockUnitOfWork::new();
+    uow.expect_begin().times(count).returning(move || {
+        let tx = queue.lock().unwrap().pop_front().expect("no transaction left");
+        Ok(Box::new(tx))
+    });
+    uow
+}
+
+pub fn cart_of(lines: Vec<CartLine>) -> MockCartStore {
+    let mut carts = MockCartStore::new();
+    carts.expect_load().returning(move |_| Ok(Cart::from_lines(lines.clone())));
+    carts
+}
+
+pub fn own_address() -> MockAddressRepository {
+    let mut addresses = MockAddressRepository::new();
+    addresses.expect_find_for_user().returning(|user, _| Ok(Some(address(user, false))));
+    addresses
+}
+
+pub fn clock() -> MockClock {
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(NOW);
+    clock.expect_sleep().returning(|_| ());
+    clock
+}
+
+pub fn ids() -> MockOrderIdSource {
+    let mut ids = MockOrderIdSource::new();
+    let next = Arc::new(Mutex::new(0u32));
+    ids.expect_next_suffix().returning(move || {
+        let mut n = next.lock().unwrap();
+        *n += 1;
+        *n
+    });
+    ids
+}
+
+pub fn policy(stock_update: StockUpdate) -> OrderPolicy {
+    OrderPolicy { stock_update, ..OrderPolicy::default() }
+}
+
+/// The mocks of every port of `PlaceOrder`, to adjust before `build`.
+pub struct Mocks {
+    pub uow: MockUnitOfWork,
+    pub stock: MockStockRepository,
+    pub orders: MockOrderRepository,
+    pub addresses: MockAddressRepository,
+    pub carts: MockCartStore,
+    pub clock: MockClock,
+    pub ids: MockOrderIdSource,
+}
+
+impl Mocks {
+    pub fn new(carts: MockCartStore) -> Self {
+        Mocks {
+            uow: MockUnitOfWork::new(),
+            stock: MockStockRepository::new(),
+            orders: MockOrderRepository::new(),
+            addresses: own_address(),
+            carts,
+            clock: clock(),
+            ids: ids(),
+        }
+    }
+
+    pub fn build(self, policy: OrderPolicy) -> PlaceOrder {
+        PlaceOrder::new(
+            PlaceOrderPorts {
+                uow: Arc::new(self.uow),
+                stock: Arc::new(self.stock),
+                orders: Arc::new(self.orders),
+                addresses: Arc::new(self.addresses),
+                carts: Arc::new(self.carts),
+                clock: Arc::new(self.clock),
+                ids: Arc::new(self.ids),
+            },
+            policy,
+        )
+    }
+}

@@ -1,0 +1,23 @@
+//! Delivery addresses.
+
+use serde::Serialize;
+
+use crate::{AddressId, UserId};
+
+/// A delivery address of a user (`tb_address`). Deleting one only marks it deleted: orders keep
+/// pointing at it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Address {
+    pub id: AddressId,
+    pub user_id: UserId,
+    pub title: String,
+    pub receiver: String,
+    pub province_id: u64,
+    pub city_id: u64,
+    pub district_id: u64,
+    pub place: String,
+    pub mobile: String,
+    pub tel: Option<String>,
+    pub email: Option<String>,
+    pub is_deleted: bool,
+}

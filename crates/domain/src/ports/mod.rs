@@ -1,0 +1,20 @@
+//! The ports: what the use cases need from the outside world, as traits the adapters implement.
+//!
+//! Every port is an `async_trait` trait object (`Arc<dyn Port>`), `Send + Sync`, so that the
+//! server picks adapters from configuration. With the `mock` feature each gets a mockall mock
+//! (`MockStockRepository`, ...). Adapters translate their own errors into the error types below:
+//! no driver error crosses a port.
+
+mod cart;
+mod catalog;
+mod orders;
+mod payment;
+mod store;
+mod system;
+
+pub use cart::*;
+pub use catalog::*;
+pub use orders::*;
+pub use payment::*;
+pub use store::*;
+pub use system::*;

@@ -1,0 +1,39 @@
+use async_trait::async_trait;
+
+use crate::{OrderId, PagePayRequest, RefundRequest, TradeCallback, TradeState};
+
+/// An error of the payment gateway.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentError {
+    /// The signature is missing or does not verify with the gateway's public key.
+    #[error("the signature does not verify")]
+    BadSignature,
+    /// The parameters are malformed: a field missing or unparsable, a parameter given twice.
+    #[error("malformed gateway parameters: {0}")]
+    Malformed(String),
+    /// The gateway cannot be reached or did not answer in time.
+    #[error("the payment gateway is unavailable: {0}")]
+    Unavailable(String),
+    /// The gateway answered with a business error (code and message).
+    #[error("the payment gateway refused: {0}")]
+    Refused(String),
+}
+
+/// The online payment provider (Alipay, or a sandbox that plays its part).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait PaymentGateway: Send + Sync {
+    /// The URL the buyer's browser is sent to, to pay `request` (a signed page-pay request).
+    async fn page_pay_url(&self, request: &PagePayRequest) -> Result<String, PaymentError>;
+
+    /// Verifies the parameters of a browser return or an asynchronous notification, exactly as
+    /// received. `Ok` only when the signature verifies; [`PaymentError::BadSignature`] otherwise,
+    /// [`PaymentError::Malformed`] for a duplicated or unparsable parameter.
+    fn verify_callback(&self, params: &[(String, String)]) -> Result<TradeCallback, PaymentError>;
+
+    /// Asks the gateway for the trade of this order: `Ok(None)` when it knows no such trade.
+    async fn query_trade(&self, order_id: &OrderId) -> Result<Option<TradeState>, PaymentError>;
+
+    /// Refunds (part of) a trade. Idempotent per `request_id`.
+    async fn refund(&self, request: &RefundRequest) -> Result<(), PaymentError>;
+}
