@@ -1,5 +1,7 @@
 //! PlaceOrder against mocks of every port.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::sync::{Arc, Mutex};
@@ -359,4 +361,18 @@ async fn an_unreachable_cart_store_refuses_before_any_write() {
     let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
     assert!(matches!(result, Err(PlaceOrderError::Unavailable(_))));
+}
+
+#[tokio::test]
+async fn a_total_above_the_storable_maximum_is_refused_and_rolled_back() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
+    mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).price("50000000.00").stock(5).build()]);
+    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert().never();
+
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::AmountTooLarge(money("100000010.00"))));
 }

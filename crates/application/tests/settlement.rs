@@ -1,5 +1,7 @@
 //! Settlement against mocks.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use std::sync::Arc;

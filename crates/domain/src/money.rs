@@ -35,6 +35,13 @@ pub enum MoneyError {
 
 impl Money {
     pub const ZERO: Money = Money(Decimal::ZERO);
+    /// The largest amount the shop stores (`DECIMAL(10,2)`): 99,999,999.99.
+    pub const MAX: Money = Money(Decimal::from_parts(1_410_065_407, 2, 0, false, 2));
+
+    /// Whether the amount fits the shop's storage ([`Money::MAX`]).
+    pub fn is_storable(self) -> bool {
+        self <= Money::MAX
+    }
 
     /// Rounds `value` to two places (half away from zero). Negative amounts are refused: prices,
     /// totals and freight are never below zero.
@@ -158,6 +165,13 @@ mod tests {
         assert_eq!("-1.00".parse::<Money>(), Err(MoneyError::Negative));
         assert!(matches!("abc".parse::<Money>(), Err(MoneyError::Unparsable(_))));
         assert!("1e3".parse::<Money>().is_err());
+    }
+
+    #[test]
+    fn the_storable_maximum_is_that_of_decimal_10_2() {
+        assert_eq!(Money::MAX.to_string(), "99999999.99");
+        assert!(money("99999999.99").is_storable());
+        assert!(!money("100000000.00").is_storable());
     }
 
     #[test]

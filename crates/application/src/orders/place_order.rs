@@ -58,6 +58,8 @@ pub enum PlaceOrderError {
     SkuUnavailable(SkuId),
     #[error("not enough stock of SKU {0}")]
     InsufficientStock(SkuId),
+    #[error("the order total {0} is above the largest amount the shop takes")]
+    AmountTooLarge(Money),
     #[error("too many concurrent orders; try again")]
     Busy,
     #[error("a service the order needs is unavailable: {0}")]
@@ -293,12 +295,16 @@ impl PlaceOrder {
 
         let now = self.clock.now();
         let goods_amount: Money = lines.iter().map(OrderGoods::amount).sum();
+        let total_amount = goods_amount + self.policy.freight;
+        if !total_amount.is_storable() {
+            return Err(PlaceOrderError::AmountTooLarge(total_amount).into());
+        }
         let order = Order {
             order_id: OrderId::new(now, request.user, self.ids.next_suffix()),
             user_id: request.user,
             address_id: request.address,
             total_count: lines.iter().map(|line| line.count.get()).sum(),
-            total_amount: goods_amount + self.policy.freight,
+            total_amount,
             freight: self.policy.freight,
             pay_method: request.pay_method,
             status: request.pay_method.initial_status(),

@@ -1,7 +1,7 @@
 use async_trait::async_trait;
 
 use super::{DynTransaction, StoreError};
-use crate::{Address, AddressId, Order, OrderGoods, UserId};
+use crate::{Address, AddressId, Order, OrderGoods, OrderId, UserId};
 
 /// Orders and their lines.
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -17,6 +17,14 @@ pub trait OrderRepository: Send + Sync {
         order: &Order,
         lines: &[OrderGoods],
     ) -> Result<(), StoreError>;
+
+    /// The order with this id and its lines (in SKU-id order), if it is `user`'s; `None` when it
+    /// does not exist or belongs to somebody else.
+    async fn find_for_user(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<Option<(Order, Vec<OrderGoods>)>, StoreError>;
 }
 
 /// The users' delivery addresses.

@@ -1,0 +1,224 @@
+//! Migrations, seed, money, transactions and error translation on real databases.
+
+#![allow(clippy::unwrap_used)]
+
+use meiduo_domain::ports::{
+    OrderRepository, SkuCatalog, StockGuard, StockRepository, StoreError, Transaction, UnitOfWork,
+};
+use meiduo_domain::{
+    AddressId, Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, UserId,
+};
+use meiduo_store_sql::testing::*;
+use meiduo_store_sql::{SeedReport, SqlConfig, SqlStore};
+use sea_orm::{ConnectionTrait, Statement};
+use time::OffsetDateTime;
+
+fn money(s: &str) -> Money {
+    s.parse().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrations_apply_revert_and_apply_again() {
+    for db in engines().await {
+        assert_eq!(db.count("tb_sku").await, 0, "{}", db.engine);
+        db.store.revert(None).await.unwrap();
+        let gone = db.store.connection().execute_unprepared("SELECT COUNT(*) FROM tb_sku").await;
+        assert!(gone.is_err(), "{}: tb_sku still exists after reverting", db.engine);
+        db.store.migrate().await.unwrap();
+        db.store.migrate().await.unwrap();
+        assert_eq!(db.count("tb_order_info").await, 0, "{}", db.engine);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_demo_data_loads_once() {
+    for db in engines().await {
+        let first = db.store.load_demo_data().await.unwrap();
+        assert_eq!(first, SeedReport { catalog_loaded: true, areas_loaded: true }, "{}", db.engine);
+        let again = db.store.load_demo_data().await.unwrap();
+        assert_eq!(again, SeedReport { catalog_loaded: false, areas_loaded: false });
+        assert_eq!(db.count("tb_sku").await, 16, "{}", db.engine);
+        assert_eq!(db.count("tb_areas").await, 3226, "{}", db.engine);
+        assert!(db.count("tb_goods_channel").await >= 30);
+        assert!(db.count("tb_sku_specification").await >= 16);
+        let skus = db.store.find_skus(&[SkuId(1), SkuId(3)]).await.unwrap();
+        assert_eq!(skus[0].price, money("11388.00"), "{}", db.engine);
+        assert_eq!(skus[1].price, money("6499.00"));
+        assert!(skus[0].default_image.as_deref().unwrap().starts_with("group1/"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stock_can_never_go_negative() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let stmt = Statement::from_string(
+            db.store.backend(),
+            "UPDATE tb_sku SET stock = -1 WHERE id = 1".to_owned(),
+        );
+        let refused = db.store.connection().execute_raw(stmt).await;
+        assert!(refused.is_err(), "{}: the CHECK did not refuse a negative stock", db.engine);
+        assert_eq!(db.sku_counts(1).await.0, 5);
+    }
+}
+
+/// Writes an order with these line prices and counts, and reads it back.
+async fn round_trip(db: &TestDb, lines: &[(&str, i64, u64)]) -> (Order, Vec<OrderGoods>) {
+    let (user, address) = db.shopper(&format!("buyer{}", fastrand::u32(..)), &[]).await;
+    let lines: Vec<OrderGoods> = lines
+        .iter()
+        .map(|(price, count, sku)| OrderGoods {
+            sku_id: SkuId(*sku),
+            count: qty(*count),
+            price: money(price),
+        })
+        .collect();
+    let now = OffsetDateTime::now_utc();
+    let total: Money = lines.iter().map(OrderGoods::amount).sum();
+    let order = Order {
+        order_id: OrderId::new(now, user, fastrand::u32(..1_000_000)),
+        user_id: user,
+        address_id: address,
+        total_count: lines.iter().map(|l| l.count.get()).sum(),
+        total_amount: total + money("10.00"),
+        freight: money("10.00"),
+        pay_method: PayMethod::Alipay,
+        status: OrderStatus::Unpaid,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = db.store.begin().await.unwrap();
+    db.store.insert(&mut *tx, &order, &lines).await.unwrap();
+    tx.commit().await.unwrap();
+    let found = db.store.find_for_user(user, &order.order_id).await.unwrap().unwrap();
+    assert_eq!(found.0.order_id, order.order_id);
+    assert_eq!(found.0.status, OrderStatus::Unpaid);
+    assert_eq!(found.0.pay_method, PayMethod::Alipay);
+    assert!(
+        (found.0.created_at - order.created_at).abs() < time::Duration::milliseconds(1),
+        "times keep sub-second precision"
+    );
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn money_round_trips_exactly() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let (order, lines) = round_trip(&db, &[("0.10", 1, 1), ("0.20", 1, 2)]).await;
+        assert_eq!(order.total_amount, money("10.30"), "{}", db.engine);
+        assert_eq!(lines[0].price + lines[1].price, money("0.30"));
+
+        let (order, _) = round_trip(&db, &[("3788.00", 3, 3)]).await;
+        assert_eq!(order.total_amount, money("11374.00"), "{}", db.engine);
+
+        let many: Vec<(&str, i64, u64)> = (1..=16).map(|sku| ("0.01", 7, sku)).collect();
+        let (order, lines) = round_trip(&db, &many).await;
+        assert_eq!(order.total_amount, money("11.12"), "{}: 16 × 7 × 0.01 + 10.00", db.engine);
+        assert!(lines.iter().all(|l| l.price == money("0.01")));
+
+        let (order, lines) = round_trip(&db, &[("99999989.99", 1, 4)]).await;
+        assert_eq!(lines[0].price, money("99999989.99"), "{}", db.engine);
+        assert_eq!(order.total_amount, Money::MAX, "{}: the largest storable amount", db.engine);
+        assert_eq!(order.freight, money("10.00"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_users_order_is_not_found() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let (order, _) = round_trip(&db, &[("1.00", 1, 1)]).await;
+        let stranger = db.user("stranger").await;
+        assert_eq!(db.store.find_for_user(stranger, &order.order_id).await.unwrap(), None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_duplicate_order_id_is_a_named_error() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let (order, lines) = round_trip(&db, &[("1.00", 1, 1)]).await;
+        let mut tx = db.store.begin().await.unwrap();
+        let again = db.store.insert(&mut *tx, &order, &lines).await;
+        assert!(matches!(again, Err(StoreError::Duplicate(_))), "{}: {again:?}", db.engine);
+        tx.rollback().await.unwrap();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rolling_back_to_the_savepoint_keeps_what_came_before_it() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let mut tx = db.store.begin().await.unwrap();
+        assert!(db.store.take_stock(&mut *tx, SkuId(1), qty(1), StockGuard::Covers).await.unwrap());
+        tx.savepoint().await.unwrap();
+        assert!(db.store.take_stock(&mut *tx, SkuId(3), qty(2), StockGuard::Covers).await.unwrap());
+        tx.rollback_to_savepoint().await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(
+            db.sku_counts(1).await,
+            (4, 6),
+            "{}: the write before the savepoint stays",
+            db.engine
+        );
+        assert_eq!(db.sku_counts(3).await, (10, 0), "{}: the write after it is undone", db.engine);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_compare_and_swap_misses_without_changing_anything() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let mut tx = db.store.begin().await.unwrap();
+        // Stock of SKU 1 is 5.
+        assert!(
+            !db.store.take_stock(&mut *tx, SkuId(1), qty(1), StockGuard::Equals(4)).await.unwrap()
+        );
+        assert!(
+            !db.store.take_stock(&mut *tx, SkuId(1), qty(6), StockGuard::Covers).await.unwrap()
+        );
+        assert!(
+            !db.store.take_stock(&mut *tx, SkuId(999), qty(1), StockGuard::Covers).await.unwrap()
+        );
+        assert!(
+            db.store.take_stock(&mut *tx, SkuId(1), qty(5), StockGuard::Equals(5)).await.unwrap()
+        );
+        let read = db.store.read_skus(&mut *tx, &[SkuId(1)]).await.unwrap();
+        assert_eq!((read[0].stock, read[0].sales), (0, 10), "{}", db.engine);
+        tx.commit().await.unwrap();
+        assert_eq!(db.sku_counts(1).await, (0, 10));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unreachable_database_is_unavailable() {
+    let mut config = SqlConfig::new("mysql://root@127.0.0.1:1/nothing");
+    config.acquire_timeout = std::time::Duration::from_secs(2);
+    let result = SqlStore::connect(&config).await;
+    assert!(matches!(result, Err(StoreError::Unavailable(_))), "{result:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_of_another_adapter_is_refused() {
+    struct Foreign;
+    #[async_trait::async_trait]
+    impl Transaction for Foreign {
+        async fn savepoint(&mut self) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+            Ok(())
+        }
+        async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+            Ok(())
+        }
+    }
+    let db = sqlite().await;
+    let result = db.store.read_skus(&mut Foreign, &[SkuId(1)]).await;
+    assert!(matches!(result, Err(StoreError::Internal(_))));
+    let _ = (UserId(1), AddressId(1));
+}

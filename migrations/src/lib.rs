@@ -1,0 +1,29 @@
+//! The schema of Meiduo mall as sea-orm migrations, for MySQL/MariaDB and SQLite.
+//!
+//! Table and column names are the original shop's. Where the engines differ, [`cols`] picks the
+//! type: money is `DECIMAL(10,2)` on MySQL and an integer number of fen on SQLite (whose decimal
+//! columns are floats); times are `DATETIME(6)` on MySQL and ISO text on SQLite.
+
+pub use sea_orm_migration::prelude::*;
+
+pub mod cols;
+mod m20261122_000001_users_and_areas;
+mod m20261122_000002_catalog;
+mod m20261122_000003_orders;
+mod m20261122_000004_cart;
+
+/// Runs the migrations in order; each can be reverted.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_users_and_areas::Migration),
+            Box::new(m20261122_000002_catalog::Migration),
+            Box::new(m20261122_000003_orders::Migration),
+            Box::new(m20261122_000004_cart::Migration),
+        ]
+    }
+}
