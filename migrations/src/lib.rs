@@ -11,6 +11,7 @@ mod m20261122_000001_users_and_areas;
 mod m20261122_000002_catalog;
 mod m20261122_000003_orders;
 mod m20261122_000004_cart;
+mod m20261122_000005_browse_history;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_catalog::Migration),
             Box::new(m20261122_000003_orders::Migration),
             Box::new(m20261122_000004_cart::Migration),
+            Box::new(m20261122_000005_browse_history::Migration),
         ]
     }
 }

@@ -8,9 +8,11 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use meiduo_application::orders::{PlaceOrder, PlaceOrderError, PlaceOrderRequest};
 use meiduo_application::{OrderPolicy, StockUpdate};
-use meiduo_domain::ports::{CartStore, DynTransaction, OrderRepository, StoreError};
+use meiduo_domain::ports::{
+    CartStore, CommentOutcome, DynTransaction, NewComment, OrderRepository, StoreError,
+};
 use meiduo_domain::{
-    Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, SpuId, UserId,
+    Money, Order, OrderGoods, OrderId, OrderStatus, Page, PayMethod, SkuId, SpuId, UserId,
 };
 use meiduo_store_sql::SqlStore;
 use meiduo_store_sql::testing::*;
@@ -202,6 +204,41 @@ impl OrderRepository for FailAfterInsert {
         order_id: &OrderId,
     ) -> Result<Option<(Order, Vec<OrderGoods>)>, StoreError> {
         self.0.find_for_user(user, order_id).await
+    }
+
+    async fn list_for_user(
+        &self,
+        user: UserId,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<(Order, Vec<OrderGoods>)>, StoreError> {
+        self.0.list_for_user(user, offset, limit).await
+    }
+
+    async fn uncommented(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<Option<Vec<OrderGoods>>, StoreError> {
+        self.0.uncommented(user, order_id).await
+    }
+
+    async fn add_comment(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+        comment: &NewComment,
+    ) -> Result<CommentOutcome, StoreError> {
+        self.0.add_comment(user, order_id, comment).await
+    }
+
+    async fn transition(
+        &self,
+        order_id: &OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+    ) -> Result<bool, StoreError> {
+        self.0.transition(order_id, from, to).await
     }
 }
 

@@ -1,6 +1,11 @@
 //! The use cases of Meiduo mall. They work through the domain's ports only; the server wires
 //! adapters in. Each use case has its own error enum.
 
+pub mod accounts;
+pub mod addresses;
+pub mod cart;
+pub mod catalog;
+pub mod errors;
 pub mod ids;
 pub mod orders;
 pub mod policy;

@@ -4,7 +4,9 @@
 //! This crate does no I/O: it depends on no database driver, web framework, Redis client or
 //! async runtime.
 
+mod account;
 mod address;
+mod area;
 mod cart;
 mod catalog;
 mod ids;
@@ -14,9 +16,15 @@ mod payment;
 pub mod ports;
 mod quantity;
 
-pub use address::Address;
+pub use account::{AccountFieldError, Mobile, NewUser, Password, SmsCode, User, Username};
+pub use address::{Address, AddressInput, AddressView};
+pub use area::{Area, AreaWithSubs};
 pub use cart::{Cart, CartLine};
-pub use catalog::{Sku, Spu};
+pub use catalog::{
+    Breadcrumb, Category, CategoryNode, ChannelEntry, ChannelGroupMenu, ChannelLink, OptionView,
+    Page, Sku, SkuComment, SkuDetailData, SkuOrdering, SkuSummary, SpecView, Specification, Spu,
+    SpuDetail,
+};
 pub use ids::{AddressId, BEIJING, CategoryId, InvalidOrderId, OrderId, SkuId, SpuId, UserId};
 pub use money::{MONEY_SCALE, Money, MoneyError};
 pub use order::{

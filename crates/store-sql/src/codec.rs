@@ -82,3 +82,25 @@ pub(crate) fn sku(backend: DbBackend, row: &QueryResult) -> Result<Sku, StoreErr
 pub(crate) fn placeholders(n: usize) -> String {
     vec!["?"; n].join(", ")
 }
+
+pub(crate) fn id(value: u64) -> Value {
+    Value::BigInt(Some(value as i64))
+}
+
+pub(crate) fn now() -> Value {
+    moment(OffsetDateTime::now_utc())
+}
+
+/// Escapes `%`, `_` and `!` for `LIKE ... ESCAPE '!'` (a character both engines take literally).
+pub(crate) fn like_pattern(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('%');
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}

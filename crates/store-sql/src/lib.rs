@@ -9,14 +9,17 @@
 //! [`CartStore`](meiduo_domain::ports::CartStore). Database errors become
 //! [`StoreError`](meiduo_domain::ports::StoreError)s inside it.
 
+mod addresses;
 mod cart;
 mod catalog;
 mod codec;
 mod error;
 mod orders;
+mod queries;
 mod seed;
 mod store;
 mod tx;
+mod users;
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -3,7 +3,10 @@ use std::time::Duration;
 use meiduo_domain::ports::StoreError;
 use meiduo_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbBackend, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryResult,
+    Statement,
+};
 
 use crate::error::classify;
 
@@ -91,5 +94,40 @@ impl SqlStore {
 
     pub(crate) fn stmt(&self, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
         Statement::from_sql_and_values(self.backend, sql, values)
+    }
+
+    /// Runs a query on `conn` (the pool or a transaction).
+    pub(crate) async fn rows(
+        &self,
+        conn: &impl ConnectionTrait,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> Result<Vec<QueryResult>, StoreError> {
+        conn.query_all_raw(self.stmt(sql, values)).await.map_err(classify)
+    }
+
+    pub(crate) async fn row(
+        &self,
+        conn: &impl ConnectionTrait,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> Result<Option<QueryResult>, StoreError> {
+        conn.query_one_raw(self.stmt(sql, values)).await.map_err(classify)
+    }
+
+    /// Runs a statement on `conn`; returns the affected-row count.
+    pub(crate) async fn exec(
+        &self,
+        conn: &impl ConnectionTrait,
+        sql: &str,
+        values: Vec<sea_orm::Value>,
+    ) -> Result<u64, StoreError> {
+        conn.execute_raw(self.stmt(sql, values)).await.map(|r| r.rows_affected()).map_err(classify)
+    }
+
+    /// ` FOR UPDATE` on MySQL (row lock); nothing on SQLite, whose write transactions are
+    /// exclusive from their start.
+    pub(crate) fn for_update(&self) -> &'static str {
+        if self.backend == DbBackend::MySql { " FOR UPDATE" } else { "" }
     }
 }

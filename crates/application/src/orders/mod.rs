@@ -1,8 +1,12 @@
 //! Checkout: settlement and placing orders.
 
+mod history;
 mod place_order;
 mod settlement;
 
+pub use history::{
+    CommentForm, MAX_COMMENT_LEN, OrderHistory, OrderHistoryError, OrderLineView, OrderView,
+};
 pub use place_order::{
     PlaceOrder, PlaceOrderError, PlaceOrderPorts, PlaceOrderRequest, PlaceOrderStats, PlacedOrder,
 };

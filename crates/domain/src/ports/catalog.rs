@@ -1,7 +1,10 @@
 use async_trait::async_trait;
 
 use super::{DynTransaction, StoreError};
-use crate::{Quantity, Sku, SkuId, SpuId};
+use crate::{
+    Area, AreaWithSubs, Breadcrumb, CategoryId, ChannelGroupMenu, Page, Quantity, Sku, SkuComment,
+    SkuDetailData, SkuId, SkuOrdering, SkuSummary, SpuId, UserId,
+};
 
 /// The condition under which a compare-and-swap takes stock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,4 +58,74 @@ pub trait StockRepository: Send + Sync {
 pub trait SkuCatalog: Send + Sync {
     /// The SKUs with these ids (launched or not), in id order; unknown ids are left out.
     async fn find_skus(&self, ids: &[SkuId]) -> Result<Vec<Sku>, StoreError>;
+}
+
+/// The catalog as the storefront browses it.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CatalogQueries: Send + Sync {
+    /// The channel menu: groups in id order, channels by their sequence, categories by id.
+    async fn category_menu(&self) -> Result<Vec<ChannelGroupMenu>, StoreError>;
+
+    /// The breadcrumb of a category; `None` when it does not exist.
+    async fn breadcrumb(&self, category: CategoryId) -> Result<Option<Breadcrumb>, StoreError>;
+
+    /// A page of the launched SKUs of a category, ordered.
+    async fn list_skus(
+        &self,
+        category: CategoryId,
+        ordering: SkuOrdering,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<SkuSummary>, StoreError>;
+
+    /// The best-selling launched SKUs of a category.
+    async fn hot_skus(
+        &self,
+        category: CategoryId,
+        limit: u64,
+    ) -> Result<Vec<SkuSummary>, StoreError>;
+
+    /// Everything the detail page of a launched SKU needs; `None` when it does not exist or is
+    /// not on sale.
+    async fn sku_detail(&self, sku: SkuId) -> Result<Option<SkuDetailData>, StoreError>;
+
+    /// Launched SKUs whose name or caption contains `text` (matched literally), best sellers first.
+    async fn search_skus(
+        &self,
+        text: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<SkuSummary>, StoreError>;
+
+    /// Summaries of these SKUs, in the order of `ids`; unknown ones are left out.
+    async fn sku_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError>;
+
+    /// The comments on a SKU, newest first, at most `limit`.
+    async fn sku_comments(&self, sku: SkuId, limit: u64) -> Result<Vec<SkuComment>, StoreError>;
+}
+
+/// Which SKUs a user looked at last.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait BrowseHistory: Send + Sync {
+    /// Records a visit: the SKU moves to the front, once, and only the newest `keep` stay.
+    async fn record(&self, user: UserId, sku: SkuId, keep: u32) -> Result<(), StoreError>;
+
+    /// The last visited SKUs, newest first, at most `limit`.
+    async fn recent(&self, user: UserId, limit: u32) -> Result<Vec<SkuId>, StoreError>;
+}
+
+/// Provinces, cities and districts.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait AreaRepository: Send + Sync {
+    /// The provinces, in code order.
+    async fn provinces(&self) -> Result<Vec<Area>, StoreError>;
+
+    /// An area with the areas directly under it; `None` when it does not exist.
+    async fn with_subs(&self, id: u64) -> Result<Option<AreaWithSubs>, StoreError>;
+
+    /// The parent of each of these areas that exists: (id, parent id, name).
+    async fn lineage(&self, ids: &[u64]) -> Result<Vec<(u64, Option<u64>, String)>, StoreError>;
 }

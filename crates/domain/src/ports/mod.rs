@@ -5,6 +5,7 @@
 //! (`MockStockRepository`, ...). Adapters translate their own errors into the error types below:
 //! no driver error crosses a port.
 
+mod accounts;
 mod cart;
 mod catalog;
 mod orders;
@@ -12,6 +13,7 @@ mod payment;
 mod store;
 mod system;
 
+pub use accounts::*;
 pub use cart::*;
 pub use catalog::*;
 pub use orders::*;

@@ -1,0 +1,171 @@
+//! Browsing: the category menu, lists, details, search, comments, areas and browse history.
+
+use std::sync::Arc;
+
+use meiduo_domain::ports::{AreaRepository, BrowseHistory, CatalogQueries, SkuCatalog, StoreError};
+use meiduo_domain::{
+    Area, AreaWithSubs, Breadcrumb, CategoryId, ChannelGroupMenu, Page, SkuComment, SkuDetailData,
+    SkuId, SkuOrdering, SkuSummary, UserId,
+};
+
+use crate::errors::{PageRequest, ServiceFailure};
+
+/// How many SKUs a category's hot list shows (the original's `HOT_SKUS_COUNT_LIMIT`).
+pub const HOT_SKUS: u64 = 2;
+/// How many SKUs the browse history keeps.
+pub const HISTORY_LENGTH: u32 = 5;
+/// The longest search text.
+pub const MAX_SEARCH_LEN: usize = 50;
+
+/// Why a catalog request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CatalogError {
+    #[error("no such category")]
+    CategoryNotFound,
+    #[error("no such SKU on sale")]
+    SkuNotFound,
+    #[error("no such area")]
+    AreaNotFound,
+    #[error("unknown ordering; use create_time, price, -price or -sales")]
+    BadOrdering,
+    #[error("page and page_size must be at least 1")]
+    BadPage,
+    #[error("the search text must be 1 to {MAX_SEARCH_LEN} characters")]
+    BadSearch,
+    #[error(transparent)]
+    Failure(#[from] ServiceFailure),
+}
+
+impl From<StoreError> for CatalogError {
+    fn from(value: StoreError) -> Self {
+        CatalogError::Failure(value.into())
+    }
+}
+
+/// The catalog use cases.
+pub struct Catalog {
+    queries: Arc<dyn CatalogQueries>,
+    skus: Arc<dyn SkuCatalog>,
+    areas: Arc<dyn AreaRepository>,
+    history: Arc<dyn BrowseHistory>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog").finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    pub fn new(
+        queries: Arc<dyn CatalogQueries>,
+        skus: Arc<dyn SkuCatalog>,
+        areas: Arc<dyn AreaRepository>,
+        history: Arc<dyn BrowseHistory>,
+    ) -> Self {
+        Catalog { queries, skus, areas, history }
+    }
+
+    pub async fn menu(&self) -> Result<Vec<ChannelGroupMenu>, CatalogError> {
+        Ok(self.queries.category_menu().await?)
+    }
+
+    pub async fn breadcrumb(&self, category: CategoryId) -> Result<Breadcrumb, CatalogError> {
+        self.queries.breadcrumb(category).await?.ok_or(CatalogError::CategoryNotFound)
+    }
+
+    /// A page of a category's SKUs. An unknown category gives an empty list, as the original.
+    pub async fn list(
+        &self,
+        category: CategoryId,
+        ordering: Option<&str>,
+        page: PageRequest,
+    ) -> Result<Page<SkuSummary>, CatalogError> {
+        let ordering = match ordering {
+            None => SkuOrdering::Newest,
+            Some(value) => SkuOrdering::parse(value).ok_or(CatalogError::BadOrdering)?,
+        };
+        Ok(self.queries.list_skus(category, ordering, page.offset(), page.page_size).await?)
+    }
+
+    pub async fn hot(&self, category: CategoryId) -> Result<Vec<SkuSummary>, CatalogError> {
+        Ok(self.queries.hot_skus(category, HOT_SKUS).await?)
+    }
+
+    pub async fn detail(&self, sku: SkuId) -> Result<SkuDetailData, CatalogError> {
+        self.queries.sku_detail(sku).await?.ok_or(CatalogError::SkuNotFound)
+    }
+
+    pub async fn search(
+        &self,
+        text: &str,
+        page: PageRequest,
+    ) -> Result<Page<SkuSummary>, CatalogError> {
+        let text = text.trim();
+        if text.is_empty() || text.chars().count() > MAX_SEARCH_LEN {
+            return Err(CatalogError::BadSearch);
+        }
+        Ok(self.queries.search_skus(text, page.offset(), page.page_size).await?)
+    }
+
+    /// The comments on a SKU; anonymous commenters' names are masked (`a***e`).
+    pub async fn comments(&self, sku: SkuId) -> Result<Vec<SkuComment>, CatalogError> {
+        if self.skus.find_skus(&[sku]).await?.is_empty() {
+            return Err(CatalogError::SkuNotFound);
+        }
+        let mut comments = self.queries.sku_comments(sku, 30).await?;
+        for comment in &mut comments {
+            if comment.is_anonymous {
+                comment.username = mask(&comment.username);
+            }
+        }
+        Ok(comments)
+    }
+
+    pub async fn provinces(&self) -> Result<Vec<Area>, CatalogError> {
+        Ok(self.areas.provinces().await?)
+    }
+
+    pub async fn area(&self, id: u64) -> Result<AreaWithSubs, CatalogError> {
+        self.areas.with_subs(id).await?.ok_or(CatalogError::AreaNotFound)
+    }
+
+    /// Records that the user looked at a SKU on sale.
+    pub async fn record_visit(&self, user: UserId, sku: SkuId) -> Result<(), CatalogError> {
+        match self.skus.find_skus(&[sku]).await?.first() {
+            Some(found) if found.is_launched => {}
+            _ => return Err(CatalogError::SkuNotFound),
+        }
+        Ok(self.history.record(user, sku, HISTORY_LENGTH).await?)
+    }
+
+    /// The SKUs the user looked at last, newest first.
+    pub async fn recent_visits(&self, user: UserId) -> Result<Vec<SkuSummary>, CatalogError> {
+        let ids = self.history.recent(user, HISTORY_LENGTH).await?;
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(self.queries.sku_summaries(&ids).await?)
+    }
+}
+
+/// `alice` → `a***e`; a one-character name → `*`.
+fn mask(name: &str) -> String {
+    let chars: Vec<char> = name.chars().collect();
+    match chars.as_slice() {
+        [] | [_] => "*".to_owned(),
+        [first, .., last] => format!("{first}***{last}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anonymous_names_are_masked() {
+        assert_eq!(mask("alice"), "a***e");
+        assert_eq!(mask("张三丰"), "张***丰");
+        assert_eq!(mask("x"), "*");
+    }
+}

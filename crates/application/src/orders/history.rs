@@ -1,0 +1,182 @@
+//! The buyer's orders and their comments.
+
+use std::sync::Arc;
+
+use meiduo_domain::ports::{
+    CatalogQueries, CommentOutcome, NewComment, OrderRepository, StoreError,
+};
+use meiduo_domain::{Money, Order, OrderGoods, OrderId, Quantity, SkuId, SkuSummary, UserId};
+
+use crate::errors::{PageRequest, ServiceFailure};
+
+/// The longest comment.
+pub const MAX_COMMENT_LEN: usize = 500;
+
+/// Why an order-history request failed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OrderHistoryError {
+    #[error("no such order")]
+    NotFound,
+    #[error("the order has no line of that SKU")]
+    LineNotFound,
+    #[error("the order is not waiting for comments")]
+    NotCommentable,
+    #[error("this line was commented already")]
+    AlreadyCommented,
+    #[error("{field}: {message}")]
+    InvalidField { field: &'static str, message: &'static str },
+    #[error(transparent)]
+    Failure(#[from] ServiceFailure),
+}
+
+impl From<StoreError> for OrderHistoryError {
+    fn from(value: StoreError) -> Self {
+        OrderHistoryError::Failure(value.into())
+    }
+}
+
+/// An order line with its SKU's name and image.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderLineView {
+    pub sku: SkuSummary,
+    pub count: Quantity,
+    pub price: Money,
+}
+
+/// An order with its lines, for "my orders".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderView {
+    pub order: Order,
+    pub lines: Vec<OrderLineView>,
+}
+
+/// A comment as the client sent it.
+#[derive(Debug, Clone)]
+pub struct CommentForm {
+    pub sku: SkuId,
+    pub comment: String,
+    pub score: i64,
+    pub is_anonymous: bool,
+}
+
+/// The order-history use cases.
+pub struct OrderHistory {
+    orders: Arc<dyn OrderRepository>,
+    catalog: Arc<dyn CatalogQueries>,
+}
+
+impl std::fmt::Debug for OrderHistory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OrderHistory").finish_non_exhaustive()
+    }
+}
+
+impl OrderHistory {
+    pub fn new(orders: Arc<dyn OrderRepository>, catalog: Arc<dyn CatalogQueries>) -> Self {
+        OrderHistory { orders, catalog }
+    }
+
+    async fn with_skus(
+        &self,
+        lines: Vec<OrderGoods>,
+    ) -> Result<Vec<OrderLineView>, OrderHistoryError> {
+        let ids: Vec<SkuId> = lines.iter().map(|line| line.sku_id).collect();
+        let skus =
+            if ids.is_empty() { Vec::new() } else { self.catalog.sku_summaries(&ids).await? };
+        Ok(lines
+            .into_iter()
+            .map(|line| OrderLineView {
+                sku: skus.iter().find(|sku| sku.id == line.sku_id).cloned().unwrap_or(SkuSummary {
+                    id: line.sku_id,
+                    name: String::new(),
+                    price: line.price,
+                    default_image: None,
+                    comments: 0,
+                }),
+                count: line.count,
+                price: line.price,
+            })
+            .collect())
+    }
+
+    /// A page of the user's orders, newest first, with their lines.
+    pub async fn list(
+        &self,
+        user: UserId,
+        page: PageRequest,
+    ) -> Result<(u64, Vec<OrderView>), OrderHistoryError> {
+        let found = self.orders.list_for_user(user, page.offset(), page.page_size).await?;
+        let mut views = Vec::with_capacity(found.items.len());
+        for (order, lines) in found.items {
+            views.push(OrderView { order, lines: self.with_skus(lines).await? });
+        }
+        Ok((found.count, views))
+    }
+
+    /// The user's order, with its lines.
+    pub async fn get(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<OrderView, OrderHistoryError> {
+        let (order, lines) =
+            self.orders.find_for_user(user, order_id).await?.ok_or(OrderHistoryError::NotFound)?;
+        Ok(OrderView { order, lines: self.with_skus(lines).await? })
+    }
+
+    /// The lines of the user's order that wait for a comment.
+    pub async fn uncommented(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<Vec<OrderLineView>, OrderHistoryError> {
+        let lines =
+            self.orders.uncommented(user, order_id).await?.ok_or(OrderHistoryError::NotFound)?;
+        self.with_skus(lines).await
+    }
+
+    /// Comments a line of the user's order (once); the last comment finishes the order.
+    pub async fn comment(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+        form: CommentForm,
+    ) -> Result<bool, OrderHistoryError> {
+        let comment = form.comment.trim();
+        if comment.is_empty() || comment.chars().count() > MAX_COMMENT_LEN {
+            return Err(OrderHistoryError::InvalidField {
+                field: "comment",
+                message: "1 to 500 characters",
+            });
+        }
+        let score = u8::try_from(form.score)
+            .ok()
+            .filter(|score| *score <= 5)
+            .ok_or(OrderHistoryError::InvalidField { field: "score", message: "0 to 5" })?;
+        let outcome = self
+            .orders
+            .add_comment(
+                user,
+                order_id,
+                &NewComment {
+                    sku: form.sku,
+                    comment: comment.to_owned(),
+                    score,
+                    is_anonymous: form.is_anonymous,
+                },
+            )
+            .await?;
+        match outcome {
+            CommentOutcome::Commented { order_finished } => Ok(order_finished),
+            CommentOutcome::NotFound => {
+                // Tell "not your order" (404) from "no such line" (400) without leaking others'.
+                match self.orders.find_for_user(user, order_id).await? {
+                    Some(_) => Err(OrderHistoryError::LineNotFound),
+                    None => Err(OrderHistoryError::NotFound),
+                }
+            }
+            CommentOutcome::NotCommentable => Err(OrderHistoryError::NotCommentable),
+            CommentOutcome::AlreadyCommented => Err(OrderHistoryError::AlreadyCommented),
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! Users and their credentials.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::{AddressId, UserId};
+
+/// Why a registration or login field is not acceptable. Each names the field.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountFieldError {
+    #[error("a username is 5 to 20 letters, digits, `_` or `-`, and not a mobile number")]
+    Username,
+    #[error("a mobile number is 11 digits starting with 13 to 19")]
+    Mobile,
+    #[error("a password is 8 to 20 characters")]
+    Password,
+    #[error("an SMS code is 6 digits")]
+    SmsCode,
+}
+
+/// A username: 5 to 20 of `[A-Za-z0-9_-]`, never a mobile number (logins accept both).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(value: &str) -> Result<Self, AccountFieldError> {
+        let ok = (5..=20).contains(&value.len())
+            && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            && Mobile::parse(value).is_err();
+        if ok { Ok(Username(value.to_owned())) } else { Err(AccountFieldError::Username) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A mainland China mobile number: 11 digits, `1[3-9]` first.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Mobile(String);
+
+impl Mobile {
+    pub fn parse(value: &str) -> Result<Self, AccountFieldError> {
+        let b = value.as_bytes();
+        let ok = b.len() == 11
+            && b[0] == b'1'
+            && (b'3'..=b'9').contains(&b[1])
+            && b.iter().all(u8::is_ascii_digit);
+        if ok { Ok(Mobile(value.to_owned())) } else { Err(AccountFieldError::Mobile) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Mobile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password as typed: 8 to 20 characters. Its `Debug` hides it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub fn parse(value: &str) -> Result<Self, AccountFieldError> {
+        if (8..=20).contains(&value.chars().count()) {
+            Ok(Password(value.to_owned()))
+        } else {
+            Err(AccountFieldError::Password)
+        }
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(***)")
+    }
+}
+
+/// A six-digit SMS verification code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SmsCode(String);
+
+impl SmsCode {
+    pub fn parse(value: &str) -> Result<Self, AccountFieldError> {
+        if value.len() == 6 && value.bytes().all(|b| b.is_ascii_digit()) {
+            Ok(SmsCode(value.to_owned()))
+        } else {
+            Err(AccountFieldError::SmsCode)
+        }
+    }
+
+    /// A code from six random digits (`n` taken modulo 1,000,000).
+    pub fn from_number(n: u32) -> Self {
+        SmsCode(format!("{:06}", n % 1_000_000))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A registered user as the storefront shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub mobile: String,
+    pub email: Option<String>,
+    pub email_active: bool,
+    pub default_address_id: Option<AddressId>,
+}
+
+/// A user to create; the password is already hashed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub username: Username,
+    pub mobile: Mobile,
+    pub password_hash: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames() {
+        assert!(Username::parse("alice_01").is_ok());
+        assert!(Username::parse("a-b-c").is_ok());
+        assert!(Username::parse("abcd").is_err());
+        assert!(Username::parse(&"a".repeat(21)).is_err());
+        assert!(Username::parse("张三丰abc").is_err());
+        assert!(Username::parse("13800138000").is_err(), "a mobile number is not a username");
+        assert!(Username::parse("12345").is_ok());
+    }
+
+    #[test]
+    fn mobiles() {
+        assert!(Mobile::parse("13800138000").is_ok());
+        assert!(Mobile::parse("19912345678").is_ok());
+        assert!(Mobile::parse("12800138000").is_err());
+        assert!(Mobile::parse("1380013800").is_err());
+        assert!(Mobile::parse("1380013800a").is_err());
+    }
+
+    #[test]
+    fn passwords_and_codes() {
+        assert!(Password::parse("12345678").is_ok());
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse(&"x".repeat(21)).is_err());
+        assert_eq!(format!("{:?}", Password::parse("secret123").unwrap()), "Password(***)");
+        assert!(SmsCode::parse("012345").is_ok());
+        assert!(SmsCode::parse("12345").is_err());
+        assert_eq!(SmsCode::from_number(42).as_str(), "000042");
+    }
+}

@@ -1,0 +1,76 @@
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use super::StoreError;
+use crate::{Mobile, NewUser, SmsCode, User, UserId};
+
+/// Registered users.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait UserRepository: Send + Sync {
+    /// How many users have this username (0 or 1).
+    async fn count_username(&self, username: &str) -> Result<u64, StoreError>;
+
+    /// How many users have this mobile number (0 or 1).
+    async fn count_mobile(&self, mobile: &str) -> Result<u64, StoreError>;
+
+    /// Creates the user. [`StoreError::Duplicate`] when the username or mobile is taken (the
+    /// key name tells which).
+    async fn create(&self, user: &NewUser) -> Result<User, StoreError>;
+
+    /// The active user whose username or mobile is `login`, with the password hash.
+    async fn find_credentials(&self, login: &str) -> Result<Option<(User, String)>, StoreError>;
+
+    /// The user with this id.
+    async fn find(&self, id: UserId) -> Result<Option<User>, StoreError>;
+}
+
+/// Hashes and checks passwords (argon2 in production).
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait PasswordHasher: Send + Sync {
+    /// A self-describing hash (PHC string) with its own salt.
+    fn hash(&self, password: &str) -> Result<String, String>;
+
+    /// Whether `password` matches `hash`; false for a malformed hash.
+    fn verify(&self, password: &str, hash: &str) -> bool;
+}
+
+/// Why a verification code could not be stored or checked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CodeStoreError {
+    #[error("the code store is unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// SMS verification codes and their send interval.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait VerificationCodes: Send + Sync {
+    /// Stores `code` for `mobile` for `ttl`, unless a code was stored for it less than
+    /// `interval` ago: then nothing changes and it returns `Ok(false)`. Atomic: of two
+    /// concurrent calls at most one returns `Ok(true)`.
+    async fn store_if_quiet(
+        &self,
+        mobile: &Mobile,
+        code: &SmsCode,
+        ttl: Duration,
+        interval: Duration,
+    ) -> Result<bool, CodeStoreError>;
+
+    /// Whether `code` is the unexpired code of `mobile`; a match consumes it.
+    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, CodeStoreError>;
+}
+
+/// Sends SMS messages.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait SmsSender: Send + Sync {
+    /// Sends the verification code, valid for `valid_minutes`.
+    async fn send_code(
+        &self,
+        mobile: &Mobile,
+        code: &SmsCode,
+        valid_minutes: u64,
+    ) -> Result<(), String>;
+}

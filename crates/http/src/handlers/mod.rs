@@ -1,0 +1,10 @@
+//! The endpoints, by area.
+// actix-web's route macros wrap each handler in a unit struct of the same name.
+#![allow(unreachable_pub)]
+
+pub mod cart;
+pub mod catalog;
+pub mod health;
+pub mod orders;
+pub mod places;
+pub mod users;

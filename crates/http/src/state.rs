@@ -1,0 +1,56 @@
+//! What the handlers share: the use cases and the HTTP layer's own settings.
+
+use std::sync::Arc;
+
+use actix_web::cookie::Key;
+use async_trait::async_trait;
+use meiduo_application::accounts::Accounts;
+use meiduo_application::addresses::Addresses;
+use meiduo_application::cart::Carts;
+use meiduo_application::catalog::Catalog;
+use meiduo_application::orders::{OrderHistory, PlaceOrder, Settlement};
+
+use crate::auth::Tokens;
+
+/// Whether the services the shop depends on answer (for `/health/ready`).
+#[async_trait]
+pub trait Readiness: Send + Sync {
+    /// Each dependency by name, with the reason it is not ready.
+    async fn check(&self) -> Vec<(&'static str, Result<(), String>)>;
+}
+
+/// The shared state of the API.
+pub struct ApiState {
+    pub accounts: Accounts,
+    pub addresses: Addresses,
+    pub catalog: Catalog,
+    pub carts: Carts,
+    pub settlement: Settlement,
+    pub place_order: Arc<PlaceOrder>,
+    pub history: OrderHistory,
+    pub tokens: Tokens,
+    /// Signs the anonymous cart cookie.
+    pub cookie_key: Key,
+    /// Prefix of image URLs (the original's file server), e.g. `http://image.meiduo.site:8888/`.
+    pub image_host: String,
+    pub readiness: Arc<dyn Readiness>,
+}
+
+impl std::fmt::Debug for ApiState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiState").field("image_host", &self.image_host).finish_non_exhaustive()
+    }
+}
+
+impl ApiState {
+    /// The full URL of a stored image path ("" when there is none, as the original).
+    pub fn image_url(&self, path: Option<&str>) -> String {
+        match path {
+            None | Some("") => String::new(),
+            Some(path) if path.starts_with("http://") || path.starts_with("https://") => {
+                path.to_owned()
+            }
+            Some(path) => format!("{}{}", self.image_host, path.trim_start_matches('/')),
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The composition root: it reads [`Settings`], picks the adapters and starts the HTTP server.
+//! `main.rs` only parses the command line.
+
+pub mod settings;
+
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::cookie::Key;
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use anyhow::Context;
+use async_trait::async_trait;
+use meiduo_application::accounts::{Accounts, SmsPolicy};
+use meiduo_application::addresses::Addresses;
+use meiduo_application::cart::Carts;
+use meiduo_application::catalog::Catalog;
+use meiduo_application::ids::CounterOrderIdSource;
+use meiduo_application::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
+use meiduo_application::{OrderPolicy, StockUpdate};
+use meiduo_domain::ports::SmsSender;
+use meiduo_domain::{Money, QuantityLimit};
+use meiduo_http::{ApiState, Readiness, Tokens};
+use meiduo_inprocess::{Argon2Hasher, LogSmsSender, MemoryCodes, SystemClock};
+use meiduo_store_sql::{SqlConfig, SqlStore};
+
+pub use settings::{Secret, Settings, StockUpdateSetting};
+
+/// Connects the database of the settings (creating the data directory for SQLite).
+pub async fn connect(settings: &Settings) -> anyhow::Result<SqlStore> {
+    std::fs::create_dir_all(&settings.data_dir)
+        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+    let mut config = SqlConfig::new(settings.database_url());
+    config.max_connections = settings.database_max_connections;
+    SqlStore::connect(&config).await.context("connecting to the database")
+}
+
+/// The secret that signs tokens and cookies: the configured one, or one generated once into the
+/// data directory.
+pub fn secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    if !settings.secret.expose().is_empty() {
+        anyhow::ensure!(
+            settings.secret.expose().len() >= 32,
+            "the secret must be at least 32 bytes"
+        );
+        return Ok(settings.secret.expose().as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("secret");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes)
+        .map_err(|e| anyhow::anyhow!("no randomness for the secret: {e}"))?;
+    let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    write_private(&path, &hex)?;
+    tracing::warn!(
+        path = %path.display(),
+        "no secret configured (MEIDUO_SECRET): generated one and kept it in the data directory; \
+         configure one shared by all replicas in production"
+    );
+    Ok(hex.into_bytes())
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
+}
+
+/// Migrates and seeds as configured.
+pub async fn prepare(settings: &Settings, store: &SqlStore) -> anyhow::Result<()> {
+    if settings.migrate_on_start {
+        store.migrate().await.context("applying migrations")?;
+    }
+    if settings.seed_on_start {
+        let report = store.load_demo_data().await.context("loading the demo data")?;
+        if report.catalog_loaded || report.areas_loaded {
+            tracing::info!(?report, "demo catalog and areas loaded");
+        }
+    }
+    Ok(())
+}
+
+struct SqlReadiness(SqlStore);
+
+#[async_trait]
+impl Readiness for SqlReadiness {
+    async fn check(&self) -> Vec<(&'static str, Result<(), String>)> {
+        let database = self.0.ping().await.map_err(|e| e.to_string());
+        // The SQL cart store lives in the same database.
+        vec![("database", database.clone()), ("cart_store", database)]
+    }
+}
+
+/// Builds the API's state on the SQL store with the in-process adapters and this SMS sender.
+pub fn api_state(
+    settings: &Settings,
+    store: SqlStore,
+    secret: &[u8],
+    sms: Arc<dyn SmsSender>,
+) -> anyhow::Result<ApiState> {
+    let freight: Money = settings.freight.parse().map_err(|e| anyhow::anyhow!("freight: {e}"))?;
+    let limit = QuantityLimit::new(settings.max_count).context("max_count must be at least 1")?;
+    let policy = OrderPolicy {
+        freight,
+        max_count: limit,
+        stock_update: match settings.stock_update {
+            StockUpdateSetting::Equality => StockUpdate::Equality,
+            StockUpdateSetting::Covering => StockUpdate::Covering,
+        },
+        max_swap_attempts: settings.max_swap_attempts.max(1),
+        max_transaction_attempts: settings.max_transaction_attempts.max(1),
+        ..OrderPolicy::default()
+    };
+    let sql = Arc::new(store.clone());
+    let place_order = PlaceOrder::new(
+        PlaceOrderPorts {
+            uow: sql.clone(),
+            stock: sql.clone(),
+            orders: sql.clone(),
+            addresses: sql.clone(),
+            carts: sql.clone(),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(CounterOrderIdSource::new()),
+        },
+        policy,
+    );
+    Ok(ApiState {
+        accounts: Accounts::new(
+            sql.clone(),
+            Arc::new(Argon2Hasher),
+            Arc::new(MemoryCodes::new()),
+            sms,
+            SmsPolicy::default(),
+        ),
+        addresses: Addresses::new(sql.clone(), sql.clone(), sql.clone()),
+        catalog: Catalog::new(sql.clone(), sql.clone(), sql.clone(), sql.clone()),
+        carts: Carts::new(sql.clone(), sql.clone(), limit),
+        settlement: Settlement::new(sql.clone(), sql.clone(), freight),
+        place_order: Arc::new(place_order),
+        history: OrderHistory::new(sql.clone(), sql.clone()),
+        tokens: Tokens::new(
+            secret,
+            Duration::from_secs(settings.token_lifetime_hours.max(1) * 3600),
+        ),
+        cookie_key: Key::derive_from(secret),
+        image_host: settings.image_host.clone(),
+        readiness: Arc::new(SqlReadiness(store)),
+    })
+}
+
+/// A running server.
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects, migrates, seeds and binds as the settings say.
+    pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        let store = connect(settings).await?;
+        prepare(settings, &store).await?;
+        let secret = secret(settings)?;
+        Self::with_state(settings, api_state(settings, store, &secret, Arc::new(LogSmsSender))?)
+    }
+
+    /// Binds the listener and builds the server around a ready state.
+    pub fn with_state(settings: &Settings, state: ApiState) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("listening on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(state);
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(tracing_actix_web::TracingLogger::default())
+                .configure(meiduo_http::configure)
+                .default_service(web::to(meiduo_http::not_found))
+        })
+        .listen(listener)?;
+        if settings.workers > 0 {
+            server = server.workers(settings.workers);
+        }
+        Ok(Application { port, server: server.run() })
+    }
+
+    /// The bound port (useful when the settings asked for port 0).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

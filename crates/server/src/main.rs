@@ -1,0 +1,70 @@
+//! `meiduo`: the storefront server. `meiduo serve` (the default), `meiduo migrate`, `meiduo seed`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use meiduo_server::{Application, Settings, connect};
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(name = "meiduo", version, about = "The Meiduo mall storefront backend")]
+struct Cli {
+    /// A TOML file of settings (each can also come from a MEIDUO_* environment variable).
+    #[arg(long, short, env = "MEIDUO_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the HTTP server (the default).
+    Serve,
+    /// Apply the pending migrations, or revert some.
+    Migrate {
+        /// Revert this many migrations instead.
+        #[arg(long)]
+        revert: Option<u32>,
+    },
+    /// Load the demo catalog and areas into an empty database.
+    Seed,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn")),
+        )
+        .init();
+    let cli = Cli::parse();
+    let settings = Settings::load(cli.config.as_deref()).context("reading the settings")?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let app = Application::build(&settings).await?;
+            tracing::info!(
+                listen = %settings.listen,
+                docs = %format!("http://{}/docs/", settings.listen),
+                "meiduo is serving"
+            );
+            app.run_until_stopped().await.context("serving")
+        }
+        Command::Migrate { revert } => {
+            let store = connect(&settings).await?;
+            match revert {
+                Some(steps) => store.revert(Some(steps)).await.context("reverting migrations")?,
+                None => store.migrate().await.context("applying migrations")?,
+            }
+            tracing::info!("migrations done");
+            Ok(())
+        }
+        Command::Seed => {
+            let store = connect(&settings).await?;
+            store.migrate().await.context("applying migrations")?;
+            let report = store.load_demo_data().await.context("loading the demo data")?;
+            tracing::info!(?report, "seed done");
+            Ok(())
+        }
+    }
+}

@@ -1,0 +1,155 @@
+//! The whole shopper's path over HTTP: register → login → address → browse → cart → settlement →
+//! order → my orders → comment. On SQLite always, on MariaDB when configured.
+#![allow(clippy::unwrap_used)]
+
+use meiduo_domain::ports::OrderRepository;
+use meiduo_domain::{OrderId, OrderStatus};
+use meiduo_e2e::*;
+use reqwest::StatusCode;
+use serde_json::json;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_registers_browses_orders_and_comments() {
+    for app in apps().await {
+        let engine = app.engine();
+        let mut alice = app.session();
+
+        // Register and log in.
+        assert_eq!(
+            alice.get("/usernames/alice_01/count/").await.body,
+            json!({"username": "alice_01", "count": 0})
+        );
+        alice.register("alice_01", "13912345678").await;
+        assert_eq!(alice.get("/usernames/alice_01/count/").await.body["count"], 1);
+        assert_eq!(alice.get("/mobiles/13912345678/count/").await.body["count"], 1);
+        let login = alice.login("13912345678", "password123").await;
+        assert_eq!(login.status, StatusCode::OK, "{engine}: login by mobile");
+        assert_eq!(login.body["username"], "alice_01");
+        let profile = alice.get("/user/").await;
+        assert_eq!(profile.body["mobile"], "13912345678", "{engine}");
+        assert_eq!(profile.body["email_active"], false);
+
+        // An address.
+        let provinces = alice.get("/areas/").await;
+        assert!(
+            provinces
+                .body
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|p| p["id"] == 110000 && p["name"] == "北京市")
+        );
+        let beijing = alice.get("/areas/110000/").await;
+        assert_eq!(beijing.body["subs"][0]["id"], 110100);
+        let address = alice.add_address().await;
+
+        // Browse.
+        let menu = alice.get("/categories/").await;
+        assert_eq!(menu.status, StatusCode::OK);
+        assert_eq!(menu.body[0]["channels"][0]["name"], "手机", "{engine}");
+        let crumbs = alice.get("/categories/115/").await;
+        assert_eq!(crumbs.body["cat3"]["name"], "手机");
+        assert_eq!(crumbs.body["cat2"]["name"], "手机通讯");
+        assert_eq!(crumbs.body["cat1"]["category"]["name"], "手机");
+        let list = alice.get("/categories/115/skus/?ordering=price&page=1&page_size=5").await;
+        assert_eq!(list.body["count"], 14, "{engine}");
+        assert_eq!(list.body["results"][0]["price"], "3388.00");
+        assert!(list.body["next"].as_str().unwrap().contains("page=2"));
+        let detail = alice.get("/skus/3/").await;
+        assert_eq!(detail.body["price"], "6499.00");
+        alice.post("/browse_histories/", json!({"sku_id": 3})).await;
+        assert_eq!(alice.get("/browse_histories/").await.body[0]["id"], 3);
+
+        // Cart, settlement, order.
+        let added = alice.post("/carts/", json!({"sku_id": 3, "count": 2})).await;
+        assert_eq!(added.status, StatusCode::CREATED, "{engine}: {added:?}");
+        alice.post("/carts/", json!({"sku_id": 9, "count": 1, "selected": true})).await;
+        alice.post("/carts/", json!({"sku_id": 1, "count": 1, "selected": false})).await;
+        let settlement = alice.get("/orders/settlement/").await;
+        assert_eq!(settlement.body["freight"], "10.00", "{engine}");
+        let skus: Vec<u64> = settlement.body["skus"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_u64().unwrap())
+            .collect();
+        assert_eq!(skus, vec![3, 9]);
+        assert_eq!(settlement.body["skus"][0]["count"], 2);
+        let placed = alice.post("/orders/", json!({"address": address, "pay_method": 1})).await;
+        assert_eq!(placed.status, StatusCode::CREATED, "{engine}: {placed:?}");
+        let order_id = placed.body["order_id"].as_str().unwrap().to_owned();
+        let cart = alice.get("/carts/").await;
+        let left: Vec<u64> =
+            cart.body.as_array().unwrap().iter().map(|l| l["id"].as_u64().unwrap()).collect();
+        assert_eq!(left, vec![1], "{engine}: only the ordered lines left the cart");
+
+        // My orders.
+        let mine = alice.get("/orders/").await;
+        assert_eq!(mine.body["count"], 1);
+        let order = &mine.body["results"][0];
+        assert_eq!(order["order_id"], order_id.as_str());
+        assert_eq!(order["status"], 2, "a cash order waits to be sent");
+        assert_eq!(order["total_count"], 3);
+        // 2 × 6499.00 + 1 × SKU 9 + 10.00
+        let sku9 =
+            alice.get("/skus/9/").await.body["price"].as_str().unwrap().parse::<f64>().unwrap();
+        assert_eq!(
+            order["total_amount"].as_str().unwrap(),
+            format!("{:.2}", 2.0 * 6499.0 + sku9 + 10.0)
+        );
+        assert_eq!(order["skus"][0]["sku"]["id"], 3);
+
+        // The warehouse ships it and the buyer receives it (not part of the storefront API).
+        let id = OrderId::parse(&order_id).unwrap();
+        for (from, to) in [
+            (OrderStatus::Unsend, OrderStatus::Unreceived),
+            (OrderStatus::Unreceived, OrderStatus::Uncomment),
+        ] {
+            assert!(app.db.store.transition(&id, from, to).await.unwrap());
+        }
+
+        // Comment.
+        let waiting = alice.get(&format!("/orders/{order_id}/uncommentgoods/")).await;
+        assert_eq!(waiting.body.as_array().unwrap().len(), 2, "{engine}");
+        let first = alice
+            .post(
+                &format!("/orders/{order_id}/comments/"),
+                json!({"sku": 3, "comment": "很好用", "score": 5, "is_anonymous": true}),
+            )
+            .await;
+        assert_eq!(first.status, StatusCode::CREATED, "{engine}: {first:?}");
+        let again = alice
+            .post(
+                &format!("/orders/{order_id}/comments/"),
+                json!({"sku": 3, "comment": "again", "score": 4}),
+            )
+            .await;
+        assert_eq!(again.code(), "already_commented");
+        alice
+            .post(
+                &format!("/orders/{order_id}/comments/"),
+                json!({"sku": 9, "comment": "不错", "score": 4}),
+            )
+            .await;
+        let comments = alice.get("/skus/3/comments/").await;
+        assert_eq!(comments.body[0]["comment"], "很好用");
+        assert_eq!(comments.body[0]["username"], "a***1", "{engine}: anonymous names are masked");
+        let named = alice.get("/skus/9/comments/").await;
+        assert_eq!(named.body[0]["username"], "alice_01");
+        let finished = alice.get("/orders/").await;
+        assert_eq!(
+            finished.body["results"][0]["status"], 5,
+            "{engine}: the last comment finishes the order"
+        );
+        assert!(
+            alice
+                .get(&format!("/orders/{order_id}/uncommentgoods/"))
+                .await
+                .body
+                .as_array()
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(alice.get("/skus/3/").await.body["comments"], 1);
+    }
+}
