@@ -144,6 +144,13 @@ impl TestDb {
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
+    /// The text in the first column of the first row.
+    pub async fn scalar_text(&self, sql: &str) -> String {
+        let stmt = Statement::from_string(self.store.backend(), sql.to_owned());
+        let row = self.store.connection().query_one_raw(stmt).await.unwrap().unwrap();
+        row.try_get_by_index::<String>(0).unwrap()
+    }
+
     /// Loads the demo catalog and the areas.
     pub async fn with_catalog(self) -> Self {
         self.store.load_demo_data().await.expect("load the demo data");
