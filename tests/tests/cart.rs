@@ -9,7 +9,13 @@ fn lines(body: &Value) -> Vec<(u64, u64, bool)> {
     body.as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["id"].as_u64().unwrap(), l["count"].as_u64().unwrap(), l["selected"].as_bool().unwrap()))
+        .map(|l| {
+            (
+                l["id"].as_u64().unwrap(),
+                l["count"].as_u64().unwrap(),
+                l["selected"].as_bool().unwrap(),
+            )
+        })
         .collect()
 }
 
@@ -25,24 +31,40 @@ async fn an_anonymous_cart_lives_in_a_signed_cookie_and_merges_at_login() {
         // On another device, not logged in (the original front end sends "JWT undefined").
         let mut device = app.session();
         let added = device
-            .send_raw(Method::POST, "/carts/", r#"{"sku_id": 3, "count": 2, "selected": false}"#,
-                &[("Content-Type", "application/json"), ("Authorization", "JWT undefined")])
+            .send_raw(
+                Method::POST,
+                "/carts/",
+                r#"{"sku_id": 3, "count": 2, "selected": false}"#,
+                &[("Content-Type", "application/json"), ("Authorization", "JWT undefined")],
+            )
             .await;
         assert_eq!(added.status, StatusCode::CREATED, "{engine}: {added:?}");
-        assert!(added.set_cookies.iter().any(|c| c.starts_with("carts=") && c.contains("HttpOnly")));
+        assert!(
+            added.set_cookies.iter().any(|c| c.starts_with("carts=") && c.contains("HttpOnly"))
+        );
         device.post("/carts/", json!({"sku_id": 3, "count": 1, "selected": false})).await;
         device.post("/carts/", json!({"sku_id": 9, "count": 1})).await;
         assert_eq!(lines(&device.get("/carts/").await.body), vec![(3, 3, false), (9, 1, true)]);
         device.put("/carts/", json!({"sku_id": 9, "count": 2, "selected": true})).await;
         device.post("/carts/", json!({"sku_id": 10, "count": 1})).await;
-        assert_eq!(device.delete("/carts/", Some(json!({"sku_id": 10}))).await.status, StatusCode::NO_CONTENT);
+        assert_eq!(
+            device.delete("/carts/", Some(json!({"sku_id": 10}))).await.status,
+            StatusCode::NO_CONTENT
+        );
         device.put("/carts/selection/", json!({"selected": false})).await;
-        assert_eq!(lines(&device.get("/carts/").await.body), vec![(3, 3, false), (9, 2, false)], "{engine}");
+        assert_eq!(
+            lines(&device.get("/carts/").await.body),
+            vec![(3, 3, false), (9, 2, false)],
+            "{engine}"
+        );
 
         // Logging in merges: the cookie's line wins for SKU 3, SKU 5 stays, SKU 9 joins.
         let login = device.login("bob_cart", "password123").await;
         assert_eq!(login.status, StatusCode::OK);
-        assert!(login.set_cookies.iter().any(|c| c.starts_with("carts=;") || c.contains("Max-Age=0")), "{login:?}");
+        assert!(
+            login.set_cookies.iter().any(|c| c.starts_with("carts=;") || c.contains("Max-Age=0")),
+            "{login:?}"
+        );
         let merged = lines(&device.get("/carts/").await.body);
         assert_eq!(merged, vec![(3, 3, false), (5, 4, true), (9, 2, false)], "{engine}");
         // The cookie is gone: logging out shows an empty anonymous cart.
@@ -75,7 +97,11 @@ async fn a_tampered_or_forged_cookie_is_an_empty_cart_never_an_error() {
             .await
             .unwrap();
         assert_eq!(answer.status(), StatusCode::OK);
-        let replaced = answer.headers().get_all("set-cookie").iter().any(|c| c.to_str().unwrap().starts_with("carts="));
+        let replaced = answer
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("carts="));
         assert!(replaced, "the bad cookie is replaced: {forged}");
         assert_eq!(answer.json::<Value>().await.unwrap(), json!([]));
     }
@@ -91,7 +117,11 @@ async fn cart_input_is_checked() {
         let shopper = app.shopper("carol_cart", "13700000002").await;
         for session in [&anonymous, &shopper] {
             let zero = session.post("/carts/", json!({"sku_id": 3, "count": 0})).await;
-            assert_eq!((zero.status, zero.code()), (StatusCode::BAD_REQUEST, "invalid_count"), "{engine}");
+            assert_eq!(
+                (zero.status, zero.code()),
+                (StatusCode::BAD_REQUEST, "invalid_count"),
+                "{engine}"
+            );
             let negative = session.post("/carts/", json!({"sku_id": 3, "count": -1})).await;
             assert_eq!(negative.code(), "invalid_count");
             let above_max = session.post("/carts/", json!({"sku_id": 3, "count": 201})).await;
@@ -100,13 +130,17 @@ async fn cart_input_is_checked() {
             assert_eq!((huge.status, huge.code()), (StatusCode::BAD_REQUEST, "invalid_json"));
             let unknown = session.post("/carts/", json!({"sku_id": 99999, "count": 1})).await;
             assert_eq!(unknown.code(), "sku_unavailable");
-            assert_eq!(unknown.body["fields"]["sku_id"].as_str().is_some(), true);
+            assert!(unknown.body["fields"]["sku_id"].as_str().is_some());
             // SKU 2 has stock 0 in the demo catalog; SKU 1 has 5.
             let over_stock = session.post("/carts/", json!({"sku_id": 1, "count": 6})).await;
             assert_eq!(over_stock.code(), "insufficient_stock", "{engine}");
             session.post("/carts/", json!({"sku_id": 1, "count": 4})).await;
             let adds_up = session.post("/carts/", json!({"sku_id": 1, "count": 2})).await;
-            assert_eq!(adds_up.code(), "insufficient_stock", "{engine}: 4 + 2 is above the stock of 5");
+            assert_eq!(
+                adds_up.code(),
+                "insufficient_stock",
+                "{engine}: 4 + 2 is above the stock of 5"
+            );
             let set_over = session.put("/carts/", json!({"sku_id": 1, "count": 6})).await;
             assert_eq!(set_over.code(), "insufficient_stock");
             let missing = session.post("/carts/", json!({"count": 1})).await;

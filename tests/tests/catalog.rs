@@ -10,7 +10,12 @@ fn ids(body: &Value) -> Vec<u64> {
 }
 
 fn prices(body: &Value) -> Vec<f64> {
-    body["results"].as_array().unwrap().iter().map(|s| s["price"].as_str().unwrap().parse().unwrap()).collect()
+    body["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["price"].as_str().unwrap().parse().unwrap())
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -22,7 +27,12 @@ async fn categories_lists_and_details() {
         let groups = menu.as_array().unwrap();
         assert_eq!(groups.len(), 11, "{engine}");
         assert_eq!(groups[0]["group_id"], 1);
-        let channels: Vec<&str> = groups[0]["channels"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap()).collect();
+        let channels: Vec<&str> = groups[0]["channels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["name"].as_str().unwrap())
+            .collect();
         assert_eq!(channels, vec!["手机", "相机", "数码"]);
         assert_eq!(groups[0]["sub_cats"][0]["name"], "手机通讯");
         assert_eq!(groups[0]["sub_cats"][0]["sub_cats"][0]["name"], "手机");
@@ -31,12 +41,20 @@ async fn categories_lists_and_details() {
         assert_eq!(top["cat1"]["category"]["id"], 1);
         assert_eq!(top["cat2"], "");
         let middle = s.get("/categories/38/").await.body;
-        assert_eq!((middle["cat1"]["category"]["id"].clone(), middle["cat2"]["id"].clone(), middle["cat3"].clone()), (json!(1), json!(38), json!("")));
+        assert_eq!(
+            (
+                middle["cat1"]["category"]["id"].clone(),
+                middle["cat2"]["id"].clone(),
+                middle["cat3"].clone()
+            ),
+            (json!(1), json!(38), json!(""))
+        );
 
         let cheap_first = s.get("/categories/115/skus/?ordering=price&page_size=20").await.body;
         let p = prices(&cheap_first);
         assert!(p.windows(2).all(|w| w[0] <= w[1]), "{engine}: {p:?}");
-        let dear_first = prices(&s.get("/categories/115/skus/?ordering=-price&page_size=20").await.body);
+        let dear_first =
+            prices(&s.get("/categories/115/skus/?ordering=-price&page_size=20").await.body);
         assert!(dear_first.windows(2).all(|w| w[0] >= w[1]));
         let best = s.get("/categories/115/skus/?ordering=-sales").await.body;
         assert_eq!(best["count"], 14);
@@ -48,11 +66,18 @@ async fn categories_lists_and_details() {
         assert_eq!(capped["results"].as_array().unwrap().len(), 14, "page_size is capped at 20");
         let beyond = s.get("/categories/115/skus/?page=99").await.body;
         assert!(beyond["results"].as_array().unwrap().is_empty());
-        assert!(s.get("/categories/999/skus/").await.body["results"].as_array().unwrap().is_empty());
+        assert!(
+            s.get("/categories/999/skus/").await.body["results"].as_array().unwrap().is_empty()
+        );
 
         let hot = s.get("/categories/115/hotskus/").await.body;
         assert_eq!(hot.as_array().unwrap().len(), 2);
-        assert!(hot[0]["default_image_url"].as_str().unwrap().starts_with("http://image.meiduo.site:8888/group1/"));
+        assert!(
+            hot[0]["default_image_url"]
+                .as_str()
+                .unwrap()
+                .starts_with("http://image.meiduo.site:8888/group1/")
+        );
 
         let detail = s.get("/skus/1/").await.body;
         assert_eq!(detail["spu"]["name"], "Apple MacBook Pro 笔记本", "{engine}");
@@ -60,7 +85,12 @@ async fn categories_lists_and_details() {
         let specs = detail["specs"].as_array().unwrap();
         assert_eq!(specs.len(), 3);
         for spec in specs {
-            let selected = spec["options"].as_array().unwrap().iter().filter(|o| o["selected"] == true).count();
+            let selected = spec["options"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|o| o["selected"] == true)
+                .count();
             assert_eq!(selected, 1, "{engine}: one option of each spec is the SKU's own");
         }
         app.db.exec("UPDATE tb_sku SET is_launched = 0 WHERE id = 2", vec![]).await;
@@ -78,20 +108,33 @@ async fn search_and_browse_history() {
         assert_eq!(found["count"], 6, "{engine}");
         assert_eq!(found["results"].as_array().unwrap().len(), 3);
         assert!(found["next"].is_string());
-        let caption = shopper.get("/skus/search/?text=%E7%A7%BB%E5%8A%A8%E4%BC%98%E6%83%A0%E8%B4%AD").await.body;
+        let caption = shopper
+            .get("/skus/search/?text=%E7%A7%BB%E5%8A%A8%E4%BC%98%E6%83%A0%E8%B4%AD")
+            .await
+            .body;
         assert!(caption["count"].as_u64().unwrap() >= 1, "{engine}: captions are searched too");
         for literal in ["%25", "_", "!%25", "!_"] {
             let none = shopper.get(&format!("/skus/search/?text={literal}")).await;
             assert_eq!(none.body["count"], 0, "{engine}: {literal} is matched literally");
         }
-        assert_eq!(shopper.get(&format!("/skus/search/?text={}", "x".repeat(51))).await.code(), "invalid_field");
+        assert_eq!(
+            shopper.get(&format!("/skus/search/?text={}", "x".repeat(51))).await.code(),
+            "invalid_field"
+        );
 
         for sku in [1, 3, 5, 7, 9, 11, 3] {
             let recorded = shopper.post("/browse_histories/", json!({"sku_id": sku})).await;
             assert_eq!(recorded.status, StatusCode::CREATED, "{engine}");
         }
-        assert_eq!(ids(&shopper.get("/browse_histories/").await.body), vec![3, 11, 9, 7, 5], "{engine}");
-        assert_eq!(shopper.post("/browse_histories/", json!({"sku_id": 99999})).await.code(), "sku_unavailable");
+        assert_eq!(
+            ids(&shopper.get("/browse_histories/").await.body),
+            vec![3, 11, 9, 7, 5],
+            "{engine}"
+        );
+        assert_eq!(
+            shopper.post("/browse_histories/", json!({"sku_id": 99999})).await.code(),
+            "sku_unavailable"
+        );
     }
 }
 
@@ -101,10 +144,14 @@ async fn health_and_the_api_documents() {
     let s = app.session();
     assert_eq!(s.get("/health/live").await.body["status"], "ok");
     let ready = s.get("/health/ready").await;
-    assert_eq!(ready.body, json!({"status": "ok", "checks": {"cart_store": "ok", "database": "ok"}}));
+    assert_eq!(
+        ready.body,
+        json!({"status": "ok", "checks": {"cart_store": "ok", "database": "ok"}})
+    );
     let doc = s.get("/api-docs/openapi.json").await.body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/orders/", "/carts/", "/authorizations/", "/skus/{id}/", "/addresses/{id}/title/"] {
+    for path in ["/orders/", "/carts/", "/authorizations/", "/skus/{id}/", "/addresses/{id}/title/"]
+    {
         assert!(doc["paths"][path].is_object(), "{path} is documented");
     }
     let ui = reqwest::get(format!("{}/docs/", app.base)).await.unwrap();
