@@ -23,3 +23,17 @@ pub trait OrderIdSource: Send + Sync {
     /// takes a new suffix.
     fn next_suffix(&self) -> u32;
 }
+
+/// A cache of JSON documents (the category menu, hot SKU lists) with a short lifetime.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait Cache: Send + Sync {
+    /// The cached document, if present and not expired.
+    async fn get(&self, name: &str) -> Result<Option<String>, super::StoreError>;
+
+    /// Caches a document for `ttl`.
+    async fn put(&self, name: &str, value: &str, ttl: Duration) -> Result<(), super::StoreError>;
+
+    /// Removes documents (when what they were made of changed).
+    async fn forget(&self, names: &[String]) -> Result<(), super::StoreError>;
+}

@@ -1,0 +1,492 @@
+//! Redis adapters on deadpool-redis: the cart ([`CartStore`]), SMS codes
+//! ([`VerificationCodes`]), browse history ([`BrowseHistory`]) and a cache ([`Cache`]), on one
+//! server or a Redis Cluster.
+//!
+//! Key layout (see `docs/redis.md`): every key of one user or mobile carries a hash tag, so that
+//! keys changed together live in one cluster slot and a MULTI/EXEC or Lua script over them is
+//! atomic:
+//!
+//! | key | type | content |
+//! | --- | --- | --- |
+//! | `cart_{<user>}` | hash | SKU id → count |
+//! | `selected_{<user>}` | set | SKU ids ticked for checkout |
+//! | `history_{<user>}` | list | SKU ids, newest first, at most 5 |
+//! | `sms_{<mobile>}` | string | the code, expiring after 5 minutes |
+//! | `send_flag_{<mobile>}` | string | present for 60 s after a code was sent |
+//! | `cache:<name>` | string | a cached JSON document with a short TTL |
+//!
+//! Every key starts with the configured prefix (empty in production; one per test). A refused
+//! connection or a timeout becomes the domain's "unavailable" error.
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use deadpool_redis::redis::{
+    self, AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value, aio::ConnectionLike,
+};
+use deadpool_redis::{Runtime, Timeouts};
+use meiduo_domain::ports::{
+    BrowseHistory, Cache, CartStore, CartStoreError, CodeStoreError, StoreError, VerificationCodes,
+};
+use meiduo_domain::{Cart, CartLine, Mobile, Quantity, SkuId, SmsCode, UserId};
+
+/// How to reach Redis.
+#[derive(Debug, Clone)]
+pub struct RedisConfig {
+    /// `redis://host:6379/0`; with `cluster`, one or more node URLs separated by commas.
+    pub url: String,
+    pub cluster: bool,
+    pub pool_size: usize,
+    /// Waiting for, creating or checking a connection, and each command, at most this long.
+    pub timeout: Duration,
+    /// Prepended to every key (tests use one each).
+    pub prefix: String,
+}
+
+impl RedisConfig {
+    pub fn new(url: impl Into<String>) -> Self {
+        RedisConfig {
+            url: url.into(),
+            cluster: false,
+            pool_size: 32,
+            timeout: Duration::from_millis(500),
+            prefix: String::new(),
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Pool {
+    Single(deadpool_redis::Pool),
+    Cluster(deadpool_redis::cluster::Pool),
+}
+
+enum Conn {
+    Single(deadpool_redis::Connection),
+    Cluster(deadpool_redis::cluster::Connection),
+}
+
+impl ConnectionLike for Conn {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Conn::Single(c) => c.req_packed_command(cmd),
+            Conn::Cluster(c) => c.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        pipeline: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Conn::Single(c) => c.get_db(),
+            Conn::Cluster(c) => c.get_db(),
+        }
+    }
+}
+
+/// Why Redis could not be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RedisFailure {
+    /// Refused, timed out, dropped: the caller may try later.
+    Unavailable(String),
+    /// The server answered an error, or an unexpected reply.
+    Internal(String),
+}
+
+impl From<RedisFailure> for CartStoreError {
+    fn from(value: RedisFailure) -> Self {
+        match value {
+            RedisFailure::Unavailable(why) => CartStoreError::Unavailable(why),
+            RedisFailure::Internal(why) => CartStoreError::Internal(why),
+        }
+    }
+}
+
+impl From<RedisFailure> for CodeStoreError {
+    fn from(value: RedisFailure) -> Self {
+        match value {
+            RedisFailure::Unavailable(why) | RedisFailure::Internal(why) => {
+                CodeStoreError::Unavailable(why)
+            }
+        }
+    }
+}
+
+impl From<RedisFailure> for StoreError {
+    fn from(value: RedisFailure) -> Self {
+        match value {
+            RedisFailure::Unavailable(why) => StoreError::Unavailable(why),
+            RedisFailure::Internal(why) => StoreError::Internal(why),
+        }
+    }
+}
+
+fn redis_failure(err: redis::RedisError) -> RedisFailure {
+    if err.is_io_error()
+        || err.is_timeout()
+        || err.is_connection_dropped()
+        || err.is_connection_refusal()
+    {
+        RedisFailure::Unavailable(err.to_string())
+    } else {
+        RedisFailure::Internal(err.to_string())
+    }
+}
+
+/// The Redis store.
+#[derive(Clone)]
+pub struct RedisStore {
+    pool: Pool,
+    prefix: String,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for RedisStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RedisStore").field("prefix", &self.prefix).finish_non_exhaustive()
+    }
+}
+
+static SELECT_ALL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local skus = redis.call('HKEYS', KEYS[1])
+redis.call('DEL', KEYS[2])
+if ARGV[1] == '1' and #skus > 0 then
+  redis.call('SADD', KEYS[2], unpack(skus))
+end
+return #skus",
+    )
+});
+
+static STORE_IF_QUIET: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
+  redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  return 1
+end
+return 0",
+    )
+});
+
+static CONSUME: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('DEL', KEYS[1])
+  return 1
+end
+return 0",
+    )
+});
+
+impl RedisStore {
+    /// Builds the pool. Connections are made when first needed, so a Redis that is down at start
+    /// makes requests fail (503) until it answers, not the server refuse to start.
+    pub fn new(config: &RedisConfig) -> Result<Self, RedisFailure> {
+        let timeouts = Timeouts {
+            wait: Some(config.timeout),
+            create: Some(config.timeout),
+            recycle: Some(config.timeout),
+        };
+        let pool_config = deadpool_redis::PoolConfig {
+            max_size: config.pool_size,
+            timeouts,
+            ..Default::default()
+        };
+        let pool = if config.cluster {
+            let urls: Vec<String> = config.url.split(',').map(|u| u.trim().to_owned()).collect();
+            let mut cfg = deadpool_redis::cluster::Config::from_urls(urls);
+            cfg.pool = Some(pool_config);
+            Pool::Cluster(
+                cfg.create_pool(Some(Runtime::Tokio1))
+                    .map_err(|e| RedisFailure::Internal(e.to_string()))?,
+            )
+        } else {
+            let mut cfg = deadpool_redis::Config::from_url(config.url.clone());
+            cfg.pool = Some(pool_config);
+            Pool::Single(
+                cfg.create_pool(Some(Runtime::Tokio1))
+                    .map_err(|e| RedisFailure::Internal(e.to_string()))?,
+            )
+        };
+        Ok(RedisStore { pool, prefix: config.prefix.clone(), timeout: config.timeout })
+    }
+
+    async fn conn(&self) -> Result<Conn, RedisFailure> {
+        let unavailable = |e: String| RedisFailure::Unavailable(e);
+        match &self.pool {
+            Pool::Single(p) => {
+                p.get().await.map(Conn::Single).map_err(|e| unavailable(e.to_string()))
+            }
+            Pool::Cluster(p) => {
+                p.get().await.map(Conn::Cluster).map_err(|e| unavailable(e.to_string()))
+            }
+        }
+    }
+
+    /// Runs `f` on a pooled connection within the timeout.
+    async fn run<T, F>(&self, f: F) -> Result<T, RedisFailure>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> RedisFuture<'c, T>,
+    {
+        let work = async {
+            let mut conn = self.conn().await?;
+            f(&mut conn).await.map_err(redis_failure)
+        };
+        match tokio::time::timeout(self.timeout, work).await {
+            Ok(result) => result,
+            Err(_) => {
+                Err(RedisFailure::Unavailable(format!("no answer within {:?}", self.timeout)))
+            }
+        }
+    }
+
+    /// Removes every key that starts with the prefix (tests clean up with it).
+    pub async fn remove_prefixed(&self) -> Result<u64, RedisFailure> {
+        if self.prefix.is_empty() {
+            return Err(RedisFailure::Internal("refusing to remove every key: no prefix".into()));
+        }
+        let pattern = format!("{}*", self.prefix);
+        let keys: Vec<String> = self
+            .run(move |c| {
+                Box::pin(async move { redis::cmd("KEYS").arg(pattern).query_async(c).await })
+            })
+            .await?;
+        let removed = keys.len() as u64;
+        for key in keys {
+            self.run(move |c| Box::pin(async move { c.del::<_, ()>(key).await })).await?;
+        }
+        Ok(removed)
+    }
+
+    /// Answers when Redis answers.
+    pub async fn ping(&self) -> Result<(), RedisFailure> {
+        self.run(|c| {
+            Box::pin(async move { redis::cmd("PING").query_async::<String>(c).await.map(|_| ()) })
+        })
+        .await
+    }
+
+    pub fn cart_key(&self, user: UserId) -> String {
+        format!("{}cart_{{{}}}", self.prefix, user.0)
+    }
+
+    pub fn selected_key(&self, user: UserId) -> String {
+        format!("{}selected_{{{}}}", self.prefix, user.0)
+    }
+
+    fn history_key(&self, user: UserId) -> String {
+        format!("{}history_{{{}}}", self.prefix, user.0)
+    }
+
+    fn code_key(&self, mobile: &Mobile) -> String {
+        format!("{}sms_{{{}}}", self.prefix, mobile.as_str())
+    }
+
+    fn flag_key(&self, mobile: &Mobile) -> String {
+        format!("{}send_flag_{{{}}}", self.prefix, mobile.as_str())
+    }
+
+    fn cache_key(&self, name: &str) -> String {
+        format!("{}cache:{name}", self.prefix)
+    }
+
+    /// One transaction (MULTI/EXEC) over a user's cart keys.
+    async fn cart_transaction(&self, pipe: Pipeline) -> Result<Vec<Value>, RedisFailure> {
+        self.run(move |c| Box::pin(async move { pipe.query_async::<Vec<Value>>(c).await })).await
+    }
+
+    fn mark(&self, pipe: &mut Pipeline, user: UserId, sku: SkuId, selected: bool) {
+        if selected {
+            pipe.sadd(self.selected_key(user), sku.0).ignore();
+        } else {
+            pipe.srem(self.selected_key(user), sku.0).ignore();
+        }
+    }
+}
+
+#[async_trait]
+impl CartStore for RedisStore {
+    async fn load(&self, user: UserId) -> Result<Cart, CartStoreError> {
+        let (cart, selected) = (self.cart_key(user), self.selected_key(user));
+        let (counts, ticked): (Vec<(u64, i64)>, Vec<u64>) = self
+            .run(move |c| {
+                Box::pin(async move {
+                    redis::pipe().atomic().hgetall(cart).smembers(selected).query_async(c).await
+                })
+            })
+            .await?;
+        let mut lines = Vec::with_capacity(counts.len());
+        for (sku, count) in counts {
+            let count =
+                u32::try_from(count).ok().and_then(Quantity::from_stored).ok_or_else(|| {
+                    CartStoreError::Internal(format!("cart line {sku} has count {count}"))
+                })?;
+            lines.push(CartLine { sku_id: SkuId(sku), count, selected: ticked.contains(&sku) });
+        }
+        Ok(Cart::from_lines(lines))
+    }
+
+    async fn add(&self, user: UserId, line: CartLine) -> Result<u32, CartStoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic().hincr(self.cart_key(user), line.sku_id.0, i64::from(line.count.get()));
+        self.mark(&mut pipe, user, line.sku_id, line.selected);
+        let replies = self.cart_transaction(pipe).await?;
+        match replies.first() {
+            Some(Value::Int(n)) => {
+                u32::try_from(*n).map_err(|_| CartStoreError::Internal(format!("count {n}")))
+            }
+            other => Err(CartStoreError::Internal(format!("unexpected HINCRBY reply {other:?}"))),
+        }
+    }
+
+    async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic().hset(self.cart_key(user), line.sku_id.0, line.count.get()).ignore();
+        self.mark(&mut pipe, user, line.sku_id, line.selected);
+        self.cart_transaction(pipe).await?;
+        Ok(())
+    }
+
+    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), CartStoreError> {
+        if skus.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<u64> = skus.iter().map(|s| s.0).collect();
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .hdel(self.cart_key(user), &ids)
+            .ignore()
+            .srem(self.selected_key(user), &ids)
+            .ignore();
+        self.cart_transaction(pipe).await?;
+        Ok(())
+    }
+
+    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), CartStoreError> {
+        let mut invocation = SELECT_ALL.prepare_invoke();
+        invocation.key(self.cart_key(user)).key(self.selected_key(user)).arg(if selected {
+            "1"
+        } else {
+            "0"
+        });
+        self.run(move |c| {
+            Box::pin(async move { invocation.invoke_async::<i64>(c).await.map(|_| ()) })
+        })
+        .await?;
+        Ok(())
+    }
+
+    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), CartStoreError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for line in lines {
+            pipe.hset(self.cart_key(user), line.sku_id.0, line.count.get()).ignore();
+            self.mark(&mut pipe, user, line.sku_id, line.selected);
+        }
+        self.cart_transaction(pipe).await?;
+        Ok(())
+    }
+}
+
+#[async_trait]
+impl VerificationCodes for RedisStore {
+    async fn store_if_quiet(
+        &self,
+        mobile: &Mobile,
+        code: &SmsCode,
+        ttl: Duration,
+        interval: Duration,
+    ) -> Result<bool, CodeStoreError> {
+        let mut invocation = STORE_IF_QUIET.prepare_invoke();
+        invocation
+            .key(self.flag_key(mobile))
+            .key(self.code_key(mobile))
+            .arg(interval.as_millis().max(1) as u64)
+            .arg(code.as_str())
+            .arg(ttl.as_millis().max(1) as u64);
+        let stored = self
+            .run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await }))
+            .await?;
+        Ok(stored == 1)
+    }
+
+    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, CodeStoreError> {
+        let mut invocation = CONSUME.prepare_invoke();
+        invocation.key(self.code_key(mobile)).arg(code.as_str());
+        let matched = self
+            .run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await }))
+            .await?;
+        Ok(matched == 1)
+    }
+}
+
+#[async_trait]
+impl BrowseHistory for RedisStore {
+    async fn record(&self, user: UserId, sku: SkuId, keep: u32) -> Result<(), StoreError> {
+        let key = self.history_key(user);
+        let last = i64::from(keep.max(1)) - 1;
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .lrem(&key, 0, sku.0)
+            .ignore()
+            .lpush(&key, sku.0)
+            .ignore()
+            .ltrim(&key, 0, last as isize)
+            .ignore();
+        self.run(move |c| Box::pin(async move { pipe.query_async::<()>(c).await })).await?;
+        Ok(())
+    }
+
+    async fn recent(&self, user: UserId, limit: u32) -> Result<Vec<SkuId>, StoreError> {
+        let key = self.history_key(user);
+        let stop = limit.max(1) as isize - 1;
+        let ids: Vec<u64> =
+            self.run(move |c| Box::pin(async move { c.lrange(key, 0, stop).await })).await?;
+        Ok(ids.into_iter().map(SkuId).collect())
+    }
+}
+
+#[async_trait]
+impl Cache for RedisStore {
+    async fn get(&self, name: &str) -> Result<Option<String>, StoreError> {
+        let key = self.cache_key(name);
+        Ok(self.run(move |c| Box::pin(async move { c.get(key).await })).await?)
+    }
+
+    async fn put(&self, name: &str, value: &str, ttl: Duration) -> Result<(), StoreError> {
+        let (key, value) = (self.cache_key(name), value.to_owned());
+        let millis = ttl.as_millis().max(1) as u64;
+        self.run(move |c| Box::pin(async move { c.pset_ex::<_, _, ()>(key, value, millis).await }))
+            .await?;
+        Ok(())
+    }
+
+    async fn forget(&self, names: &[String]) -> Result<(), StoreError> {
+        // One DEL per key: cache keys have no hash tag, so they may live in different slots.
+        for name in names {
+            let key = self.cache_key(name);
+            self.run(move |c| Box::pin(async move { c.del::<_, ()>(key).await })).await?;
+        }
+        Ok(())
+    }
+}

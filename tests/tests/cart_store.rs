@@ -1,0 +1,98 @@
+//! One behaviour suite for every cart store: the SQL one (SQLite, and MariaDB when configured)
+//! and the Redis one (when configured).
+
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use meiduo_cart_redis::testing::redis;
+use meiduo_domain::ports::CartStore;
+use meiduo_domain::{CartLine, SkuId, UserId};
+use meiduo_store_sql::testing::*;
+
+/// What every cart store must do. `user` and `other` are two users the store accepts.
+async fn behaves_as_a_cart_store(cart: &dyn CartStore, user: UserId, other: UserId, name: &str) {
+    assert!(cart.load(user).await.unwrap().is_empty(), "{name}: a new user's cart is empty");
+
+    // Adding increments, and sets the selected flag.
+    assert_eq!(cart.add(user, line(1, 2)).await.unwrap(), 2);
+    assert_eq!(cart.add(user, CartLine { selected: false, ..line(1, 3) }).await.unwrap(), 5);
+    let loaded = cart.load(user).await.unwrap();
+    assert_eq!(loaded.get(SkuId(1)).unwrap().count.get(), 5, "{name}");
+    assert!(!loaded.get(SkuId(1)).unwrap().selected);
+
+    // Setting replaces.
+    cart.set(user, line(1, 1)).await.unwrap();
+    cart.set(user, line(3, 4)).await.unwrap();
+    cart.set(user, line(5, 1)).await.unwrap();
+    let loaded = cart.load(user).await.unwrap();
+    assert_eq!(loaded.get(SkuId(1)).unwrap().count.get(), 1);
+    assert!(loaded.get(SkuId(1)).unwrap().selected);
+    assert_eq!(loaded.len(), 3);
+
+    // Another user's cart is separate.
+    cart.add(other, line(1, 7)).await.unwrap();
+    assert_eq!(cart.load(user).await.unwrap().get(SkuId(1)).unwrap().count.get(), 1);
+
+    // Select all / none.
+    cart.select_all(user, false).await.unwrap();
+    assert!(cart.load(user).await.unwrap().selected().is_empty());
+    cart.select_all(user, true).await.unwrap();
+    assert_eq!(cart.load(user).await.unwrap().selected().len(), 3);
+
+    // Removing touches exactly the given SKUs.
+    cart.remove(user, &[SkuId(1), SkuId(5), SkuId(999)]).await.unwrap();
+    let loaded = cart.load(user).await.unwrap();
+    assert_eq!(loaded.lines().map(|l| l.sku_id).collect::<Vec<_>>(), vec![SkuId(3)]);
+    assert_eq!(cart.load(other).await.unwrap().len(), 1, "{name}");
+
+    // Merging: the merged line's count and flag win; other lines stay.
+    cart.merge(user, &[CartLine { selected: false, ..line(3, 9) }, line(6, 2)]).await.unwrap();
+    let loaded = cart.load(user).await.unwrap();
+    assert_eq!(loaded.get(SkuId(3)).unwrap().count.get(), 9);
+    assert!(!loaded.get(SkuId(3)).unwrap().selected);
+    assert_eq!(loaded.get(SkuId(6)).unwrap().count.get(), 2);
+    assert_eq!(loaded.len(), 2, "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sql_cart_store_behaves() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let (user, other) = (db.user("carter").await, db.user("neighbour").await);
+        behaves_as_a_cart_store(&db.store, user, other, db.engine).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_cart_store_behaves() {
+    if let Some(redis) = redis().await {
+        behaves_as_a_cart_store(&redis.store, UserId(41), UserId(42), "redis").await;
+    }
+}
+
+/// 20 concurrent one-unit adds to one line add up to 20.
+async fn adds_are_never_lost(cart: Arc<dyn CartStore>, user: UserId, name: &str) {
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let cart = Arc::clone(&cart);
+            tokio::spawn(async move { cart.add(user, line(2, 1)).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    assert_eq!(cart.load(user).await.unwrap().get(SkuId(2)).unwrap().count.get(), 20, "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_adds_to_one_line_are_never_lost() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let user = db.user("hammer").await;
+        adds_are_never_lost(Arc::new(db.store.clone()), user, db.engine).await;
+    }
+    if let Some(redis) = redis().await {
+        adds_are_never_lost(Arc::new(redis.store.clone()), UserId(7), "redis").await;
+    }
+}
