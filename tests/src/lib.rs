@@ -3,13 +3,16 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_debug_implementations)]
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
+use meiduo_cart_redis::RedisStore;
+use meiduo_cart_redis::testing::{TestRedis, redis as testing_redis};
 use meiduo_domain::ports::SmsSender;
 use meiduo_domain::{Mobile, SmsCode};
 use meiduo_server::{Application, Settings, api_state};
-use meiduo_store_sql::testing::{TestDb, engines};
+use meiduo_store_sql::testing::{TestDb, engines, mysql, sqlite};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -39,6 +42,7 @@ pub struct TestApp {
     pub db: TestDb,
     pub sms: Arc<CapturedSms>,
     pub settings: Settings,
+    pub with_redis: bool,
 }
 
 /// A shopper's session: an HTTP client with its own cookie jar, and a token once logged in.
@@ -72,21 +76,103 @@ pub async fn apps() -> Vec<TestApp> {
     apps
 }
 
+/// The app on SQLite, on MariaDB, and on MariaDB with Redis, as configured: the last carries
+/// its Redis test store.
+pub async fn apps_with_redis() -> Vec<(TestApp, Option<TestRedis>)> {
+    let mut apps: Vec<(TestApp, Option<TestRedis>)> =
+        apps().await.into_iter().map(|app| (app, None)).collect();
+    if let Some(redis) = testing_redis().await {
+        let db = match mysql().await {
+            Some(db) => db,
+            None => sqlite().await,
+        };
+        let app = spawn_with(db.with_catalog().await, Some(redis.store.clone())).await;
+        apps.push((app, Some(redis)));
+    }
+    apps
+}
+
 /// Starts the server on port 0 over `db`.
 pub async fn spawn(db: TestDb) -> TestApp {
+    spawn_with(db, None).await
+}
+
+/// Starts the server on port 0 over `db`, with Redis for carts, codes, history and caches.
+pub async fn spawn_with(db: TestDb, redis: Option<RedisStore>) -> TestApp {
     let settings = Settings { listen: "127.0.0.1:0".into(), workers: 2, ..Settings::default() };
     let sms = Arc::new(CapturedSms::default());
     let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
-    let state = api_state(&settings, db.store.clone(), &secret, sms.clone()).expect("state");
+    let with_redis = redis.is_some();
+    let state = api_state(&settings, db.store.clone(), redis, &secret, sms.clone()).expect("state");
     let app = Application::with_state(&settings, state).expect("bind");
     let base = format!("http://127.0.0.1:{}", app.port());
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, db, sms, settings }
+    TestApp { base, db, sms, settings, with_redis }
+}
+
+/// A TCP proxy to `target` on a port of its own, which a test can cut (every connection dropped,
+/// new ones closed at once) and restore.
+pub struct TcpProxy {
+    pub port: u16,
+    up: Arc<AtomicBool>,
+    live: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl TcpProxy {
+    pub async fn start(target: &str) -> TcpProxy {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let up = Arc::new(AtomicBool::new(true));
+        let live: Arc<Mutex<Vec<tokio::task::AbortHandle>>> = Arc::default();
+        let target = target.to_owned();
+        let (up2, live2) = (up.clone(), live.clone());
+        let accept = tokio::spawn(async move {
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else { continue };
+                if !up2.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let target = target.clone();
+                let forward = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(&target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                live2.lock().unwrap().push(forward.abort_handle());
+            }
+        });
+        TcpProxy { port, up, live, accept }
+    }
+
+    /// Drops every connection through the proxy and refuses new ones.
+    pub fn cut(&self) {
+        self.up.store(false, Ordering::SeqCst);
+        for handle in self.live.lock().unwrap().drain(..) {
+            handle.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.up.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for TcpProxy {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
 }
 
 impl TestApp {
     pub fn engine(&self) -> &'static str {
-        self.db.engine
+        match (self.db.engine, self.with_redis) {
+            ("mariadb", true) => "mariadb+redis",
+            ("sqlite", true) => "sqlite+redis",
+            (engine, _) => engine,
+        }
     }
 
     /// A new session (its own cookies, not logged in).

@@ -2,6 +2,7 @@
 //! order → my orders → comment. On SQLite always, on MariaDB when configured.
 #![allow(clippy::unwrap_used)]
 
+use meiduo_cart_redis::testing::TestRedis;
 use meiduo_domain::ports::OrderRepository;
 use meiduo_domain::{OrderId, OrderStatus};
 use meiduo_e2e::*;
@@ -10,7 +11,7 @@ use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_shopper_registers_browses_orders_and_comments() {
-    for app in apps().await {
+    for (app, redis) in apps_with_redis().await {
         let engine = app.engine();
         let mut alice = app.session();
 
@@ -65,6 +66,26 @@ async fn a_shopper_registers_browses_orders_and_comments() {
         assert_eq!(added.status, StatusCode::CREATED, "{engine}: {added:?}");
         alice.post("/carts/", json!({"sku_id": 9, "count": 1, "selected": true})).await;
         alice.post("/carts/", json!({"sku_id": 1, "count": 1, "selected": false})).await;
+        if let Some(redis) = &redis {
+            // The cart is in Redis in the documented layout: a hash of counts, a set of ticks.
+            let user = alice.get("/user/").await.body["id"].as_u64().unwrap();
+            let counts = redis_command(
+                redis,
+                &["HGETALL", &format!("{}cart_{{{user}}}", redis.config.prefix)],
+            )
+            .await;
+            assert_eq!(
+                counts,
+                vec!["1", "1", "3", "2", "9", "1"],
+                "{engine}: HGETALL cart_{{{user}}}"
+            );
+            let ticked = redis_command(
+                redis,
+                &["SMEMBERS", &format!("{}selected_{{{user}}}", redis.config.prefix)],
+            )
+            .await;
+            assert_eq!(ticked, vec!["3", "9"], "{engine}: SMEMBERS selected_{{{user}}}");
+        }
         let settlement = alice.get("/orders/settlement/").await;
         assert_eq!(settlement.body["freight"], "10.00", "{engine}");
         let skus: Vec<u64> = settlement.body["skus"]
@@ -152,4 +173,17 @@ async fn a_shopper_registers_browses_orders_and_comments() {
         );
         assert_eq!(alice.get("/skus/3/").await.body["comments"], 1);
     }
+}
+
+/// A Redis command's reply as sorted strings (pairs of a hash stay together: sorted by field).
+async fn redis_command(redis: &TestRedis, args: &[&str]) -> Vec<String> {
+    let mut words = redis.store.command(args).await.unwrap();
+    if args[0] == "HGETALL" {
+        let mut pairs: Vec<(String, String)> =
+            words.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+        pairs.sort();
+        return pairs.into_iter().flat_map(|(k, v)| [k, v]).collect();
+    }
+    words.sort();
+    words
 }

@@ -1,8 +1,11 @@
 //! Browsing: the category menu, lists, details, search, comments, areas and browse history.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use meiduo_domain::ports::{AreaRepository, BrowseHistory, CatalogQueries, SkuCatalog, StoreError};
+use meiduo_domain::ports::{
+    AreaRepository, BrowseHistory, Cache, CatalogQueries, SkuCatalog, StoreError,
+};
 use meiduo_domain::{
     Area, AreaWithSubs, Breadcrumb, CategoryId, ChannelGroupMenu, Page, SkuComment, SkuDetailData,
     SkuId, SkuOrdering, SkuSummary, UserId,
@@ -14,6 +17,18 @@ use crate::errors::{PageRequest, ServiceFailure};
 pub const HOT_SKUS: u64 = 2;
 /// How many SKUs the browse history keeps.
 pub const HISTORY_LENGTH: u32 = 5;
+/// How long the category menu stays cached.
+pub const MENU_TTL: Duration = Duration::from_secs(300);
+/// How long a category's hot list stays cached (orders also forget it).
+pub const HOT_TTL: Duration = Duration::from_secs(60);
+/// The cache name of the category menu.
+pub const MENU_CACHE: &str = "category_menu";
+
+/// The cache name of a category's hot list.
+pub fn hot_cache(category: CategoryId) -> String {
+    format!("hot_skus:{category}")
+}
+
 /// The longest search text.
 pub const MAX_SEARCH_LEN: usize = 50;
 
@@ -48,6 +63,7 @@ pub struct Catalog {
     skus: Arc<dyn SkuCatalog>,
     areas: Arc<dyn AreaRepository>,
     history: Arc<dyn BrowseHistory>,
+    cache: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -63,11 +79,44 @@ impl Catalog {
         areas: Arc<dyn AreaRepository>,
         history: Arc<dyn BrowseHistory>,
     ) -> Self {
-        Catalog { queries, skus, areas, history }
+        Catalog { queries, skus, areas, history, cache: None }
+    }
+
+    /// Caches the menu and the hot lists there.
+    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
+    /// The cached document, or `load`ed and cached. A cache that fails is logged and bypassed:
+    /// it only saves work.
+    async fn cached<T, F>(&self, name: &str, ttl: Duration, load: F) -> Result<T, CatalogError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        F: std::future::Future<Output = Result<T, StoreError>>,
+    {
+        let Some(cache) = &self.cache else {
+            return Ok(load.await?);
+        };
+        match cache.get(name).await {
+            Ok(Some(json)) => match serde_json::from_str(&json) {
+                Ok(value) => return Ok(value),
+                Err(error) => tracing::warn!(name, %error, "unreadable cache entry; reloading"),
+            },
+            Ok(None) => {}
+            Err(error) => tracing::warn!(name, %error, "cache unavailable; reading the database"),
+        }
+        let value = load.await?;
+        if let Ok(json) = serde_json::to_string(&value)
+            && let Err(error) = cache.put(name, &json, ttl).await
+        {
+            tracing::warn!(name, %error, "could not cache");
+        }
+        Ok(value)
     }
 
     pub async fn menu(&self) -> Result<Vec<ChannelGroupMenu>, CatalogError> {
-        Ok(self.queries.category_menu().await?)
+        self.cached(MENU_CACHE, MENU_TTL, self.queries.category_menu()).await
     }
 
     pub async fn breadcrumb(&self, category: CategoryId) -> Result<Breadcrumb, CatalogError> {
@@ -89,7 +138,7 @@ impl Catalog {
     }
 
     pub async fn hot(&self, category: CategoryId) -> Result<Vec<SkuSummary>, CatalogError> {
-        Ok(self.queries.hot_skus(category, HOT_SKUS).await?)
+        self.cached(&hot_cache(category), HOT_TTL, self.queries.hot_skus(category, HOT_SKUS)).await
     }
 
     pub async fn detail(&self, sku: SkuId) -> Result<SkuDetailData, CatalogError> {

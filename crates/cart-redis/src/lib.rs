@@ -275,6 +275,35 @@ impl RedisStore {
         Ok(removed)
     }
 
+    /// Runs a raw command and returns its reply as strings (for tools and tests).
+    pub async fn command(&self, args: &[&str]) -> Result<Vec<String>, RedisFailure> {
+        let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
+        for arg in args.iter().skip(1) {
+            cmd.arg(*arg);
+        }
+        let reply =
+            self.run(move |c| Box::pin(async move { cmd.query_async::<Value>(c).await })).await?;
+        fn words(value: Value, out: &mut Vec<String>) {
+            match value {
+                Value::Nil => {}
+                Value::Int(n) => out.push(n.to_string()),
+                Value::BulkString(bytes) => out.push(String::from_utf8_lossy(&bytes).into_owned()),
+                Value::SimpleString(text) => out.push(text),
+                Value::Array(items) | Value::Set(items) => {
+                    items.into_iter().for_each(|item| words(item, out))
+                }
+                Value::Map(pairs) => pairs.into_iter().for_each(|(k, v)| {
+                    words(k, out);
+                    words(v, out);
+                }),
+                other => out.push(format!("{other:?}")),
+            }
+        }
+        let mut out = Vec::new();
+        words(reply, &mut out);
+        Ok(out)
+    }
+
     /// Answers when Redis answers.
     pub async fn ping(&self) -> Result<(), RedisFailure> {
         self.run(|c| {

@@ -1,6 +1,6 @@
 //! The catalog: products (SPU) and their purchasable variants (SKU).
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{CategoryId, Money, SkuId, SpuId};
 
@@ -42,14 +42,14 @@ pub struct Spu {
 }
 
 /// A category, by id and name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Category {
     pub id: CategoryId,
     pub name: String,
 }
 
 /// A second-level category with its third-level children.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CategoryNode {
     pub id: CategoryId,
     pub name: String,
@@ -57,7 +57,7 @@ pub struct CategoryNode {
 }
 
 /// A first-level category shown in the channel menu, with its link.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelEntry {
     pub id: CategoryId,
     pub name: String,
@@ -66,7 +66,7 @@ pub struct ChannelEntry {
 
 /// One group of the home page's category menu: its channels (first level), and their second and
 /// third levels.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ChannelGroupMenu {
     pub group_id: u64,
     pub channels: Vec<ChannelEntry>,
@@ -114,7 +114,7 @@ impl SkuOrdering {
 }
 
 /// A SKU in a list.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkuSummary {
     pub id: SkuId,
     pub name: String,

@@ -17,10 +17,12 @@ use meiduo_application::accounts::{Accounts, SmsPolicy};
 use meiduo_application::addresses::Addresses;
 use meiduo_application::cart::Carts;
 use meiduo_application::catalog::Catalog;
+use meiduo_application::catalog::MENU_CACHE;
 use meiduo_application::ids::CounterOrderIdSource;
 use meiduo_application::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
 use meiduo_application::{OrderPolicy, StockUpdate};
-use meiduo_domain::ports::SmsSender;
+use meiduo_cart_redis::{RedisConfig, RedisStore};
+use meiduo_domain::ports::{BrowseHistory, Cache, CartStore, SmsSender, VerificationCodes};
 use meiduo_domain::{Money, QuantityLimit};
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::{Argon2Hasher, LogSmsSender, MemoryCodes, SystemClock};
@@ -91,21 +93,52 @@ pub async fn prepare(settings: &Settings, store: &SqlStore) -> anyhow::Result<()
     Ok(())
 }
 
-struct SqlReadiness(SqlStore);
+/// The Redis store of the settings, when `redis_url` is set.
+pub fn redis(settings: &Settings) -> anyhow::Result<Option<RedisStore>> {
+    if settings.redis_url.expose().is_empty() {
+        return Ok(None);
+    }
+    let mut config = RedisConfig::new(settings.redis_url.expose());
+    config.cluster = settings.redis_cluster;
+    config.pool_size = settings.redis_pool_size.max(1);
+    config.timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
+    RedisStore::new(&config).map(Some).map_err(|e| anyhow::anyhow!("configuring Redis: {e:?}"))
+}
+
+struct StoresReadiness {
+    sql: SqlStore,
+    redis: Option<RedisStore>,
+}
 
 #[async_trait]
-impl Readiness for SqlReadiness {
+impl Readiness for StoresReadiness {
     async fn check(&self) -> Vec<(&'static str, Result<(), String>)> {
-        let database = self.0.ping().await.map_err(|e| e.to_string());
-        // The SQL cart store lives in the same database.
-        vec![("database", database.clone()), ("cart_store", database)]
+        let database = self.sql.ping().await.map_err(|e| e.to_string());
+        match &self.redis {
+            // The SQL cart store lives in the database.
+            None => vec![("database", database.clone()), ("cart_store", database)],
+            Some(redis) => {
+                let redis = redis.ping().await.map_err(|e| format!("{e:?}"));
+                vec![("database", database), ("cart_store", redis.clone()), ("redis", redis)]
+            }
+        }
     }
 }
 
-/// Builds the API's state on the SQL store with the in-process adapters and this SMS sender.
+/// The ports Redis serves when configured: cart, SMS codes, browse history, cache.
+type KeyValuePorts = (
+    Arc<dyn CartStore>,
+    Arc<dyn VerificationCodes>,
+    Arc<dyn BrowseHistory>,
+    Option<Arc<dyn Cache>>,
+);
+
+/// Builds the API's state: the SQL store, Redis when given (carts, SMS codes, history, caches),
+/// the in-process adapters for the rest, and this SMS sender.
 pub fn api_state(
     settings: &Settings,
     store: SqlStore,
+    redis: Option<RedisStore>,
     secret: &[u8],
     sms: Arc<dyn SmsSender>,
 ) -> anyhow::Result<ApiState> {
@@ -123,30 +156,42 @@ pub fn api_state(
         ..OrderPolicy::default()
     };
     let sql = Arc::new(store.clone());
-    let place_order = PlaceOrder::new(
+    let (carts, codes, history, cache): KeyValuePorts = match &redis {
+        Some(redis) => {
+            let redis = Arc::new(redis.clone());
+            (redis.clone(), redis.clone(), redis.clone(), Some(redis))
+        }
+        None => (sql.clone(), Arc::new(MemoryCodes::new()), sql.clone(), None),
+    };
+    let mut place_order = PlaceOrder::new(
         PlaceOrderPorts {
             uow: sql.clone(),
             stock: sql.clone(),
             orders: sql.clone(),
             addresses: sql.clone(),
-            carts: sql.clone(),
+            carts: carts.clone(),
             clock: Arc::new(SystemClock),
             ids: Arc::new(CounterOrderIdSource::new()),
         },
         policy,
     );
+    let mut catalog = Catalog::new(sql.clone(), sql.clone(), sql.clone(), history);
+    if let Some(cache) = cache {
+        place_order = place_order.with_cache(cache.clone());
+        catalog = catalog.with_cache(cache);
+    }
     Ok(ApiState {
         accounts: Accounts::new(
             sql.clone(),
             Arc::new(Argon2Hasher),
-            Arc::new(MemoryCodes::new()),
+            codes,
             sms,
             SmsPolicy::default(),
         ),
         addresses: Addresses::new(sql.clone(), sql.clone(), sql.clone()),
-        catalog: Catalog::new(sql.clone(), sql.clone(), sql.clone(), sql.clone()),
-        carts: Carts::new(sql.clone(), sql.clone(), limit),
-        settlement: Settlement::new(sql.clone(), sql.clone(), freight),
+        catalog,
+        carts: Carts::new(carts.clone(), sql.clone(), limit),
+        settlement: Settlement::new(carts, sql.clone(), freight),
         place_order: Arc::new(place_order),
         history: OrderHistory::new(sql.clone(), sql.clone()),
         tokens: Tokens::new(
@@ -155,7 +200,7 @@ pub fn api_state(
         ),
         cookie_key: Key::derive_from(secret),
         image_host: settings.image_host.clone(),
-        readiness: Arc::new(SqlReadiness(store)),
+        readiness: Arc::new(StoresReadiness { sql: store, redis }),
     })
 }
 
@@ -177,7 +222,20 @@ impl Application {
         let store = connect(settings).await?;
         prepare(settings, &store).await?;
         let secret = secret(settings)?;
-        Self::with_state(settings, api_state(settings, store, &secret, Arc::new(LogSmsSender))?)
+        let redis = redis(settings)?;
+        if let Some(redis) = &redis {
+            // The catalog may have just been loaded: no stale menu.
+            if let Err(error) = redis.forget(&[MENU_CACHE.to_owned()]).await {
+                tracing::warn!(
+                    ?error,
+                    "Redis did not answer at start; requests needing it answer 503 until it does"
+                );
+            }
+        }
+        Self::with_state(
+            settings,
+            api_state(settings, store, redis, &secret, Arc::new(LogSmsSender))?,
+        )
     }
 
     /// Binds the listener and builds the server around a ready state.

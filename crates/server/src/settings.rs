@@ -71,6 +71,14 @@ pub struct Settings {
     /// `mysql://user:password@host:3306/db`, or `sqlite://...`; empty: SQLite in `data_dir`.
     pub database_url: Secret,
     pub database_max_connections: u32,
+    /// `redis://host:6379/0` (or comma-separated cluster nodes): carts, SMS codes, browse history
+    /// and caches go to Redis. Empty: they stay in the database and in memory.
+    pub redis_url: Secret,
+    /// The URL names Redis Cluster nodes.
+    pub redis_cluster: bool,
+    pub redis_pool_size: usize,
+    /// Each Redis call (connecting included) gives up after this long: the request answers 503.
+    pub redis_timeout_ms: u64,
     /// Apply pending migrations at start.
     pub migrate_on_start: bool,
     /// Load the demo catalog and areas into an empty database at start.
@@ -100,6 +108,10 @@ impl Default for Settings {
             data_dir: PathBuf::from("data"),
             database_url: Secret::default(),
             database_max_connections: 16,
+            redis_url: Secret::default(),
+            redis_cluster: false,
+            redis_pool_size: 32,
+            redis_timeout_ms: 500,
             migrate_on_start: true,
             seed_on_start: true,
             secret: Secret::default(),

@@ -1,16 +1,17 @@
 //! Placing an order: the selected cart lines become an order in one transaction
 //! (the original's `POST /orders/`).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use meiduo_domain::ports::{
-    AddressRepository, CartStore, CartStoreError, Clock, DynTransaction, OrderIdSource,
+    AddressRepository, Cache, CartStore, CartStoreError, Clock, DynTransaction, OrderIdSource,
     OrderRepository, StockGuard, StockRepository, StoreError, UnitOfWork,
 };
 use meiduo_domain::{
-    AddressId, CartLine, Money, Order, OrderGoods, OrderId, PayMethod, Sku, SkuId, SpuId, UserId,
+    AddressId, CartLine, CategoryId, Money, Order, OrderGoods, OrderId, PayMethod, Sku, SkuId,
+    SpuId, UserId,
 };
 
 use crate::policy::{OrderPolicy, StockUpdate};
@@ -133,6 +134,7 @@ pub struct PlaceOrder {
     ids: Arc<dyn OrderIdSource>,
     policy: OrderPolicy,
     stats: Arc<PlaceOrderStats>,
+    cache: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for PlaceOrder {
@@ -166,7 +168,15 @@ impl PlaceOrder {
             ids: ports.ids,
             policy,
             stats: Arc::default(),
+            cache: None,
         }
+    }
+
+    /// Forgets the hot lists of the ordered SKUs' categories there after each order (their sales
+    /// changed).
+    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     pub fn stats(&self) -> Arc<PlaceOrderStats> {
@@ -201,8 +211,15 @@ impl PlaceOrder {
             _ => return Err(PlaceOrderError::AddressNotFound),
         }
 
-        let placed = self.run_transaction(&request, &selected).await?;
+        let (placed, categories) = self.run_transaction(&request, &selected).await?;
         self.stats.placed.fetch_add(1, Ordering::Relaxed);
+        if let Some(cache) = &self.cache {
+            let names: Vec<String> =
+                categories.into_iter().map(crate::catalog::hot_cache).collect();
+            if let Err(error) = cache.forget(&names).await {
+                tracing::warn!(%error, "order placed, but the hot lists could not be forgotten");
+            }
+        }
 
         let ordered: Vec<SkuId> = placed.lines.iter().map(|line| line.sku_id).collect();
         if let Err(error) = self.carts.remove(request.user, &ordered).await {
@@ -220,7 +237,7 @@ impl PlaceOrder {
         &self,
         request: &PlaceOrderRequest,
         selected: &[CartLine],
-    ) -> Result<PlacedOrder, PlaceOrderError> {
+    ) -> Result<(PlacedOrder, BTreeSet<CategoryId>), PlaceOrderError> {
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -250,7 +267,7 @@ impl PlaceOrder {
         &self,
         request: &PlaceOrderRequest,
         selected: &[CartLine],
-    ) -> Result<PlacedOrder, AttemptError> {
+    ) -> Result<(PlacedOrder, BTreeSet<CategoryId>), AttemptError> {
         let mut tx = self.uow.begin().await?;
         if let Err(error) = tx.savepoint().await {
             discard(tx, false).await;
@@ -268,13 +285,13 @@ impl PlaceOrder {
         }
     }
 
-    /// The writes of the order, inside the savepoint.
+    /// The writes of the order, inside the savepoint. Also returns the categories of its SKUs.
     async fn write_order(
         &self,
         tx: &mut DynTransaction,
         request: &PlaceOrderRequest,
         selected: &[CartLine],
-    ) -> Result<PlacedOrder, AttemptError> {
+    ) -> Result<(PlacedOrder, BTreeSet<CategoryId>), AttemptError> {
         // `selected` comes in SKU-id order: every order locks SKU rows in the same order.
         let ids: Vec<SkuId> = selected.iter().map(|line| line.sku_id).collect();
         let mut skus: HashMap<SkuId, Sku> =
@@ -282,9 +299,11 @@ impl PlaceOrder {
 
         let mut lines = Vec::with_capacity(selected.len());
         let mut spu_sales: BTreeMap<SpuId, u32> = BTreeMap::new();
+        let mut categories = BTreeSet::new();
         for line in selected {
             let sku = skus.remove(&line.sku_id);
             let sku = self.take_stock(tx, line, sku).await?;
+            categories.insert(sku.category_id);
             lines.push(OrderGoods { sku_id: sku.id, count: line.count, price: sku.price });
             *spu_sales.entry(sku.spu_id).or_default() += line.count.get();
         }
@@ -314,7 +333,7 @@ impl PlaceOrder {
         // The lines go in after the SKU updates: inserting a line takes a shared lock on its SKU
         // (the foreign key), which must not come before this transaction's exclusive lock.
         self.orders.insert(tx, &order, &lines).await?;
-        Ok(PlacedOrder { order, lines })
+        Ok((PlacedOrder { order, lines }, categories))
     }
 
     /// Takes one line's units from its SKU by compare-and-swap, re-reading after a lost race.
