@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use meiduo_cart_redis::testing::redis;
+use meiduo_cart_redis::testing::{redis, redis_cluster};
 use meiduo_domain::ports::CartStore;
 use meiduo_domain::{CartLine, SkuId, UserId};
 use meiduo_store_sql::testing::*;
@@ -68,6 +68,18 @@ async fn the_sql_cart_store_behaves() {
 async fn the_redis_cart_store_behaves() {
     if let Some(redis) = redis().await {
         behaves_as_a_cart_store(&redis.store, UserId(41), UserId(42), "redis").await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_redis_cart_store_behaves_on_a_cluster() {
+    if let Some(cluster) = redis_cluster().await {
+        // Users whose keys land on different nodes; each user's two keys share a slot.
+        for (user, other) in [(41, 42), (1000, 77_777)] {
+            behaves_as_a_cart_store(&cluster.store, UserId(user), UserId(other), "redis cluster")
+                .await;
+        }
+        adds_are_never_lost(Arc::new(cluster.store.clone()), UserId(8), "redis cluster").await;
     }
 }
 

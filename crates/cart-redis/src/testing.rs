@@ -57,3 +57,29 @@ pub async fn redis() -> Option<TestRedis> {
         .unwrap_or_else(|e| panic!("MEIDUO_TEST_REDIS_URL={url} does not answer: {e:?}"));
     Some(TestRedis { store, config })
 }
+
+/// The configured test Redis Cluster (`MEIDUO_TEST_REDIS_CLUSTER_URL`: node URLs separated by
+/// commas) under a fresh prefix, or `None` (said loudly) when the variable is not set.
+pub async fn redis_cluster() -> Option<TestRedis> {
+    let Ok(urls) = std::env::var("MEIDUO_TEST_REDIS_CLUSTER_URL") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but MEIDUO_TEST_REDIS_CLUSTER_URL is not set: the Redis Cluster tests must run in CI"
+        );
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED: the Redis Cluster half of this test (set MEIDUO_TEST_REDIS_CLUSTER_URL to run it)"
+        );
+        return None;
+    };
+    let mut config = RedisConfig::new(urls.clone());
+    config.cluster = true;
+    config.prefix = format!("meiduo_t_{:016x}:", fastrand::u64(..));
+    config.timeout = std::time::Duration::from_secs(2);
+    let store = RedisStore::new(&config).expect("a Redis Cluster pool");
+    store
+        .ping()
+        .await
+        .unwrap_or_else(|e| panic!("MEIDUO_TEST_REDIS_CLUSTER_URL={urls} does not answer: {e:?}"));
+    Some(TestRedis { store, config })
+}
