@@ -17,7 +17,11 @@ pub struct PageQuery {
 impl PageQuery {
     pub fn request(self) -> Result<PageRequest, ApiError> {
         PageRequest::new(self.page, self.page_size).ok_or_else(|| {
-            ApiError::field("invalid_field", "page", "page and page_size start at 1")
+            ApiError::field(
+                "invalid_field",
+                "page",
+                "page is 1 to 1000000 and page_size at least 1",
+            )
         })
     }
 }
