@@ -12,6 +12,7 @@ mod m20261122_000002_catalog;
 mod m20261122_000003_orders;
 mod m20261122_000004_cart;
 mod m20261122_000005_browse_history;
+mod m20261122_000006_payment_refunds;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_orders::Migration),
             Box::new(m20261122_000004_cart::Migration),
             Box::new(m20261122_000005_browse_history::Migration),
+            Box::new(m20261122_000006_payment_refunds::Migration),
         ]
     }
 }

@@ -11,7 +11,9 @@ use meiduo_cart_redis::RedisStore;
 use meiduo_cart_redis::testing::{TestRedis, redis as testing_redis};
 use meiduo_domain::ports::SmsSender;
 use meiduo_domain::{Mobile, SmsCode};
-use meiduo_server::{Application, Settings, api_state};
+use meiduo_pay_alipay::AlipayConfig;
+use meiduo_pay_alipay::sandbox::Sandbox;
+use meiduo_server::{Application, Secret, Settings, api_state, payment_wiring};
 use meiduo_store_sql::testing::{TestDb, engines, mysql, sqlite};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -43,6 +45,9 @@ pub struct TestApp {
     pub sms: Arc<CapturedSms>,
     pub settings: Settings,
     pub with_redis: bool,
+    /// How the app talks to its payment sandbox.
+    pub gateway: AlipayConfig,
+    pub sandbox: Arc<Sandbox>,
 }
 
 /// A shopper's session: an HTTP client with its own cookie jar, and a token once logged in.
@@ -97,17 +102,35 @@ pub async fn spawn(db: TestDb) -> TestApp {
     spawn_with(db, None).await
 }
 
+/// Test keys (never used elsewhere): the application's, and the sandbox's ("Alipay's").
+pub const APP_KEY: &str =
+    include_str!("../../crates/pay-alipay/tests/fixtures/app_private_pkcs8.pem");
+pub const SANDBOX_KEY: &str =
+    include_str!("../../crates/pay-alipay/tests/fixtures/alipay_private.pem");
+
 /// Starts the server on port 0 over `db`, with Redis for carts, codes, history and caches.
 pub async fn spawn_with(db: TestDb, redis: Option<RedisStore>) -> TestApp {
-    let settings = Settings { listen: "127.0.0.1:0".into(), workers: 2, ..Settings::default() };
+    let settings = Settings {
+        listen: "127.0.0.1:0".into(),
+        workers: 2,
+        alipay_app_private_key: Secret::new(APP_KEY),
+        sandbox_private_key: Secret::new(SANDBOX_KEY),
+        // The tests run expiry rounds themselves.
+        expiry_interval_secs: 0,
+        ..Settings::default()
+    };
     let sms = Arc::new(CapturedSms::default());
     let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
     let with_redis = redis.is_some();
-    let state = api_state(&settings, db.store.clone(), redis, &secret, sms.clone()).expect("state");
-    let app = Application::with_state(&settings, state).expect("bind");
-    let base = format!("http://127.0.0.1:{}", app.port());
+    let (listener, base) = Application::bind(&settings).expect("bind");
+    let payment = payment_wiring(&settings, &base).expect("payment settings");
+    let gateway = payment.gateway.clone();
+    let sandbox = payment.sandbox.clone().expect("the sandbox");
+    let state = api_state(&settings, db.store.clone(), redis, &secret, sms.clone(), payment)
+        .expect("state");
+    let app = Application::serve(&settings, listener, state).expect("serve");
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, db, sms, settings, with_redis }
+    TestApp { base, db, sms, settings, with_redis, gateway, sandbox }
 }
 
 /// A TCP proxy to `target` on a port of its own, which a test can cut (every connection dropped,

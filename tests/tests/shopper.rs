@@ -172,6 +172,45 @@ async fn a_shopper_registers_browses_orders_and_comments() {
                 .is_empty()
         );
         assert_eq!(alice.get("/skus/3/").await.body["comments"], 1);
+
+        // An Alipay order, paid through the sandbox as a browser would.
+        alice.post("/carts/", json!({"sku_id": 5, "count": 1})).await;
+        let alipay = alice.post("/orders/", json!({"address": address, "pay_method": 2})).await;
+        let paying = alipay.body["order_id"].as_str().unwrap().to_owned();
+        let url = alice.get(&format!("/orders/{paying}/payment/")).await.body["alipay_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert!(
+            url.starts_with(&format!("{}/sandbox/alipay/gateway.do?", app.base)),
+            "{engine}: {url}"
+        );
+        let page = alice.client.get(&url).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        assert!(page.text().await.unwrap().contains(&paying), "the sandbox shows the order");
+        let query = url.split_once('?').unwrap().1.to_owned();
+        let back = alice
+            .client
+            .post(format!("{}/sandbox/alipay/pay", app.base))
+            .form(&[("request", query)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            back.status(),
+            StatusCode::OK,
+            "{engine}: the browser lands on /payment/status/"
+        );
+        let trade: serde_json::Value = back.json().await.unwrap();
+        assert!(trade["trade_id"].as_str().is_some_and(|t| !t.is_empty()), "{engine}: {trade}");
+        let orders = alice.get("/orders/").await.body;
+        let paid = orders["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["order_id"] == paying.as_str())
+            .unwrap();
+        assert_eq!(paid["status"], 2, "{engine}: paid, waiting to be sent");
     }
 }
 

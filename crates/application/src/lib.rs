@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod errors;
 pub mod ids;
 pub mod orders;
+pub mod payments;
 pub mod policy;
 
 pub use policy::{OrderPolicy, StockUpdate};

@@ -10,6 +10,7 @@ use meiduo_application::cart::CartError;
 use meiduo_application::catalog::CatalogError;
 use meiduo_application::errors::ServiceFailure;
 use meiduo_application::orders::{OrderHistoryError, PlaceOrderError, SettlementError};
+use meiduo_application::payments::PaymentFailure;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -231,6 +232,31 @@ impl From<OrderHistoryError> for ApiError {
                 ApiError::field("invalid_field", field, message)
             }
             OrderHistoryError::Failure(failure) => failure.into(),
+        }
+    }
+}
+
+impl From<PaymentFailure> for ApiError {
+    fn from(value: PaymentFailure) -> Self {
+        let message = value.to_string();
+        match value {
+            PaymentFailure::NotFound => ApiError::not_found(message),
+            PaymentFailure::NotAlipay => ApiError::bad_request("not_alipay", message),
+            PaymentFailure::NotPayable => ApiError::bad_request("not_payable", message),
+            PaymentFailure::BadSignature => {
+                ApiError::new(StatusCode::FORBIDDEN, "bad_signature", message)
+            }
+            PaymentFailure::WrongApp => ApiError::new(StatusCode::FORBIDDEN, "wrong_app", message),
+            PaymentFailure::Malformed(_) => {
+                ApiError::bad_request("invalid_payment_params", message)
+            }
+            PaymentFailure::AmountMismatch { .. } => {
+                ApiError::bad_request("amount_mismatch", message)
+            }
+            PaymentFailure::NotPaid => ApiError::bad_request("not_paid", message),
+            PaymentFailure::Refunded => ApiError::bad_request("payment_refunded", message),
+            PaymentFailure::PaidByAnotherTrade => ApiError::bad_request("duplicate_trade", message),
+            PaymentFailure::Failure(failure) => failure.into(),
         }
     }
 }

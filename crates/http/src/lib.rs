@@ -18,7 +18,7 @@ pub use auth::Tokens;
 pub use state::{ApiState, Readiness};
 
 use crate::error::ApiError;
-use crate::handlers::{cart, catalog, health, orders, places, users};
+use crate::handlers::{cart, catalog, health, orders, payment, places, sandbox, users};
 
 /// The largest JSON body accepted.
 pub const MAX_JSON_BODY: usize = 16 * 1024;
@@ -69,6 +69,14 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(orders::list)
     .service(orders::uncommented)
     .service(orders::comment)
+    .service(payment::pay_url)
+    .service(payment::payment_status)
+    .service(payment::payment_status_get)
+    .service(payment::notify)
+    .service(payment::cancel)
+    .service(sandbox::page)
+    .service(sandbox::pay)
+    .service(sandbox::api)
     .service(openapi::document)
     .service(openapi::swagger_ui());
 }

@@ -5,7 +5,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
 
-use crate::handlers::{cart, catalog, health, orders, places, users};
+use crate::handlers::{cart, catalog, health, orders, payment, places, users};
 
 struct JwtScheme;
 
@@ -35,6 +35,7 @@ impl Modify for JwtScheme {
         catalog::comments, catalog::record_visit, catalog::recent_visits,
         cart::add, cart::list, cart::update, cart::remove, cart::select_all,
         orders::settlement, orders::place, orders::list, orders::uncommented, orders::comment,
+        payment::pay_url, payment::payment_status, payment::payment_status_get, payment::notify, payment::cancel,
     )
 )]
 pub struct ApiDoc;

@@ -9,6 +9,8 @@ use meiduo_application::addresses::Addresses;
 use meiduo_application::cart::Carts;
 use meiduo_application::catalog::Catalog;
 use meiduo_application::orders::{OrderHistory, PlaceOrder, Settlement};
+use meiduo_application::payments::Payments;
+use meiduo_pay_alipay::sandbox::Sandbox;
 
 use crate::auth::Tokens;
 
@@ -28,6 +30,9 @@ pub struct ApiState {
     pub settlement: Settlement,
     pub place_order: Arc<PlaceOrder>,
     pub history: OrderHistory,
+    pub payments: Arc<Payments>,
+    /// The sandbox that plays Alipay's part, when it does (its pages are served then).
+    pub sandbox: Option<Arc<Sandbox>>,
     pub tokens: Tokens,
     /// Signs the anonymous cart cookie.
     pub cookie_key: Key,

@@ -269,3 +269,25 @@ fn fastrand_like(seed: &str) -> u64 {
         (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
     }) % 10_000_000_000
 }
+
+/// Posts a notification the way Alipay does (form-encoded), retrying a few times until the shop
+/// answers `success`.
+pub async fn deliver(notify_url: &str, notification: &str) -> bool {
+    let client = reqwest::Client::new();
+    for attempt in 0..5u64 {
+        let sent = client
+            .post(notify_url)
+            .header("Content-Type", "application/x-www-form-urlencoded;charset=utf-8")
+            .body(notification.to_owned())
+            .send()
+            .await;
+        if let Ok(response) = sent
+            && response.text().await.is_ok_and(|body| body.trim() == "success")
+        {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200 * (attempt + 1))).await;
+    }
+    tracing::warn!(notify_url, "the sandbox's notification was not acknowledged");
+    false
+}

@@ -20,13 +20,19 @@ use meiduo_application::catalog::Catalog;
 use meiduo_application::catalog::MENU_CACHE;
 use meiduo_application::ids::CounterOrderIdSource;
 use meiduo_application::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
+use meiduo_application::payments::Payments;
 use meiduo_application::{OrderPolicy, StockUpdate};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::ports::{BrowseHistory, Cache, CartStore, SmsSender, VerificationCodes};
 use meiduo_domain::{Money, QuantityLimit};
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::{Argon2Hasher, LogSmsSender, MemoryCodes, SystemClock};
+use meiduo_pay_alipay::keys::{private_key, public_key};
+use meiduo_pay_alipay::sandbox::Sandbox;
+use meiduo_pay_alipay::{AlipayConfig, AlipayGateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
 use meiduo_store_sql::{SqlConfig, SqlStore};
+use rsa::pkcs8::{EncodePrivateKey, LineEnding};
+use rsa::{RsaPrivateKey, RsaPublicKey};
 
 pub use settings::{Secret, Settings, StockUpdateSetting};
 
@@ -93,6 +99,89 @@ pub async fn prepare(settings: &Settings, store: &SqlStore) -> anyhow::Result<()
     Ok(())
 }
 
+/// The payment gateway of the settings, and the sandbox when it plays Alipay's part.
+pub struct PaymentWiring {
+    pub gateway: AlipayConfig,
+    pub sandbox: Option<Arc<Sandbox>>,
+}
+
+impl std::fmt::Debug for PaymentWiring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PaymentWiring").field("gateway", &self.gateway).finish_non_exhaustive()
+    }
+}
+
+/// A private key from the settings, or kept in (and at first generated into) `data_dir/file`.
+fn key_or_generated(
+    settings: &Settings,
+    configured: &Secret,
+    file: &str,
+) -> anyhow::Result<RsaPrivateKey> {
+    if !configured.expose().is_empty() {
+        return private_key(configured.expose()).map_err(|e| anyhow::anyhow!("{file}: {e}"));
+    }
+    let path = settings.data_dir.join(file);
+    if let Ok(pem) = std::fs::read_to_string(&path) {
+        return private_key(&pem).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()));
+    }
+    tracing::info!(path = %path.display(), "generating a 2048-bit key for the payment sandbox (once)");
+    let key = RsaPrivateKey::new(&mut rsa::rand_core::OsRng, 2048)?;
+    let pem =
+        key.to_pkcs8_pem(LineEnding::LF).map_err(|e| anyhow::anyhow!("encoding a key: {e}"))?;
+    write_private(&path, &pem)?;
+    Ok(key)
+}
+
+/// Reads the payment settings. `public_url` is where this server is reached.
+pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<PaymentWiring> {
+    let public_url = public_url.trim_end_matches('/');
+    let notify_url = format!("{public_url}/payment/alipay/notify/");
+    let return_url = if settings.alipay_return_url.is_empty() {
+        format!("{public_url}/payment/status/")
+    } else {
+        settings.alipay_return_url.clone()
+    };
+    let timeout = Duration::from_secs(10);
+    if settings.alipay_gateway == "sandbox" {
+        let app_key =
+            key_or_generated(settings, &settings.alipay_app_private_key, "sandbox_app_key.pem")?;
+        let sandbox_key =
+            key_or_generated(settings, &settings.sandbox_private_key, "sandbox_alipay_key.pem")?;
+        let sandbox = Arc::new(Sandbox::new(sandbox_key.clone(), RsaPublicKey::from(&app_key)));
+        return Ok(PaymentWiring {
+            gateway: AlipayConfig {
+                app_id: settings.alipay_app_id.clone(),
+                app_private_key: app_key,
+                alipay_public_key: RsaPublicKey::from(&sandbox_key),
+                gateway: format!("{public_url}/sandbox/alipay/gateway.do"),
+                notify_url,
+                return_url: Some(return_url),
+                timeout,
+            },
+            sandbox: Some(sandbox),
+        });
+    }
+    let gateway = match settings.alipay_gateway.as_str() {
+        "alipay" => PRODUCTION_GATEWAY.to_owned(),
+        "alipay-sandbox" => SANDBOX_GATEWAY.to_owned(),
+        url => url.to_owned(),
+    };
+    Ok(PaymentWiring {
+        gateway: AlipayConfig {
+            app_id: settings.alipay_app_id.clone(),
+            app_private_key: private_key(settings.alipay_app_private_key.expose())
+                .map_err(|e| anyhow::anyhow!("MEIDUO_ALIPAY_APP_PRIVATE_KEY: {e}"))?,
+            alipay_public_key: public_key(&settings.alipay_public_key)
+                .map_err(|e| anyhow::anyhow!("MEIDUO_ALIPAY_PUBLIC_KEY: {e}"))?,
+            gateway,
+            notify_url,
+            return_url: Some(return_url),
+            timeout,
+        },
+        sandbox: None,
+    })
+}
+
 /// The Redis store of the settings, when `redis_url` is set.
 pub fn redis(settings: &Settings) -> anyhow::Result<Option<RedisStore>> {
     if settings.redis_url.expose().is_empty() {
@@ -141,6 +230,7 @@ pub fn api_state(
     redis: Option<RedisStore>,
     secret: &[u8],
     sms: Arc<dyn SmsSender>,
+    payment: PaymentWiring,
 ) -> anyhow::Result<ApiState> {
     let freight: Money = settings.freight.parse().map_err(|e| anyhow::anyhow!("freight: {e}"))?;
     let limit = QuantityLimit::new(settings.max_count).context("max_count must be at least 1")?;
@@ -175,6 +265,16 @@ pub fn api_state(
         },
         policy,
     );
+    let gateway =
+        AlipayGateway::new(payment.gateway.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let payments = Payments::new(
+        sql.clone(),
+        sql.clone(),
+        Arc::new(gateway),
+        Arc::new(SystemClock),
+        payment.gateway.app_id.clone(),
+        Duration::from_secs(settings.unpaid_minutes.max(1) * 60),
+    );
     let mut catalog = Catalog::new(sql.clone(), sql.clone(), sql.clone(), history);
     if let Some(cache) = cache {
         place_order = place_order.with_cache(cache.clone());
@@ -194,6 +294,8 @@ pub fn api_state(
         settlement: Settlement::new(carts, sql.clone(), freight),
         place_order: Arc::new(place_order),
         history: OrderHistory::new(sql.clone(), sql.clone()),
+        payments: Arc::new(payments),
+        sandbox: payment.sandbox,
         tokens: Tokens::new(
             secret,
             Duration::from_secs(settings.token_lifetime_hours.max(1) * 3600),
@@ -217,7 +319,7 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Connects, migrates, seeds and binds as the settings say.
+    /// Connects, migrates, seeds, binds and wires as the settings say.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
         let store = connect(settings).await?;
         prepare(settings, &store).await?;
@@ -232,17 +334,49 @@ impl Application {
                 );
             }
         }
-        Self::with_state(
-            settings,
-            api_state(settings, store, redis, &secret, Arc::new(LogSmsSender))?,
-        )
+        let (listener, public_url) = Self::bind(settings)?;
+        let payment = payment_wiring(settings, &public_url)?;
+        let state = api_state(settings, store, redis, &secret, Arc::new(LogSmsSender), payment)?;
+        Self::serve(settings, listener, state)
     }
 
-    /// Binds the listener and builds the server around a ready state.
-    pub fn with_state(settings: &Settings, state: ApiState) -> anyhow::Result<Self> {
+    /// Binds the listener; returns it with this server's public URL.
+    pub fn bind(settings: &Settings) -> anyhow::Result<(TcpListener, String)> {
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("listening on {}", settings.listen))?;
+        let public_url = if settings.public_url.is_empty() {
+            format!("http://{}", listener.local_addr()?)
+        } else {
+            settings.public_url.trim_end_matches('/').to_owned()
+        };
+        Ok((listener, public_url))
+    }
+
+    /// Serves the API on the listener, and runs the expiry of unpaid orders in the background.
+    pub fn serve(
+        settings: &Settings,
+        listener: TcpListener,
+        state: ApiState,
+    ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
+        if settings.expiry_interval_secs > 0 {
+            let payments = Arc::clone(&state.payments);
+            let every = Duration::from_secs(settings.expiry_interval_secs);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(every).await;
+                    match payments.expire_unpaid(100).await {
+                        Ok(report) if report != Default::default() => {
+                            tracing::info!(?report, "unpaid orders expired")
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "expiry of unpaid orders failed this round")
+                        }
+                    }
+                }
+            });
+        }
         let state = web::Data::new(state);
         let mut server = HttpServer::new(move || {
             App::new()

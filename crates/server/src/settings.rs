@@ -97,6 +97,25 @@ pub struct Settings {
     pub stock_update: StockUpdateSetting,
     pub max_swap_attempts: u32,
     pub max_transaction_attempts: u32,
+    /// This server's URL as browsers and Alipay reach it; empty: `http://<listen address>`.
+    pub public_url: String,
+    /// `sandbox` (the embedded stand-in, the default), `alipay` (production), `alipay-sandbox`
+    /// (Alipay's own sandbox), or a gateway URL.
+    pub alipay_gateway: String,
+    pub alipay_app_id: String,
+    /// Our application's private key (PEM or one-line base64). In `sandbox` mode, empty: one is
+    /// generated into the data directory at first start.
+    pub alipay_app_private_key: Secret,
+    /// Alipay's public key (PEM or one-line base64); not needed in `sandbox` mode.
+    pub alipay_public_key: String,
+    /// The sandbox's own private key; empty: generated into the data directory at first start.
+    pub sandbox_private_key: Secret,
+    /// Where the browser returns after paying; empty: this server's `/payment/status/`.
+    pub alipay_return_url: String,
+    /// Unpaid Alipay orders older than this are cancelled and their stock given back.
+    pub unpaid_minutes: u64,
+    /// How often the expiry task runs (0: never).
+    pub expiry_interval_secs: u64,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
 }
@@ -122,6 +141,15 @@ impl Default for Settings {
             stock_update: StockUpdateSetting::Covering,
             max_swap_attempts: 64,
             max_transaction_attempts: 5,
+            public_url: String::new(),
+            alipay_gateway: "sandbox".into(),
+            alipay_app_id: "2016091100487120".into(),
+            alipay_app_private_key: Secret::default(),
+            alipay_public_key: String::new(),
+            sandbox_private_key: Secret::default(),
+            alipay_return_url: String::new(),
+            unpaid_minutes: 30,
+            expiry_interval_secs: 60,
             workers: 0,
         }
     }

@@ -15,6 +15,7 @@ mod catalog;
 mod codec;
 mod error;
 mod orders;
+mod payments;
 mod queries;
 mod seed;
 mod store;

@@ -250,6 +250,19 @@ const ORDER_SQL: &str = "SELECT order_id, user_id, address_id, total_count, tota
     pay_method, status, create_time, update_time FROM tb_order_info";
 
 impl SqlStore {
+    /// An order by id, whoever it belongs to.
+    pub(crate) async fn order_by_id(
+        &self,
+        conn: &impl ConnectionTrait,
+        order_id: &OrderId,
+    ) -> Result<Option<Order>, StoreError> {
+        let sql = format!("{ORDER_SQL} WHERE order_id = ?");
+        self.row(conn, &sql, vec![order_id.as_str().into()])
+            .await?
+            .map(|row| self.order(&row))
+            .transpose()
+    }
+
     fn order(&self, row: &QueryResult) -> Result<Order, StoreError> {
         let b = self.backend;
         let raw_id: String = get(row, "order_id")?;

@@ -10,6 +10,7 @@ mod cart;
 mod catalog;
 mod orders;
 mod payment;
+mod payments;
 mod store;
 mod system;
 
@@ -18,5 +19,6 @@ pub use cart::*;
 pub use catalog::*;
 pub use orders::*;
 pub use payment::*;
+pub use payments::*;
 pub use store::*;
 pub use system::*;

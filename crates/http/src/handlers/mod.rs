@@ -6,5 +6,7 @@ pub mod cart;
 pub mod catalog;
 pub mod health;
 pub mod orders;
+pub mod payment;
 pub mod places;
+pub mod sandbox;
 pub mod users;

@@ -1,0 +1,284 @@
+//! Paying orders online: the page-pay URL, confirmation exactly once from the browser return or
+//! the asynchronous notification, cancellation, and expiry of unpaid orders.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use meiduo_domain::ports::{
+    Clock, ConfirmOutcome, OrderRepository, PaymentError, PaymentGateway, PaymentRepository,
+    StoreError,
+};
+use meiduo_domain::{
+    Money, Order, OrderId, OrderStatus, PagePayRequest, PayMethod, RefundRequest, TradeCallback,
+    UserId,
+};
+
+use crate::errors::ServiceFailure;
+
+/// Why a payment request failed. Nothing changed in any case.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PaymentFailure {
+    #[error("no such order")]
+    NotFound,
+    #[error("the order is not paid online (cash on delivery)")]
+    NotAlipay,
+    #[error("the order is not waiting for payment")]
+    NotPayable,
+    #[error("the signature does not verify")]
+    BadSignature,
+    #[error("malformed payment parameters: {0}")]
+    Malformed(String),
+    #[error("the payment is for another application")]
+    WrongApp,
+    #[error("the paid amount {paid} differs from the order's {expected}")]
+    AmountMismatch { paid: Money, expected: Money },
+    #[error("the trade is not paid")]
+    NotPaid,
+    #[error("the order was cancelled; the payment is being refunded")]
+    Refunded,
+    #[error("the order was already paid by another trade; this one is being refunded")]
+    PaidByAnotherTrade,
+    #[error(transparent)]
+    Failure(#[from] ServiceFailure),
+}
+
+impl From<StoreError> for PaymentFailure {
+    fn from(value: StoreError) -> Self {
+        PaymentFailure::Failure(value.into())
+    }
+}
+
+impl From<PaymentError> for PaymentFailure {
+    fn from(value: PaymentError) -> Self {
+        match value {
+            PaymentError::BadSignature => PaymentFailure::BadSignature,
+            PaymentError::Malformed(why) => PaymentFailure::Malformed(why),
+            PaymentError::Unavailable(why) => {
+                PaymentFailure::Failure(ServiceFailure::Unavailable(why))
+            }
+            PaymentError::Refused(why) => {
+                PaymentFailure::Failure(ServiceFailure::Internal(format!("gateway: {why}")))
+            }
+        }
+    }
+}
+
+/// What one expiry round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpiryReport {
+    /// Unpaid orders cancelled (stock given back) by this round.
+    pub canceled: u32,
+    /// Orders found paid at the gateway (a lost notification) and confirmed.
+    pub confirmed: u32,
+    /// Orders left for a later round (the gateway could not be asked) or taken by another replica.
+    pub skipped: u32,
+}
+
+/// The payment use cases.
+pub struct Payments {
+    orders: Arc<dyn OrderRepository>,
+    payments: Arc<dyn PaymentRepository>,
+    gateway: Arc<dyn PaymentGateway>,
+    clock: Arc<dyn Clock>,
+    app_id: String,
+    /// Unpaid Alipay orders older than this are cancelled (30 minutes by default).
+    unpaid_ttl: Duration,
+}
+
+impl std::fmt::Debug for Payments {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Payments").field("app_id", &self.app_id).finish_non_exhaustive()
+    }
+}
+
+impl Payments {
+    pub fn new(
+        orders: Arc<dyn OrderRepository>,
+        payments: Arc<dyn PaymentRepository>,
+        gateway: Arc<dyn PaymentGateway>,
+        clock: Arc<dyn Clock>,
+        app_id: String,
+        unpaid_ttl: Duration,
+    ) -> Self {
+        Payments { orders, payments, gateway, clock, app_id, unpaid_ttl }
+    }
+
+    /// The gateway URL where the owner pays their unpaid Alipay order.
+    pub async fn pay_url(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<String, PaymentFailure> {
+        let (order, _) =
+            self.orders.find_for_user(user, order_id).await?.ok_or(PaymentFailure::NotFound)?;
+        if order.pay_method != PayMethod::Alipay {
+            return Err(PaymentFailure::NotAlipay);
+        }
+        if order.status != OrderStatus::Unpaid {
+            return Err(PaymentFailure::NotPayable);
+        }
+        let request = PagePayRequest {
+            order_id: order.order_id.clone(),
+            amount: order.total_amount,
+            subject: format!("美多商城订单:{}", order.order_id),
+        };
+        Ok(self.gateway.page_pay_url(&request).await?)
+    }
+
+    /// The checks every callback passes: signature, our app id, our order, its amount.
+    async fn verified(
+        &self,
+        params: &[(String, String)],
+    ) -> Result<(TradeCallback, Order), PaymentFailure> {
+        let callback = self.gateway.verify_callback(params)?;
+        if callback.app_id != self.app_id {
+            return Err(PaymentFailure::WrongApp);
+        }
+        let order_id =
+            OrderId::parse(&callback.out_trade_no).map_err(|_| PaymentFailure::NotFound)?;
+        let order = self.payments.find_order(&order_id).await?.ok_or(PaymentFailure::NotFound)?;
+        if callback.total_amount != order.total_amount {
+            return Err(PaymentFailure::AmountMismatch {
+                paid: callback.total_amount,
+                expected: order.total_amount,
+            });
+        }
+        Ok((callback, order))
+    }
+
+    /// The browser came back from the gateway. The return carries no trade status, so the trade
+    /// is asked for. Answers the trade number; a replay answers the same.
+    pub async fn confirm_return(
+        &self,
+        params: &[(String, String)],
+    ) -> Result<String, PaymentFailure> {
+        let (callback, order) = self.verified(params).await?;
+        let trade =
+            self.gateway.query_trade(&order.order_id).await?.ok_or(PaymentFailure::NotPaid)?;
+        if !trade.status.is_paid() || trade.trade_no != callback.trade_no {
+            return Err(PaymentFailure::NotPaid);
+        }
+        if trade.total_amount != order.total_amount {
+            return Err(PaymentFailure::AmountMismatch {
+                paid: trade.total_amount,
+                expected: order.total_amount,
+            });
+        }
+        self.settle(&order, &callback.trade_no).await
+    }
+
+    /// The gateway's asynchronous notification. `Ok` when it needs no resending (confirmed, a
+    /// replay, or a status that is not a payment); `Err` makes the gateway try again later.
+    pub async fn confirm_notification(
+        &self,
+        params: &[(String, String)],
+    ) -> Result<(), PaymentFailure> {
+        let (callback, order) = self.verified(params).await?;
+        match callback.trade_status {
+            Some(status) if status.is_paid() => {
+                self.settle(&order, &callback.trade_no).await.map(|_| ())
+            }
+            // WAIT_BUYER_PAY, TRADE_CLOSED: nothing to record.
+            _ => Ok(()),
+        }
+    }
+
+    /// Records the payment once; a trade that cannot count is refunded.
+    async fn settle(&self, order: &Order, trade_id: &str) -> Result<String, PaymentFailure> {
+        let mut attempts = 0;
+        let outcome = loop {
+            attempts += 1;
+            match self.payments.confirm(&order.order_id, trade_id, order.total_amount).await {
+                // A concurrent confirmation won a unique key: the next look sees it.
+                Err(StoreError::Duplicate(_) | StoreError::Conflict) if attempts < 3 => continue,
+                other => break other?,
+            }
+        };
+        match outcome {
+            ConfirmOutcome::Confirmed | ConfirmOutcome::AlreadyConfirmed => Ok(trade_id.to_owned()),
+            ConfirmOutcome::OrderCanceled => {
+                self.refund(order, trade_id, "the order was cancelled before the payment arrived")
+                    .await;
+                Err(PaymentFailure::Refunded)
+            }
+            ConfirmOutcome::OtherTradeRecorded { paid_trade_id } => {
+                tracing::warn!(order_id = %order.order_id, trade_id, paid_trade_id, "second trade for a paid order");
+                self.refund(order, trade_id, "the order was already paid").await;
+                Err(PaymentFailure::PaidByAnotherTrade)
+            }
+            ConfirmOutcome::NotPayable => Err(PaymentFailure::NotPayable),
+            ConfirmOutcome::NotFound => Err(PaymentFailure::NotFound),
+        }
+    }
+
+    /// Refunds a recorded trade; a failure is logged and the record stays pending for operators.
+    async fn refund(&self, order: &Order, trade_id: &str, reason: &str) {
+        let request = RefundRequest {
+            order_id: order.order_id.clone(),
+            trade_no: trade_id.to_owned(),
+            amount: order.total_amount,
+            request_id: format!("refund-{trade_id}"),
+            reason: reason.to_owned(),
+        };
+        match self.gateway.refund(&request).await {
+            Ok(()) => {
+                if let Err(error) = self.payments.mark_refunded(trade_id).await {
+                    tracing::error!(%error, trade_id, "refunded, but could not record it");
+                }
+            }
+            Err(error) => {
+                tracing::error!(%error, trade_id, "refund failed; the trade stays recorded for refund")
+            }
+        }
+    }
+
+    /// Cancels the owner's unpaid order and gives the stock back.
+    pub async fn cancel(&self, user: UserId, order_id: &OrderId) -> Result<(), PaymentFailure> {
+        let (order, _) =
+            self.orders.find_for_user(user, order_id).await?.ok_or(PaymentFailure::NotFound)?;
+        if order.status != OrderStatus::Unpaid {
+            return Err(PaymentFailure::NotPayable);
+        }
+        if self.payments.cancel_unpaid(order_id).await? {
+            Ok(())
+        } else {
+            Err(PaymentFailure::NotPayable)
+        }
+    }
+
+    /// One round of expiry: unpaid orders older than the limit are cancelled, unless the gateway
+    /// says they were paid (then they are confirmed). An order whose trade cannot be asked about
+    /// is left for a later round: a lost notification must not cancel a paid order.
+    pub async fn expire_unpaid(&self, batch: u64) -> Result<ExpiryReport, PaymentFailure> {
+        let cutoff = self.clock.now() - self.unpaid_ttl;
+        let mut report = ExpiryReport::default();
+        for order_id in self.payments.unpaid_before(cutoff, batch).await? {
+            let paid = match self.gateway.query_trade(&order_id).await {
+                Ok(Some(trade)) if trade.status.is_paid() => Some(trade),
+                Ok(_) => None,
+                Err(error) => {
+                    tracing::warn!(%order_id, %error, "cannot ask the gateway; the order waits for the next round");
+                    report.skipped += 1;
+                    continue;
+                }
+            };
+            match paid {
+                Some(trade) => {
+                    let Some(order) = self.payments.find_order(&order_id).await? else { continue };
+                    if trade.total_amount != order.total_amount {
+                        tracing::error!(%order_id, "the gateway's amount differs; left for operators");
+                        report.skipped += 1;
+                        continue;
+                    }
+                    match self.settle(&order, &trade.trade_no).await {
+                        Ok(_) => report.confirmed += 1,
+                        Err(_) => report.skipped += 1,
+                    }
+                }
+                None if self.payments.cancel_unpaid(&order_id).await? => report.canceled += 1,
+                None => report.skipped += 1,
+            }
+        }
+        Ok(report)
+    }
+}
