@@ -34,6 +34,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .app_data(web::PathConfig::default().error_handler(|err, _| error::path_error(err)))
     .service(health::live)
     .service(health::ready)
+    .service(health::order_counters)
     .service(users::username_count)
     .service(users::mobile_count)
     .service(users::sms_code)

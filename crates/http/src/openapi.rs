@@ -27,7 +27,7 @@ impl Modify for JwtScheme {
     info(title = "Meiduo mall storefront API", description = "The JSON API of the Meiduo mall storefront, compatible with the original Django REST shop."),
     modifiers(&JwtScheme),
     paths(
-        health::live, health::ready,
+        health::live, health::ready, health::order_counters,
         users::username_count, users::mobile_count, users::sms_code, users::register, users::login, users::profile,
         places::provinces, places::area, places::list, places::create, places::update, places::remove,
         places::set_default, places::set_title,

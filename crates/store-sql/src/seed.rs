@@ -1,7 +1,7 @@
 //! The demo catalog and the areas, loaded idempotently.
 
-use meiduo_domain::Money;
 use meiduo_domain::ports::StoreError;
+use meiduo_domain::{Money, SkuId};
 use sea_orm::{ConnectionTrait, DbBackend, Value};
 
 use crate::codec::get;
@@ -31,6 +31,45 @@ impl SqlStore {
             catalog_loaded: self.load_if_empty("tb_goods_category", CATALOG).await?,
             areas_loaded: self.load_if_empty("tb_areas", AREAS).await?,
         })
+    }
+
+    /// Sets a SKU's stock (restocking, as an operator would).
+    pub async fn restock(&self, sku: SkuId, stock: u32) -> Result<(), StoreError> {
+        self.exec(
+            &self.db,
+            "UPDATE tb_sku SET stock = ?, update_time = ? WHERE id = ?",
+            vec![i64::from(stock).into(), crate::codec::now(), crate::codec::id(sku.0)],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Adds `count` launched SKUs with `stock` units each to the demo catalog (copies of SKU 1's
+    /// product and category), for load tests that spread orders over many SKUs. Returns their ids.
+    pub async fn add_bench_skus(&self, count: u32, stock: u32) -> Result<Vec<SkuId>, StoreError> {
+        let tx = self.begin_tx().await?;
+        let mut ids = Vec::with_capacity(count as usize);
+        for n in 0..count {
+            let result = tx
+                .conn()
+                .execute_raw(self.stmt(
+                    "INSERT INTO tb_sku (name, caption, goods_id, category_id, price, cost_price, \
+                     market_price, stock, sales, comments, is_launched, default_image_url, create_time, \
+                     update_time) SELECT ?, caption, goods_id, category_id, price, cost_price, market_price, \
+                     ?, 0, 0, 1, default_image_url, ?, ? FROM tb_sku WHERE id = 1",
+                    vec![
+                        format!("bench SKU {n}").into(),
+                        i64::from(stock).into(),
+                        crate::codec::now(),
+                        crate::codec::now(),
+                    ],
+                ))
+                .await
+                .map_err(classify)?;
+            ids.push(SkuId(result.last_insert_id()));
+        }
+        crate::addresses::commit(tx).await?;
+        Ok(ids)
     }
 
     async fn load_if_empty(&self, table: &str, script: &str) -> Result<bool, StoreError> {

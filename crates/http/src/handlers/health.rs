@@ -40,3 +40,29 @@ pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
         HttpResponse::ServiceUnavailable().json(body)
     }
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderCounters {
+    /// Orders committed since the process started.
+    pub placed: u64,
+    /// Stock compare-and-swaps that missed and were tried again.
+    pub lost_races: u64,
+    /// Whole order transactions run again (deadlock, lock wait, order-id clash).
+    pub transaction_retries: u64,
+    /// Orders refused as busy.
+    pub busy: u64,
+}
+
+/// Contention counters of order placement in this process (for load tests and dashboards).
+#[utoipa::path(tag = "health", responses((status = 200, body = OrderCounters)))]
+#[get("/metrics/orders")]
+pub async fn order_counters(state: web::Data<ApiState>) -> HttpResponse {
+    use std::sync::atomic::Ordering::Relaxed;
+    let stats = state.place_order.stats();
+    HttpResponse::Ok().json(OrderCounters {
+        placed: stats.placed.load(Relaxed),
+        lost_races: stats.lost_races.load(Relaxed),
+        transaction_retries: stats.transaction_retries.load(Relaxed),
+        busy: stats.busy.load(Relaxed),
+    })
+}

@@ -1,0 +1,112 @@
+//! `meiduo-loadgen`: runs storefront scenarios against a running server and prints the figures.
+//!
+//! ```sh
+//! meiduo-loadgen --base http://127.0.0.1:8000 --database-url mysql://root@127.0.0.1:3306/meiduo \
+//!     --redis-url redis://127.0.0.1:6379/3 --clients 64 --seconds 20
+//! ```
+//! The database (and Redis) must be the server's: shoppers are prepared there and the invariants
+//! are read from there.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::Parser;
+use meiduo_application::{OrderPolicy, StockUpdate};
+use meiduo_cart_redis::{RedisConfig, RedisStore};
+use meiduo_loadgen::{Scenario, prepare};
+use meiduo_store_sql::{SqlConfig, SqlStore};
+
+#[derive(Debug, Parser)]
+#[command(name = "meiduo-loadgen", about = "Load scenarios against a running meiduo server")]
+struct Args {
+    /// The server.
+    #[arg(long, default_value = "http://127.0.0.1:8000")]
+    base: String,
+    /// The server's database.
+    #[arg(long)]
+    database_url: String,
+    /// The server's Redis, when it uses one (the direct drive then uses it for the cart too).
+    #[arg(long)]
+    redis_url: Option<String>,
+    #[arg(long, default_value_t = 64)]
+    clients: usize,
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Scenarios, comma-separated: order-hot, order-spread, cart-add, sku-list, sku-detail.
+    #[arg(long, default_value = "order-hot,order-spread,cart-add,sku-list,sku-detail")]
+    scenarios: String,
+    /// SKUs of order-spread and cart-add.
+    #[arg(long, default_value_t = 1000)]
+    spread: u32,
+    /// The compare-and-swap of the direct drive (set the server's with MEIDUO_STOCK_UPDATE).
+    #[arg(long, default_value = "covering")]
+    stock_update: String,
+    /// Skip the direct drive of order scenarios.
+    #[arg(long)]
+    no_direct: bool,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut sql = SqlConfig::new(args.database_url.clone());
+    sql.max_connections = (args.clients as u32).max(8);
+    let store = SqlStore::connect(&sql).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let redis = match &args.redis_url {
+        Some(url) => Some(
+            RedisStore::new(&RedisConfig::new(url.clone()))
+                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
+        ),
+        None => None,
+    };
+    let scenarios: Vec<Scenario> = args
+        .scenarios
+        .split(',')
+        .map(|name| {
+            Scenario::parse(name.trim()).with_context(|| format!("unknown scenario {name}"))
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let policy = OrderPolicy {
+        stock_update: match args.stock_update.as_str() {
+            "equality" => StockUpdate::Equality,
+            "covering" => StockUpdate::Covering,
+            other => bail!("unknown stock update {other}"),
+        },
+        ..OrderPolicy::default()
+    };
+    println!("preparing {} shoppers and {} SKUs ...", args.clients, args.spread);
+    let bench = Arc::new(prepare(&args.base, store, redis, args.clients, args.spread).await?);
+    let duration = Duration::from_secs(args.seconds);
+    let mut failed = false;
+    for scenario in scenarios {
+        let before = bench.snapshot().await?;
+        let http = bench.run_http(scenario, duration).await;
+        println!("{}", http.line());
+        if scenario.places_orders() {
+            if let Err(broken) = bench.check(&before, http.orders).await {
+                println!("INVARIANT BROKEN after {} (http): {broken}", scenario.name());
+                failed = true;
+            }
+            if !args.no_direct {
+                let before = bench.snapshot().await?;
+                let direct = bench.run_direct(scenario, duration, policy.clone()).await;
+                println!("{}", direct.line());
+                if let Err(broken) = bench.check(&before, direct.orders).await {
+                    println!("INVARIANT BROKEN after {} (direct): {broken}", scenario.name());
+                    failed = true;
+                }
+                println!(
+                    "{:<12} ratio  http / direct orders/s = {:.2}",
+                    scenario.name(),
+                    http.per_second(http.orders)
+                        / direct.per_second(direct.orders).max(f64::EPSILON)
+                );
+            }
+        }
+    }
+    if failed {
+        bail!("invariants broken");
+    }
+    Ok(())
+}
