@@ -170,6 +170,30 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of a run whose clients are `tasks`, started at `started`.
+    async fn gather(
+        scenario: Scenario,
+        mode: &'static str,
+        started: Instant,
+        tasks: Vec<tokio::task::JoinHandle<ClientTally>>,
+    ) -> Report {
+        let mut report =
+            Report { scenario: scenario.name(), mode, clients: tasks.len(), ..Report::default() };
+        for task in tasks {
+            if let Ok(tally) = task.await {
+                report.requests += tally.requests;
+                report.orders += tally.orders;
+                report.latencies.extend(tally.latencies);
+                for (key, n) in tally.errors {
+                    *report.errors.entry(key).or_default() += n;
+                }
+            }
+        }
+        report.elapsed = started.elapsed();
+        report.latencies.sort_unstable();
+        report
+    }
+
     pub fn per_second(&self, n: u64) -> f64 {
         n as f64 / self.elapsed.as_secs_f64().max(f64::EPSILON)
     }
@@ -318,24 +342,7 @@ impl Bench {
                 })
             })
             .collect();
-        let mut report = Report {
-            scenario: scenario.name(),
-            mode: "http",
-            clients: self.shoppers.len(),
-            ..Report::default()
-        };
-        for task in tasks {
-            if let Ok(tally) = task.await {
-                report.requests += tally.requests;
-                report.orders += tally.orders;
-                report.latencies.extend(tally.latencies);
-                for (key, n) in tally.errors {
-                    *report.errors.entry(key).or_default() += n;
-                }
-            }
-        }
-        report.elapsed = started.elapsed();
-        report.latencies.sort_unstable();
+        let mut report = Report::gather(scenario, "http", started, tasks).await;
         let after = self.counters().await;
         report.lost_races = after.0.saturating_sub(before.0);
         report.transaction_retries = after.1.saturating_sub(before.1);
@@ -409,24 +416,7 @@ impl Bench {
                 })
             })
             .collect();
-        let mut report = Report {
-            scenario: scenario.name(),
-            mode: "direct",
-            clients: self.shoppers.len(),
-            ..Report::default()
-        };
-        for task in tasks {
-            if let Ok(tally) = task.await {
-                report.requests += tally.requests;
-                report.orders += tally.orders;
-                report.latencies.extend(tally.latencies);
-                for (key, n) in tally.errors {
-                    *report.errors.entry(key).or_default() += n;
-                }
-            }
-        }
-        report.elapsed = started.elapsed();
-        report.latencies.sort_unstable();
+        let mut report = Report::gather(scenario, "direct", started, tasks).await;
         report.lost_races = stats.lost_races.load(std::sync::atomic::Ordering::Relaxed);
         report.transaction_retries =
             stats.transaction_retries.load(std::sync::atomic::Ordering::Relaxed);
