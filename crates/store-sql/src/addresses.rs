@@ -7,7 +7,6 @@ use sea_orm::{ConnectionTrait, QueryResult, Value};
 
 use crate::codec::{get, get_u64, id, now};
 use crate::store::SqlStore;
-use crate::tx::SqlTransaction;
 
 pub(crate) const VIEW_SQL: &str = "SELECT a.id, a.user_id, a.title, a.receiver, a.province_id, \
     a.city_id, a.district_id, a.place, a.mobile, a.tel, a.email, a.is_deleted, \
@@ -122,7 +121,7 @@ impl SqlStore {
             .await?;
         }
         let created = self.address_view(tx.conn(), user, new_id).await?;
-        commit(tx).await?;
+        tx.finish().await?;
         Ok(created)
     }
 
@@ -172,7 +171,7 @@ impl SqlStore {
             vec![id(user.0), id(address.0)],
         )
         .await?;
-        commit(tx).await?;
+        tx.finish().await?;
         Ok(true)
     }
 
@@ -208,10 +207,6 @@ impl SqlStore {
             .await?;
         Ok(changed > 0)
     }
-}
-
-pub(crate) async fn commit(tx: SqlTransaction) -> Result<(), StoreError> {
-    meiduo_domain::ports::Transaction::commit(Box::new(tx)).await
 }
 
 #[async_trait]

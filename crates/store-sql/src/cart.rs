@@ -6,8 +6,8 @@ use meiduo_domain::{Cart, CartLine, Quantity, SkuId, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, Value};
 use time::OffsetDateTime;
 
-use crate::codec::{self, get, get_u32, get_u64, placeholders};
-use crate::error::{cart_error, classify};
+use crate::codec::{self, get, get_u32, get_u64, id, placeholders};
+use crate::error::cart_error;
 use crate::store::SqlStore;
 
 /// How an upsert treats the count of an existing line.
@@ -61,9 +61,7 @@ impl SqlStore {
         line: &CartLine,
         mode: Upsert,
     ) -> Result<(), StoreError> {
-        conn.execute_raw(self.stmt(&self.upsert_sql(mode), Self::upsert_values(user, line)))
-            .await
-            .map_err(classify)?;
+        self.exec(conn, &self.upsert_sql(mode), Self::upsert_values(user, line)).await?;
         Ok(())
     }
 }
@@ -72,13 +70,13 @@ impl SqlStore {
 impl CartStore for SqlStore {
     async fn load(&self, user: UserId) -> Result<Cart, CartStoreError> {
         let rows = self
-            .db
-            .query_all_raw(self.stmt(
+            .rows(
+                &self.db,
                 "SELECT sku_id, count, selected FROM tb_cart WHERE user_id = ? ORDER BY sku_id",
-                vec![Value::BigInt(Some(user.0 as i64))],
-            ))
+                vec![id(user.0)],
+            )
             .await
-            .map_err(|e| cart_error(classify(e)))?;
+            .map_err(cart_error)?;
         let mut lines = Vec::with_capacity(rows.len());
         for row in &rows {
             let count = get_u32(row, "count").map_err(cart_error)?;
@@ -95,17 +93,17 @@ impl CartStore for SqlStore {
     async fn add(&self, user: UserId, line: CartLine) -> Result<u32, CartStoreError> {
         let tx = self.begin_tx().await.map_err(cart_error)?;
         self.upsert(tx.conn(), user, &line, Upsert::Add).await.map_err(cart_error)?;
-        let row = tx
-            .conn()
-            .query_one_raw(self.stmt(
+        let row = self
+            .row(
+                tx.conn(),
                 "SELECT count FROM tb_cart WHERE user_id = ? AND sku_id = ?",
-                vec![Value::BigInt(Some(user.0 as i64)), Value::BigInt(Some(line.sku_id.0 as i64))],
-            ))
+                vec![id(user.0), id(line.sku_id.0)],
+            )
             .await
-            .map_err(|e| cart_error(classify(e)))?
+            .map_err(cart_error)?
             .ok_or_else(|| CartStoreError::Internal("the cart line vanished".into()))?;
         let count = get_u32(&row, "count").map_err(cart_error)?;
-        meiduo_domain::ports::Transaction::commit(Box::new(tx)).await.map_err(cart_error)?;
+        tx.finish().await.map_err(cart_error)?;
         Ok(count)
     }
 
@@ -121,20 +119,20 @@ impl CartStore for SqlStore {
             "DELETE FROM tb_cart WHERE user_id = ? AND sku_id IN ({})",
             placeholders(skus.len())
         );
-        let mut values = vec![Value::BigInt(Some(user.0 as i64))];
-        values.extend(skus.iter().map(|sku| Value::BigInt(Some(sku.0 as i64))));
-        self.db.execute_raw(self.stmt(&sql, values)).await.map_err(|e| cart_error(classify(e)))?;
+        let mut values = vec![id(user.0)];
+        values.extend(skus.iter().map(|sku| id(sku.0)));
+        self.exec(&self.db, &sql, values).await.map_err(cart_error)?;
         Ok(())
     }
 
     async fn select_all(&self, user: UserId, selected: bool) -> Result<(), CartStoreError> {
-        self.db
-            .execute_raw(self.stmt(
-                "UPDATE tb_cart SET selected = ? WHERE user_id = ?",
-                vec![Value::Bool(Some(selected)), Value::BigInt(Some(user.0 as i64))],
-            ))
-            .await
-            .map_err(|e| cart_error(classify(e)))?;
+        self.exec(
+            &self.db,
+            "UPDATE tb_cart SET selected = ? WHERE user_id = ?",
+            vec![Value::Bool(Some(selected)), id(user.0)],
+        )
+        .await
+        .map_err(cart_error)?;
         Ok(())
     }
 
@@ -146,6 +144,6 @@ impl CartStore for SqlStore {
         for line in lines {
             self.upsert(tx.conn(), user, line, Upsert::Replace).await.map_err(cart_error)?;
         }
-        meiduo_domain::ports::Transaction::commit(Box::new(tx)).await.map_err(cart_error)
+        tx.finish().await.map_err(cart_error)
     }
 }

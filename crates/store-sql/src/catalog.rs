@@ -7,7 +7,6 @@ use sea_orm::{ConnectionTrait, Value};
 use time::OffsetDateTime;
 
 use crate::codec::{self, SKU_COLUMNS, placeholders};
-use crate::error::classify;
 use crate::store::SqlStore;
 use crate::tx::SqlTransaction;
 
@@ -24,8 +23,8 @@ impl SqlStore {
             "SELECT {SKU_COLUMNS} FROM tb_sku WHERE id IN ({}) ORDER BY id",
             placeholders(ids.len())
         );
-        let values = ids.iter().map(|id| Value::BigInt(Some(id.0 as i64))).collect();
-        let rows = conn.query_all_raw(self.stmt(&sql, values)).await.map_err(classify)?;
+        let values = ids.iter().map(|sku| codec::id(sku.0)).collect();
+        let rows = self.rows(conn, &sql, values).await?;
         rows.iter().map(|row| codec::sku(self.backend, row)).collect()
     }
 }
@@ -70,8 +69,7 @@ impl StockRepository for SqlStore {
             "UPDATE tb_sku SET stock = stock - ?, sales = sales + ?, update_time = ? \
              WHERE id = ? AND {condition} AND is_launched = 1"
         );
-        let result = tx.conn().execute_raw(self.stmt(&sql, values)).await.map_err(classify)?;
-        Ok(result.rows_affected() == 1)
+        Ok(self.exec(tx.conn(), &sql, values).await? == 1)
     }
 
     async fn add_spu_sales(
@@ -82,10 +80,7 @@ impl StockRepository for SqlStore {
     ) -> Result<(), StoreError> {
         let tx = SqlTransaction::of(tx)?;
         let values = vec![Value::BigInt(Some(i64::from(count))), Value::BigInt(Some(spu.0 as i64))];
-        tx.conn()
-            .execute_raw(self.stmt("UPDATE tb_goods SET sales = sales + ? WHERE id = ?", values))
-            .await
-            .map_err(classify)?;
+        self.exec(tx.conn(), "UPDATE tb_goods SET sales = sales + ? WHERE id = ?", values).await?;
         Ok(())
     }
 }

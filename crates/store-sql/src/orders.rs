@@ -9,7 +9,6 @@ use meiduo_domain::{
 };
 use sea_orm::{ConnectionTrait, QueryResult, Value};
 
-use crate::addresses::commit;
 use crate::codec::{self, get, get_moment, get_money, get_u32, get_u64, id, now, placeholders};
 use crate::error::classify;
 use crate::store::SqlStore;
@@ -220,7 +219,7 @@ impl OrderRepository for SqlStore {
             )
             .await?;
         }
-        commit(tx).await?;
+        tx.finish().await?;
         Ok(CommentOutcome::Commented { order_finished })
     }
 

@@ -8,7 +8,6 @@ use meiduo_domain::{Money, Order, OrderId, OrderStatus};
 use sea_orm::Value;
 use time::OffsetDateTime;
 
-use crate::addresses::commit;
 use crate::codec::{self, get, get_u32, get_u64, id, now};
 use crate::store::SqlStore;
 
@@ -124,7 +123,7 @@ impl PaymentRepository for SqlStore {
                 _ => ConfirmOutcome::NotPayable,
             }
         };
-        commit(tx).await?;
+        tx.finish().await?;
         Ok(outcome)
     }
 
@@ -213,7 +212,7 @@ impl PaymentRepository for SqlStore {
             )
             .await?;
         }
-        commit(tx).await?;
+        tx.finish().await?;
         Ok(true)
     }
 }

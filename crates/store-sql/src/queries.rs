@@ -11,7 +11,6 @@ use meiduo_domain::{
 };
 use sea_orm::{QueryResult, Value};
 
-use crate::addresses::commit;
 use crate::codec::{
     self, SKU_COLUMNS, get, get_money, get_u32, get_u64, id, like_pattern, now, placeholders,
 };
@@ -366,7 +365,7 @@ impl BrowseHistory for SqlStore {
                 format!("DELETE FROM tb_browse_history WHERE id IN ({})", placeholders(ids.len()));
             self.exec(tx.conn(), &sql, ids).await?;
         }
-        commit(tx).await
+        tx.finish().await
     }
 
     async fn recent(&self, user: UserId, limit: u32) -> Result<Vec<SkuId>, StoreError> {

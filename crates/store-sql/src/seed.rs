@@ -2,7 +2,7 @@
 
 use meiduo_domain::ports::StoreError;
 use meiduo_domain::{Money, SkuId};
-use sea_orm::{ConnectionTrait, DbBackend, Value};
+use sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::codec::get;
 use crate::error::classify;
@@ -68,7 +68,7 @@ impl SqlStore {
                 .map_err(classify)?;
             ids.push(SkuId(result.last_insert_id()));
         }
-        crate::addresses::commit(tx).await?;
+        tx.finish().await?;
         Ok(ids)
     }
 
@@ -86,18 +86,12 @@ impl SqlStore {
                 Err(other) => return Err(other),
             }
         }
-        meiduo_domain::ports::Transaction::commit(Box::new(tx)).await?;
+        tx.finish().await?;
         Ok(true)
     }
 
     async fn has_rows(&self, table: &str) -> Result<bool, StoreError> {
-        let row = self
-            .db
-            .query_one_raw(
-                self.stmt(&format!("SELECT COUNT(*) AS n FROM {table}"), Vec::<Value>::new()),
-            )
-            .await
-            .map_err(classify)?;
+        let row = self.row(&self.db, &format!("SELECT COUNT(*) AS n FROM {table}"), vec![]).await?;
         let n: i64 = match row {
             Some(row) => get(&row, "n")?,
             None => 0,

@@ -27,6 +27,15 @@ impl SqlTransaction {
         self.savepoint.as_ref().unwrap_or(&self.outer)
     }
 
+    /// Commits (releasing an open savepoint first): what the adapter's own transactions call.
+    pub(crate) async fn finish(self) -> Result<(), StoreError> {
+        let SqlTransaction { savepoint, outer } = self;
+        if let Some(savepoint) = savepoint {
+            savepoint.commit().await.map_err(classify)?;
+        }
+        outer.commit().await.map_err(classify)
+    }
+
     /// Recognises a transaction of this adapter.
     pub(crate) fn of(tx: &mut DynTransaction) -> Result<&mut SqlTransaction, StoreError> {
         let any: &mut dyn Any = tx;
@@ -57,11 +66,7 @@ impl Transaction for SqlTransaction {
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-        let SqlTransaction { savepoint, outer } = *self;
-        if let Some(savepoint) = savepoint {
-            savepoint.commit().await.map_err(classify)?;
-        }
-        outer.commit().await.map_err(classify)
+        (*self).finish().await
     }
 
     async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
