@@ -56,7 +56,8 @@ pub struct AlipayGateway {
     http: reqwest::Client,
 }
 
-fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+/// Owned `(key, value)` pairs.
+pub(crate) fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
 }
 

@@ -13,7 +13,7 @@ use rsa::{RsaPrivateKey, RsaPublicKey};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::gateway::{form_encode, timestamp};
+use crate::gateway::{form_encode, params, timestamp};
 use crate::sign::{ascii_json, sign, signing_string, verify};
 
 /// Why the sandbox refused a request.
@@ -113,6 +113,16 @@ impl Sandbox {
         }
     }
 
+    /// Callback parameters as Alipay sends them: signed over everything but `sign` and
+    /// `sign_type`, which follow.
+    fn signed_callback(&self, fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        let mut signed = params(fields);
+        let signature = sign(&self.key, &signing_string(&signed, &["sign", "sign_type"]));
+        signed.push(("sign".into(), signature));
+        signed.push(("sign_type".into(), "RSA2".into()));
+        signed
+    }
+
     /// Checks a page-pay request (the gateway URL's query) and says what to show.
     pub fn open(&self, params: &[(String, String)]) -> Result<PayPage, SandboxError> {
         self.check(params)?;
@@ -146,7 +156,7 @@ impl Sandbox {
                     trade_no: format!(
                         "{}{:010}",
                         timestamp(now).replace(['-', ' ', ':'], ""),
-                        fastrand_like(&page.out_trade_no)
+                        stable_number(&page.out_trade_no)
                     ),
                     total_amount: page.total_amount.clone(),
                     status: TradeStatus::Success,
@@ -154,7 +164,7 @@ impl Sandbox {
                 .clone()
         };
         let stamp = timestamp(now);
-        let mut back: Vec<(String, String)> = [
+        let back = self.signed_callback(&[
             ("app_id", app_id.as_str()),
             ("auth_app_id", app_id.as_str()),
             ("charset", "utf-8"),
@@ -165,18 +175,12 @@ impl Sandbox {
             ("total_amount", trade.total_amount.as_str()),
             ("trade_no", trade.trade_no.as_str()),
             ("version", "1.0"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        let return_sign = sign(&self.key, &signing_string(&back, &["sign", "sign_type"]));
-        back.push(("sign".into(), return_sign));
-        back.push(("sign_type".into(), "RSA2".into()));
+        ]);
         let return_url = params.iter().find(|(k, _)| k == "return_url").map(|(_, url)| {
             format!("{url}{}{}", if url.contains('?') { '&' } else { '?' }, form_encode(&back))
         });
 
-        let mut note: Vec<(String, String)> = [
+        let note = self.signed_callback(&[
             ("app_id", app_id.as_str()),
             ("auth_app_id", app_id.as_str()),
             ("buyer_id", "2088000000000002"),
@@ -193,13 +197,7 @@ impl Sandbox {
             ("trade_no", trade.trade_no.as_str()),
             ("trade_status", "TRADE_SUCCESS"),
             ("version", "1.0"),
-        ]
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-        let note_sign = sign(&self.key, &signing_string(&note, &["sign", "sign_type"]));
-        note.push(("sign".into(), note_sign));
-        note.push(("sign_type".into(), "RSA2".into()));
+        ]);
         Ok(Paid {
             trade_no: trade.trade_no,
             return_url,
@@ -263,8 +261,8 @@ impl Sandbox {
     }
 }
 
-/// A stable 10-digit number from the order id (the sandbox's trade numbers are unique per order).
-fn fastrand_like(seed: &str) -> u64 {
+/// A 10-digit number derived from the order id (FNV-1a), so a trade number is stable per order.
+fn stable_number(seed: &str) -> u64 {
     seed.bytes().fold(1_469_598_103_934_665_603u64, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(1_099_511_628_211)
     }) % 10_000_000_000
