@@ -10,6 +10,9 @@ use sea_orm::{
 
 use crate::error::classify;
 
+/// A pooled connection idle for longer than this is pinged before it is handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+
 /// How to reach the database.
 #[derive(Debug, Clone)]
 pub struct SqlConfig {
@@ -53,7 +56,22 @@ impl SqlStore {
             .min_connections(config.min_connections)
             .acquire_timeout(config.acquire_timeout)
             .connect_timeout(config.acquire_timeout)
-            .sqlx_logging(false);
+            .sqlx_logging(false)
+            // A pooled connection is pinged before use only after it sat idle this long: under
+            // load a ping per checkout would be one more round trip per query.
+            .test_before_acquire_if_idle_for(IDLE_BEFORE_PING);
+        // READ COMMITTED for every transaction, set once per connection: a compare-and-swap
+        // retried in the same transaction must see other transactions' commits. Setting it
+        // per transaction would cost a round trip before each BEGIN.
+        options.map_sqlx_mysql_pool_opts(|pool| {
+            pool.after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    use sea_orm::sqlx::Executor;
+                    conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").await?;
+                    Ok(())
+                })
+            })
+        });
         let busy = config.sqlite_busy_timeout;
         options.map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)

@@ -5,35 +5,40 @@ use std::any::Any;
 use async_trait::async_trait;
 use meiduo_domain::ports::{DynTransaction, StoreError, Transaction, UnitOfWork};
 use sea_orm::{
-    DatabaseTransaction, DbBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions,
+    ConnectionTrait, DatabaseTransaction, DbBackend, SqliteTransactionMode, TransactionOptions,
     TransactionTrait,
 };
 
 use crate::error::classify;
 use crate::store::SqlStore;
 
-/// A database transaction. The savepoint is a nested sea-orm transaction (`SAVEPOINT`), so
-/// rolling it back keeps what the outer transaction wrote before it.
+/// A database transaction with at most one savepoint, set and rolled back with plain
+/// `SAVEPOINT` / `ROLLBACK TO SAVEPOINT` statements: rolling it back keeps what the transaction
+/// wrote before it, and `COMMIT` releases it with the transaction (no `RELEASE SAVEPOINT`
+/// round trip).
 #[derive(Debug)]
 pub struct SqlTransaction {
-    // Declared first so that it is dropped (rolled back) before the outer transaction.
-    savepoint: Option<DatabaseTransaction>,
     outer: DatabaseTransaction,
+    savepoint: bool,
 }
 
+/// The savepoint's name.
+const SAVEPOINT: &str = "meiduo_order";
+
 impl SqlTransaction {
-    /// Where statements go: into the savepoint while one is open.
+    /// Where statements go.
     pub(crate) fn conn(&self) -> &DatabaseTransaction {
-        self.savepoint.as_ref().unwrap_or(&self.outer)
+        &self.outer
     }
 
-    /// Commits (releasing an open savepoint first): what the adapter's own transactions call.
+    /// Commits (an open savepoint goes with it): what the adapter's own transactions call.
     pub(crate) async fn finish(self) -> Result<(), StoreError> {
-        let SqlTransaction { savepoint, outer } = self;
-        if let Some(savepoint) = savepoint {
-            savepoint.commit().await.map_err(classify)?;
-        }
-        outer.commit().await.map_err(classify)
+        self.outer.commit().await.map_err(classify)
+    }
+
+    /// Rolls the whole transaction back.
+    pub(crate) async fn abandon(self) -> Result<(), StoreError> {
+        self.outer.rollback().await.map_err(classify)
     }
 
     /// Recognises a transaction of this adapter.
@@ -50,19 +55,24 @@ impl SqlTransaction {
 #[async_trait]
 impl Transaction for SqlTransaction {
     async fn savepoint(&mut self) -> Result<(), StoreError> {
-        if self.savepoint.is_some() {
+        if self.savepoint {
             return Err(StoreError::Internal("a savepoint is already open".into()));
         }
-        self.savepoint = Some(self.outer.begin().await.map_err(classify)?);
+        self.outer.execute_unprepared(&format!("SAVEPOINT {SAVEPOINT}")).await.map_err(classify)?;
+        self.savepoint = true;
         Ok(())
     }
 
     async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-        let savepoint = self
-            .savepoint
-            .take()
-            .ok_or_else(|| StoreError::Internal("no savepoint is open".into()))?;
-        savepoint.rollback().await.map_err(classify)
+        if !self.savepoint {
+            return Err(StoreError::Internal("no savepoint is open".into()));
+        }
+        self.savepoint = false;
+        self.outer
+            .execute_unprepared(&format!("ROLLBACK TO SAVEPOINT {SAVEPOINT}"))
+            .await
+            .map_err(classify)?;
+        Ok(())
     }
 
     async fn commit(self: Box<Self>) -> Result<(), StoreError> {
@@ -70,31 +80,24 @@ impl Transaction for SqlTransaction {
     }
 
     async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
-        let SqlTransaction { savepoint, outer } = *self;
-        if let Some(savepoint) = savepoint {
-            savepoint.rollback().await.map_err(classify)?;
-        }
-        outer.rollback().await.map_err(classify)
+        (*self).abandon().await
     }
 }
 
 impl SqlStore {
-    /// Begins a transaction: READ COMMITTED on MySQL (set for this transaction, whatever the
-    /// server's default), `BEGIN IMMEDIATE` on SQLite (the write lock up front, so that two
-    /// writers wait for each other instead of failing on a lock upgrade).
+    /// Begins a transaction: READ COMMITTED on MySQL (set on each pooled connection when it is
+    /// made, see [`SqlStore::connect`]), `BEGIN IMMEDIATE` on SQLite (the write lock up front, so
+    /// that two writers wait for each other instead of failing on a lock upgrade).
     pub(crate) async fn begin_tx(&self) -> Result<SqlTransaction, StoreError> {
         let options = match self.backend {
             DbBackend::Sqlite => TransactionOptions {
                 sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
                 ..TransactionOptions::default()
             },
-            _ => TransactionOptions {
-                isolation_level: Some(IsolationLevel::ReadCommitted),
-                ..TransactionOptions::default()
-            },
+            _ => TransactionOptions::default(),
         };
         let outer = self.db.begin_with_options(options).await.map_err(classify)?;
-        Ok(SqlTransaction { savepoint: None, outer })
+        Ok(SqlTransaction { outer, savepoint: false })
     }
 }
 

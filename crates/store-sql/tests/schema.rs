@@ -222,3 +222,27 @@ async fn a_transaction_of_another_adapter_is_refused() {
     assert!(matches!(result, Err(StoreError::Internal(_))));
     let _ = (UserId(1), AddressId(1));
 }
+
+/// The compare-and-swap retry re-reads a SKU in the same transaction: at READ COMMITTED that
+/// read sees what other transactions committed meanwhile (at REPEATABLE READ it would not, and
+/// the retry would never succeed). Every pooled connection is set to it when made.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_transaction_sees_what_others_committed_since_its_first_read() {
+    let Some(db) = mysql().await else { return };
+    let db = db.with_catalog().await;
+    // More transactions than one connection, so that several pooled connections are checked.
+    let mut open = Vec::new();
+    for _ in 0..4 {
+        let mut tx = db.store.begin().await.unwrap();
+        let first = db.store.read_skus(&mut *tx, &[SkuId(1)]).await.unwrap();
+        open.push((tx, first[0].stock));
+    }
+    let mut other = db.store.begin().await.unwrap();
+    assert!(db.store.take_stock(&mut *other, SkuId(1), qty(2), StockGuard::Covers).await.unwrap());
+    other.commit().await.unwrap();
+    for (mut tx, first) in open {
+        let again = db.store.read_skus(&mut *tx, &[SkuId(1)]).await.unwrap();
+        assert_eq!((first, again[0].stock), (5, 3), "the second read sees the commit");
+        tx.rollback().await.unwrap();
+    }
+}
