@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use meiduo_cart_redis::testing::{redis, redis_cluster};
+use meiduo_domain::ports::CartAddition::{Added, Refused};
 use meiduo_domain::ports::CartStore;
 use meiduo_domain::{CartLine, SkuId, UserId};
 use meiduo_store_sql::testing::*;
@@ -15,11 +16,23 @@ async fn behaves_as_a_cart_store(cart: &dyn CartStore, user: UserId, other: User
     assert!(cart.load(user).await.unwrap().is_empty(), "{name}: a new user's cart is empty");
 
     // Adding increments, and sets the selected flag.
-    assert_eq!(cart.add(user, line(1, 2)).await.unwrap(), 2);
-    assert_eq!(cart.add(user, CartLine { selected: false, ..line(1, 3) }).await.unwrap(), 5);
+    assert_eq!(cart.add(user, line(1, 2), 200).await.unwrap(), Added(2));
+    assert_eq!(
+        cart.add(user, CartLine { selected: false, ..line(1, 3) }, 200).await.unwrap(),
+        Added(5)
+    );
     let loaded = cart.load(user).await.unwrap();
     assert_eq!(loaded.get(SkuId(1)).unwrap().count.get(), 5, "{name}");
     assert!(!loaded.get(SkuId(1)).unwrap().selected);
+
+    // An addition past the bound changes nothing, and says what the line keeps.
+    assert_eq!(cart.add(user, line(1, 2), 6).await.unwrap(), Refused { have: 5 }, "{name}");
+    assert_eq!(cart.add(user, line(9, 3), 2).await.unwrap(), Refused { have: 0 }, "{name}");
+    assert_eq!(cart.add(user, line(1, 1), 6).await.unwrap(), Added(6), "{name}: up to the bound");
+    let loaded = cart.load(user).await.unwrap();
+    assert_eq!(loaded.get(SkuId(1)).unwrap().count.get(), 6, "{name}");
+    assert!(loaded.get(SkuId(1)).unwrap().selected, "{name}");
+    assert!(loaded.get(SkuId(9)).is_none(), "{name}: a refused new line is not created");
 
     // Setting replaces.
     cart.set(user, line(1, 1)).await.unwrap();
@@ -31,7 +44,7 @@ async fn behaves_as_a_cart_store(cart: &dyn CartStore, user: UserId, other: User
     assert_eq!(loaded.len(), 3);
 
     // Another user's cart is separate.
-    cart.add(other, line(1, 7)).await.unwrap();
+    cart.add(other, line(1, 7), 200).await.unwrap();
     assert_eq!(cart.load(user).await.unwrap().get(SkuId(1)).unwrap().count.get(), 1);
 
     // Select all / none.
@@ -83,18 +96,25 @@ async fn the_redis_cart_store_behaves_on_a_cluster() {
     }
 }
 
-/// 20 concurrent one-unit adds to one line add up to 20.
+/// 20 concurrent one-unit adds to one line add up to 20; with a bound of 12, exactly 12 pass.
 async fn adds_are_never_lost(cart: Arc<dyn CartStore>, user: UserId, name: &str) {
-    let tasks: Vec<_> = (0..20)
-        .map(|_| {
-            let cart = Arc::clone(&cart);
-            tokio::spawn(async move { cart.add(user, line(2, 1)).await })
-        })
-        .collect();
-    for task in tasks {
-        task.await.unwrap().unwrap();
+    for (sku, bound, expected) in [(2, 200, 20), (4, 12, 12)] {
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let cart = Arc::clone(&cart);
+                tokio::spawn(async move { cart.add(user, line(sku, 1), bound).await })
+            })
+            .collect();
+        let mut added = 0;
+        for task in tasks {
+            if let Added(_) = task.await.unwrap().unwrap() {
+                added += 1;
+            }
+        }
+        assert_eq!(added, expected, "{name}: additions that passed the bound {bound}");
+        let count = cart.load(user).await.unwrap().get(SkuId(sku)).unwrap().count.get();
+        assert_eq!(count, expected, "{name}");
     }
-    assert_eq!(cart.load(user).await.unwrap().get(SkuId(2)).unwrap().count.get(), 20, "{name}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -2,11 +2,17 @@
 //! HTTP layer keeps in a signed cookie). The same rules hold for both.
 
 use std::sync::Arc;
+use std::time::Duration;
 
-use meiduo_domain::ports::{CartStore, SkuCatalog};
+use meiduo_domain::ports::{Cache, CartAddition, CartStore, SkuCatalog};
 use meiduo_domain::{Cart, CartLine, Money, Quantity, QuantityLimit, Sku, SkuId, UserId};
 
+use crate::caching::cached;
 use crate::errors::ServiceFailure;
+
+/// How long a SKU's sale state and stock, as the cart checks them, stay cached. The check is
+/// advisory: placing the order checks the stock again in its transaction.
+pub const SKU_TTL: Duration = Duration::from_secs(1);
 
 /// The most lines an anonymous (cookie) cart holds.
 pub const ANONYMOUS_CART_LINES: usize = 50;
@@ -42,6 +48,7 @@ pub struct Carts {
     store: Arc<dyn CartStore>,
     catalog: Arc<dyn SkuCatalog>,
     limit: QuantityLimit,
+    cache: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for Carts {
@@ -56,7 +63,13 @@ impl Carts {
         catalog: Arc<dyn SkuCatalog>,
         limit: QuantityLimit,
     ) -> Self {
-        Carts { store, catalog, limit }
+        Carts { store, catalog, limit, cache: None }
+    }
+
+    /// Caches the SKUs the cart checks there, for [`SKU_TTL`].
+    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     pub fn limit(&self) -> QuantityLimit {
@@ -64,8 +77,12 @@ impl Carts {
     }
 
     async fn sku_on_sale(&self, sku: SkuId) -> Result<Sku, CartError> {
-        let found = self.catalog.find_skus(&[sku]).await.map_err(ServiceFailure::from)?;
-        found.into_iter().find(|s| s.is_launched).ok_or(CartError::SkuUnavailable(sku))
+        let load = async { Ok(self.catalog.find_skus(&[sku]).await?.into_iter().next()) };
+        let found: Option<Sku> =
+            cached(self.cache.as_deref(), &format!("sku:{sku}"), SKU_TTL, load)
+                .await
+                .map_err(ServiceFailure::from)?;
+        found.filter(|s| s.id == sku && s.is_launched).ok_or(CartError::SkuUnavailable(sku))
     }
 
     /// A line of `count` units, checked against the count limit and the SKU's stock.
@@ -105,7 +122,7 @@ impl Carts {
         ))
     }
 
-    /// Adds `count` units to the user's line (an increment in the store). The line's new count
+    /// Adds `count` units to the user's line (one atomic step in the store). The line's new count
     /// must stay within the limit and the stock.
     pub async fn add(
         &self,
@@ -114,11 +131,18 @@ impl Carts {
         count: i64,
         selected: bool,
     ) -> Result<CartLine, CartError> {
-        let existing = self.store.load(user).await.map_err(ServiceFailure::from)?;
-        let have = existing.get(sku).map_or(0, |line| line.count.get());
-        let (added, _) = self.checked_addition(sku, have, count, selected).await?;
-        self.store.add(user, added).await.map_err(ServiceFailure::from)?;
-        Ok(added)
+        let added = Quantity::new(count, self.limit).map_err(CartError::BadCount)?;
+        let found = self.sku_on_sale(sku).await?;
+        let line = CartLine { sku_id: sku, count: added, selected };
+        let at_most = self.limit.get().min(found.stock);
+        match self.store.add(user, line, at_most).await.map_err(ServiceFailure::from)? {
+            CartAddition::Added(_) => Ok(line),
+            CartAddition::Refused { have } => {
+                // Past the count limit, or else past the stock.
+                Quantity::new(i64::from(have) + count, self.limit).map_err(CartError::BadCount)?;
+                Err(CartError::NotEnoughStock { sku, stock: found.stock })
+            }
+        }
     }
 
     /// The same for an anonymous cart held by the caller.

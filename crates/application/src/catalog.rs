@@ -11,6 +11,7 @@ use meiduo_domain::{
     SkuId, SkuOrdering, SkuSummary, UserId,
 };
 
+use crate::caching::cached;
 use crate::errors::{PageRequest, ServiceFailure};
 
 /// How many SKUs a category's hot list shows (the original's `HOT_SKUS_COUNT_LIMIT`).
@@ -21,12 +22,21 @@ pub const HISTORY_LENGTH: u32 = 5;
 pub const MENU_TTL: Duration = Duration::from_secs(300);
 /// How long a category's hot list stays cached (orders also forget it).
 pub const HOT_TTL: Duration = Duration::from_secs(60);
+/// How long a page of a category's SKU list stays cached.
+pub const LIST_TTL: Duration = Duration::from_secs(2);
+/// How long a SKU's detail stays cached.
+pub const DETAIL_TTL: Duration = Duration::from_secs(2);
 /// The cache name of the category menu.
 pub const MENU_CACHE: &str = "category_menu";
 
 /// The cache name of a category's hot list.
 pub fn hot_cache(category: CategoryId) -> String {
     format!("hot_skus:{category}")
+}
+
+/// The cache name of a SKU's detail.
+pub fn detail_cache(sku: SkuId) -> String {
+    format!("sku_detail:{sku}")
 }
 
 /// The longest search text.
@@ -63,7 +73,10 @@ pub struct Catalog {
     skus: Arc<dyn SkuCatalog>,
     areas: Arc<dyn AreaRepository>,
     history: Arc<dyn BrowseHistory>,
+    /// Shared by the replicas (Redis): the menu and hot lists.
     cache: Option<Arc<dyn Cache>>,
+    /// This process's: list pages and details.
+    local: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -79,44 +92,41 @@ impl Catalog {
         areas: Arc<dyn AreaRepository>,
         history: Arc<dyn BrowseHistory>,
     ) -> Self {
-        Catalog { queries, skus, areas, history, cache: None }
+        Catalog { queries, skus, areas, history, cache: None, local: None }
     }
 
-    /// Caches the menu and the hot lists there.
+    /// Caches the menu and the hot lists there (a cache the replicas share; orders forget the
+    /// hot lists of their categories).
     pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
         self.cache = Some(cache);
         self
     }
 
-    /// The cached document, or `load`ed and cached. A cache that fails is logged and bypassed:
-    /// it only saves work.
-    async fn cached<T, F>(&self, name: &str, ttl: Duration, load: F) -> Result<T, CatalogError>
+    /// Caches list pages and SKU details there, for [`LIST_TTL`] and [`DETAIL_TTL`]: a page
+    /// ordered by sales, or a detail's stock, may be that old.
+    pub fn with_local_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.local = Some(cache);
+        self
+    }
+
+    async fn shared<T, F>(&self, name: &str, ttl: Duration, load: F) -> Result<T, CatalogError>
     where
         T: serde::Serialize + serde::de::DeserializeOwned,
-        F: std::future::Future<Output = Result<T, StoreError>>,
+        F: Future<Output = Result<T, StoreError>>,
     {
-        let Some(cache) = &self.cache else {
-            return Ok(load.await?);
-        };
-        match cache.get(name).await {
-            Ok(Some(json)) => match serde_json::from_str(&json) {
-                Ok(value) => return Ok(value),
-                Err(error) => tracing::warn!(name, %error, "unreadable cache entry; reloading"),
-            },
-            Ok(None) => {}
-            Err(error) => tracing::warn!(name, %error, "cache unavailable; reading the database"),
-        }
-        let value = load.await?;
-        if let Ok(json) = serde_json::to_string(&value)
-            && let Err(error) = cache.put(name, &json, ttl).await
-        {
-            tracing::warn!(name, %error, "could not cache");
-        }
-        Ok(value)
+        Ok(cached(self.cache.as_deref(), name, ttl, load).await?)
+    }
+
+    async fn local<T, F>(&self, name: &str, ttl: Duration, load: F) -> Result<T, CatalogError>
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned,
+        F: Future<Output = Result<T, StoreError>>,
+    {
+        Ok(cached(self.local.as_deref(), name, ttl, load).await?)
     }
 
     pub async fn menu(&self) -> Result<Vec<ChannelGroupMenu>, CatalogError> {
-        self.cached(MENU_CACHE, MENU_TTL, self.queries.category_menu()).await
+        self.shared(MENU_CACHE, MENU_TTL, self.queries.category_menu()).await
     }
 
     pub async fn breadcrumb(&self, category: CategoryId) -> Result<Breadcrumb, CatalogError> {
@@ -134,15 +144,19 @@ impl Catalog {
             None => SkuOrdering::Newest,
             Some(value) => SkuOrdering::parse(value).ok_or(CatalogError::BadOrdering)?,
         };
-        Ok(self.queries.list_skus(category, ordering, page.offset(), page.page_size).await?)
+        let (offset, size) = (page.offset(), page.page_size);
+        let name = format!("skus:{category}:{ordering:?}:{offset}:{size}");
+        self.local(&name, LIST_TTL, self.queries.list_skus(category, ordering, offset, size)).await
     }
 
     pub async fn hot(&self, category: CategoryId) -> Result<Vec<SkuSummary>, CatalogError> {
-        self.cached(&hot_cache(category), HOT_TTL, self.queries.hot_skus(category, HOT_SKUS)).await
+        self.shared(&hot_cache(category), HOT_TTL, self.queries.hot_skus(category, HOT_SKUS)).await
     }
 
     pub async fn detail(&self, sku: SkuId) -> Result<SkuDetailData, CatalogError> {
-        self.queries.sku_detail(sku).await?.ok_or(CatalogError::SkuNotFound)
+        self.local(&detail_cache(sku), DETAIL_TTL, self.queries.sku_detail(sku))
+            .await?
+            .ok_or(CatalogError::SkuNotFound)
     }
 
     pub async fn search(

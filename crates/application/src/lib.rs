@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod addresses;
+mod caching;
 pub mod cart;
 pub mod catalog;
 pub mod errors;

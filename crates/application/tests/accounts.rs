@@ -9,8 +9,8 @@ use meiduo_application::accounts::{AccountError, Accounts, Registration, SmsPoli
 use meiduo_application::addresses::{AddressError, AddressForm, Addresses};
 use meiduo_application::cart::{CartError, Carts};
 use meiduo_domain::ports::{
-    MockAddressRepository, MockAreaRepository, MockPasswordHasher, MockSkuCatalog, MockSmsSender,
-    MockUserRepository, MockVerificationCodes,
+    CartAddition, MockAddressRepository, MockAreaRepository, MockCartStore, MockPasswordHasher,
+    MockSkuCatalog, MockSmsSender, MockUserRepository, MockVerificationCodes,
 };
 use meiduo_domain::{QuantityLimit, SkuId, User, UserId};
 use support::*;
@@ -188,13 +188,22 @@ async fn an_address_must_lie_in_its_city_and_province_and_respects_the_limit() {
 }
 
 #[tokio::test]
-async fn adding_to_a_cart_line_checks_the_sum_against_stock_and_limit_then_increments() {
-    let mut store = cart_of(vec![line(1, 4, true)]);
+async fn adding_to_a_cart_line_bounds_it_by_stock_and_limit_in_one_step() {
+    let mut store = MockCartStore::new();
+    // The store holds 4 units of SKU 1 (stock 5): it adds within the bound it is given.
+    let have = std::sync::Mutex::new(4u32);
     store
         .expect_add()
-        .withf(|_, line| line.count.get() == 1 && line.sku_id == SkuId(1))
-        .times(1)
-        .returning(|_, _| Ok(5));
+        .withf(|user, line, at_most| *user == USER && line.sku_id == SkuId(1) && *at_most == 5)
+        .times(2)
+        .returning(move |_, line, at_most| {
+            let mut have = have.lock().unwrap();
+            if *have + line.count.get() > at_most {
+                return Ok(CartAddition::Refused { have: *have });
+            }
+            *have += line.count.get();
+            Ok(CartAddition::Added(*have))
+        });
     let mut catalog = MockSkuCatalog::new();
     catalog.expect_find_skus().returning(|_| Ok(vec![SkuBuilder::new(1).stock(5).build()]));
     let carts = Carts::new(Arc::new(store), Arc::new(catalog), QuantityLimit::DEFAULT);
@@ -207,4 +216,50 @@ async fn adding_to_a_cart_line_checks_the_sum_against_stock_and_limit_then_incre
         carts.add(USER, SkuId(1), 0, true).await.unwrap_err(),
         CartError::BadCount(_)
     ));
+}
+
+#[tokio::test]
+async fn an_addition_past_the_count_limit_is_a_bad_count_even_with_stock_enough() {
+    let limit = QuantityLimit::new(10).unwrap();
+    let mut store = MockCartStore::new();
+    store
+        .expect_add()
+        .withf(|_, _, at_most| *at_most == 10)
+        .returning(|_, _, _| Ok(CartAddition::Refused { have: 9 }));
+    let mut catalog = MockSkuCatalog::new();
+    catalog.expect_find_skus().returning(|_| Ok(vec![SkuBuilder::new(1).stock(500).build()]));
+    let carts = Carts::new(Arc::new(store), Arc::new(catalog), limit);
+    assert!(matches!(
+        carts.add(USER, SkuId(1), 2, true).await.unwrap_err(),
+        CartError::BadCount(_)
+    ));
+}
+
+#[tokio::test]
+async fn the_cart_reads_a_sku_once_per_cache_lifetime_and_refuses_one_off_sale() {
+    let mut store = MockCartStore::new();
+    store.expect_add().times(2).returning(|_, line, _| Ok(CartAddition::Added(line.count.get())));
+    let mut catalog = MockSkuCatalog::new();
+    catalog
+        .expect_find_skus()
+        .withf(|ids| ids == [SkuId(1)])
+        .times(1)
+        .returning(|_| Ok(vec![SkuBuilder::new(1).stock(5).build()]));
+    catalog
+        .expect_find_skus()
+        .withf(|ids| ids == [SkuId(2)])
+        .times(1)
+        .returning(|_| Ok(vec![SkuBuilder::new(2).launched(false).build()]));
+    let cache = Arc::new(MemoryCache::default());
+    let carts = Carts::new(Arc::new(store), Arc::new(catalog), QuantityLimit::DEFAULT)
+        .with_cache(cache.clone());
+    carts.add(USER, SkuId(1), 1, true).await.unwrap();
+    carts.add(USER, SkuId(1), 1, true).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            carts.add(USER, SkuId(2), 1, true).await.unwrap_err(),
+            CartError::SkuUnavailable(SkuId(2))
+        );
+    }
+    assert_eq!(cache.ttl_of("sku:1"), Some(meiduo_application::cart::SKU_TTL));
 }

@@ -25,12 +25,13 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use deadpool::managed::{self, RecycleResult};
 use deadpool_redis::redis::{
     self, AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value, aio::ConnectionLike,
 };
-use deadpool_redis::{Runtime, Timeouts};
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CartStore, CartStoreError, CodeStoreError, StoreError, VerificationCodes,
+    BrowseHistory, Cache, CartAddition, CartStore, CartStoreError, CodeStoreError, StoreError,
+    VerificationCodes,
 };
 use meiduo_domain::{Cart, CartLine, Mobile, Quantity, SkuId, SmsCode, UserId};
 
@@ -59,15 +60,47 @@ impl RedisConfig {
     }
 }
 
+/// deadpool-redis's connection manager without its check on every checkout (an `UNWATCH` and a
+/// `PING`: one more round trip before each command). A connection is multiplexed and holds no
+/// WATCH state here; one that fails for a lost connection is taken out of the pool instead
+/// (see [`RedisStore::run`]).
+struct Unchecked<M>(M);
+
+impl<M: managed::Manager> managed::Manager for Unchecked<M> {
+    type Type = M::Type;
+    type Error = M::Error;
+
+    fn create(&self) -> impl Future<Output = Result<M::Type, M::Error>> + Send {
+        self.0.create()
+    }
+
+    async fn recycle(&self, _: &mut M::Type, _: &managed::Metrics) -> RecycleResult<M::Error> {
+        Ok(())
+    }
+}
+
+type SinglePool = managed::Pool<Unchecked<deadpool_redis::Manager>>;
+type ClusterPool = managed::Pool<Unchecked<deadpool_redis::cluster::Manager>>;
+
 #[derive(Clone)]
 enum Pool {
-    Single(deadpool_redis::Pool),
-    Cluster(deadpool_redis::cluster::Pool),
+    Single(SinglePool),
+    Cluster(ClusterPool),
 }
 
 enum Conn {
-    Single(deadpool_redis::Connection),
-    Cluster(deadpool_redis::cluster::Connection),
+    Single(managed::Object<Unchecked<deadpool_redis::Manager>>),
+    Cluster(managed::Object<Unchecked<deadpool_redis::cluster::Manager>>),
+}
+
+impl Conn {
+    /// Drops the connection instead of returning it to the pool.
+    fn discard(self) {
+        match self {
+            Conn::Single(c) => drop(managed::Object::take(c)),
+            Conn::Cluster(c) => drop(managed::Object::take(c)),
+        }
+    }
 }
 
 impl ConnectionLike for Conn {
@@ -173,6 +206,26 @@ return #skus",
     )
 });
 
+/// Adds ARGV[2] units to the line ARGV[1] unless it would then hold more than ARGV[3]; ticks
+/// (ARGV[4] = 1) or unticks it. Returns {1, new count} or {0, the count it keeps}.
+static ADD_WITHIN: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local have = tonumber(redis.call('HGET', KEYS[1], ARGV[1]) or '0')
+local total = have + tonumber(ARGV[2])
+if total > tonumber(ARGV[3]) then
+  return {0, have}
+end
+redis.call('HSET', KEYS[1], ARGV[1], total)
+if ARGV[4] == '1' then
+  redis.call('SADD', KEYS[2], ARGV[1])
+else
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return {1, total}",
+    )
+});
+
 static STORE_IF_QUIET: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -199,31 +252,29 @@ impl RedisStore {
     /// Builds the pool. Connections are made when first needed, so a Redis that is down at start
     /// makes requests fail (503) until it answers, not the server refuse to start.
     pub fn new(config: &RedisConfig) -> Result<Self, RedisFailure> {
-        let timeouts = Timeouts {
-            wait: Some(config.timeout),
-            create: Some(config.timeout),
-            recycle: Some(config.timeout),
-        };
-        let pool_config = deadpool_redis::PoolConfig {
-            max_size: config.pool_size,
-            timeouts,
-            ..Default::default()
-        };
+        let internal = |e: String| RedisFailure::Internal(e);
+        fn pool<M: managed::Manager>(
+            manager: M,
+            config: &RedisConfig,
+        ) -> Result<managed::Pool<Unchecked<M>>, RedisFailure> {
+            managed::Pool::builder(Unchecked(manager))
+                .max_size(config.pool_size)
+                .wait_timeout(Some(config.timeout))
+                .create_timeout(Some(config.timeout))
+                .recycle_timeout(Some(config.timeout))
+                .runtime(deadpool::Runtime::Tokio1)
+                .build()
+                .map_err(|e| RedisFailure::Internal(e.to_string()))
+        }
         let pool = if config.cluster {
-            let urls: Vec<String> = config.url.split(',').map(|u| u.trim().to_owned()).collect();
-            let mut cfg = deadpool_redis::cluster::Config::from_urls(urls);
-            cfg.pool = Some(pool_config);
-            Pool::Cluster(
-                cfg.create_pool(Some(Runtime::Tokio1))
-                    .map_err(|e| RedisFailure::Internal(e.to_string()))?,
-            )
+            let urls: Vec<&str> = config.url.split(',').map(str::trim).collect();
+            let manager = deadpool_redis::cluster::Manager::new(urls, false)
+                .map_err(|e| internal(e.to_string()))?;
+            Pool::Cluster(pool(manager, config)?)
         } else {
-            let mut cfg = deadpool_redis::Config::from_url(config.url.clone());
-            cfg.pool = Some(pool_config);
-            Pool::Single(
-                cfg.create_pool(Some(Runtime::Tokio1))
-                    .map_err(|e| RedisFailure::Internal(e.to_string()))?,
-            )
+            let manager = deadpool_redis::Manager::new(config.url.as_str())
+                .map_err(|e| internal(e.to_string()))?;
+            Pool::Single(pool(manager, config)?)
         };
         Ok(RedisStore { pool, prefix: config.prefix.clone(), timeout: config.timeout })
     }
@@ -240,19 +291,31 @@ impl RedisStore {
         }
     }
 
-    /// Runs `f` on a pooled connection within the timeout.
+    /// Runs `f` on a pooled connection within the timeout. A connection that failed for being
+    /// lost, or did not answer in time, is not used again.
     async fn run<T, F>(&self, f: F) -> Result<T, RedisFailure>
     where
         F: for<'c> FnOnce(&'c mut Conn) -> RedisFuture<'c, T>,
     {
-        let work = async {
-            let mut conn = self.conn().await?;
-            f(&mut conn).await.map_err(redis_failure)
-        };
-        match tokio::time::timeout(self.timeout, work).await {
-            Ok(result) => result,
+        let deadline = tokio::time::Instant::now() + self.timeout;
+        let late = || RedisFailure::Unavailable(format!("no answer within {:?}", self.timeout));
+        let mut conn =
+            tokio::time::timeout_at(deadline, self.conn()).await.map_err(|_| late())??;
+        match tokio::time::timeout_at(deadline, f(&mut conn)).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => {
+                if error.is_io_error()
+                    || error.is_connection_dropped()
+                    || error.is_connection_refusal()
+                    || error.is_timeout()
+                {
+                    conn.discard();
+                }
+                Err(redis_failure(error))
+            }
             Err(_) => {
-                Err(RedisFailure::Unavailable(format!("no answer within {:?}", self.timeout)))
+                conn.discard();
+                Err(late())
             }
         }
     }
@@ -372,17 +435,29 @@ impl CartStore for RedisStore {
         Ok(Cart::from_lines(lines))
     }
 
-    async fn add(&self, user: UserId, line: CartLine) -> Result<u32, CartStoreError> {
-        let mut pipe = redis::pipe();
-        pipe.atomic().hincr(self.cart_key(user), line.sku_id.0, i64::from(line.count.get()));
-        self.mark(&mut pipe, user, line.sku_id, line.selected);
-        let replies = self.cart_transaction(pipe).await?;
-        match replies.first() {
-            Some(Value::Int(n)) => {
-                u32::try_from(*n).map_err(|_| CartStoreError::Internal(format!("count {n}")))
-            }
-            other => Err(CartStoreError::Internal(format!("unexpected HINCRBY reply {other:?}"))),
-        }
+    async fn add(
+        &self,
+        user: UserId,
+        line: CartLine,
+        at_most: u32,
+    ) -> Result<CartAddition, CartStoreError> {
+        let mut invocation = ADD_WITHIN.prepare_invoke();
+        invocation
+            .key(self.cart_key(user))
+            .key(self.selected_key(user))
+            .arg(line.sku_id.0)
+            .arg(line.count.get())
+            .arg(at_most)
+            .arg(if line.selected { "1" } else { "0" });
+        let (added, count): (i64, i64) =
+            self.run(move |c| Box::pin(async move { invocation.invoke_async(c).await })).await?;
+        let count = u32::try_from(count)
+            .map_err(|_| CartStoreError::Internal(format!("cart line count {count}")))?;
+        Ok(if added == 1 {
+            CartAddition::Added(count)
+        } else {
+            CartAddition::Refused { have: count }
+        })
     }
 
     async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError> {

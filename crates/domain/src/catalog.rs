@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::{CategoryId, Money, SkuId, SpuId};
 
 /// A stock-keeping unit: one variant of a product that can be put in a cart and ordered.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Sku {
     pub id: SkuId,
     pub spu_id: SpuId,
@@ -124,14 +124,14 @@ pub struct SkuSummary {
 }
 
 /// One page of a list, and how many items the whole list has.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
     pub count: u64,
     pub items: Vec<T>,
 }
 
 /// A product's description.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SpuDetail {
     pub id: SpuId,
     pub name: String,
@@ -141,7 +141,7 @@ pub struct SpuDetail {
 }
 
 /// A specification (颜色, 内存, ...) and its options.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Specification {
     pub id: u64,
     pub name: String,
@@ -150,7 +150,7 @@ pub struct Specification {
 }
 
 /// Everything the detail page of a SKU is made of, as stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkuDetailData {
     pub sku: Sku,
     pub market_price: Money,

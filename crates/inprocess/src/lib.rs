@@ -1,6 +1,9 @@
 //! Adapters that live in the process: the system clock, argon2 password hashing, SMS codes kept
 //! in memory (one process; Redis keeps them for several replicas) and an SMS sender that writes
-//! the code to the log (the development stand-in for an SMS provider).
+//! the code to the log (the development stand-in for an SMS provider), and a cache in memory
+//! ([`cache`]), alone or in front of a shared one.
+
+pub mod cache;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

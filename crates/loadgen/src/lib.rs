@@ -388,7 +388,11 @@ impl Bench {
                         let sku = bench.pick(scenario);
                         let started = Instant::now();
                         let added = carts
-                            .add(shopper.user, CartLine { sku_id: sku, count: one, selected: true })
+                            .add(
+                                shopper.user,
+                                CartLine { sku_id: sku, count: one, selected: true },
+                                QuantityLimit::DEFAULT.get(),
+                            )
                             .await;
                         tally.requests += 1;
                         tally.latencies.push(started.elapsed());

@@ -26,6 +26,7 @@ use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::ports::{BrowseHistory, Cache, CartStore, SmsSender, VerificationCodes};
 use meiduo_domain::{Money, QuantityLimit};
 use meiduo_http::{ApiState, Readiness, Tokens};
+use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::{Argon2Hasher, LogSmsSender, MemoryCodes, SystemClock};
 use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::Sandbox;
@@ -222,6 +223,9 @@ type KeyValuePorts = (
     Option<Arc<dyn Cache>>,
 );
 
+/// How many documents the process's own cache holds at most.
+const LOCAL_CACHE_ENTRIES: u64 = 10_000;
+
 /// Builds the API's state: the SQL store, Redis when given (carts, SMS codes, history, caches),
 /// the in-process adapters for the rest, and this SMS sender.
 pub fn api_state(
@@ -246,7 +250,7 @@ pub fn api_state(
         ..OrderPolicy::default()
     };
     let sql = Arc::new(store.clone());
-    let (carts, codes, history, cache): KeyValuePorts = match &redis {
+    let (cart_store, codes, browsing, cache): KeyValuePorts = match &redis {
         Some(redis) => {
             let redis = Arc::new(redis.clone());
             (redis.clone(), redis.clone(), redis.clone(), Some(redis))
@@ -259,7 +263,7 @@ pub fn api_state(
             stock: sql.clone(),
             orders: sql.clone(),
             addresses: sql.clone(),
-            carts: carts.clone(),
+            carts: cart_store.clone(),
             clock: Arc::new(SystemClock),
             ids: Arc::new(CounterOrderIdSource::new()),
         },
@@ -275,8 +279,26 @@ pub fn api_state(
         payment.gateway.app_id.clone(),
         Duration::from_secs(settings.unpaid_minutes.max(1) * 60),
     );
-    let mut catalog = Catalog::new(sql.clone(), sql.clone(), sql.clone(), history);
-    if let Some(cache) = cache {
+    let mut catalog = Catalog::new(sql.clone(), sql.clone(), sql.clone(), browsing);
+    let mut carts = Carts::new(cart_store.clone(), sql.clone(), limit);
+    let mut history = OrderHistory::new(sql.clone(), sql.clone());
+    let local = (settings.local_cache_ms > 0).then(|| {
+        LocalCache::new(LOCAL_CACHE_ENTRIES, Duration::from_millis(settings.local_cache_ms))
+    });
+    if let Some(local) = &local {
+        let local: Arc<dyn Cache> = Arc::new(local.clone());
+        catalog = catalog.with_local_cache(local.clone());
+        history = history.with_cache(local.clone());
+        carts = carts.with_cache(local);
+    }
+    // The shared cache (Redis), with this process's copy in front of it; or this process's only.
+    let shared: Option<Arc<dyn Cache>> = match (cache, local) {
+        (Some(redis), Some(local)) => Some(Arc::new(TieredCache::new(local, redis))),
+        (Some(redis), None) => Some(redis),
+        (None, Some(local)) => Some(Arc::new(local)),
+        (None, None) => None,
+    };
+    if let Some(cache) = shared {
         place_order = place_order.with_cache(cache.clone());
         catalog = catalog.with_cache(cache);
     }
@@ -290,10 +312,10 @@ pub fn api_state(
         ),
         addresses: Addresses::new(sql.clone(), sql.clone(), sql.clone()),
         catalog,
-        carts: Carts::new(carts.clone(), sql.clone(), limit),
-        settlement: Settlement::new(carts, sql.clone(), freight),
+        carts,
+        settlement: Settlement::new(cart_store, sql.clone(), freight),
         place_order: Arc::new(place_order),
-        history: OrderHistory::new(sql.clone(), sql.clone()),
+        history,
         payments: Arc::new(payments),
         sandbox: payment.sandbox,
         tokens: Tokens::new(

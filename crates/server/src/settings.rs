@@ -118,6 +118,10 @@ pub struct Settings {
     pub expiry_interval_secs: u64,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// How long this process keeps catalog reads (list pages, details, the SKUs the cart checks,
+    /// and its copy of the shared menu and hot lists) in memory, in milliseconds; 0: not at all.
+    /// A change made elsewhere shows here within this time.
+    pub local_cache_ms: u64,
 }
 
 impl Default for Settings {
@@ -141,6 +145,7 @@ impl Default for Settings {
             stock_update: StockUpdateSetting::Covering,
             max_swap_attempts: 64,
             max_transaction_attempts: 5,
+            local_cache_ms: 1000,
             public_url: String::new(),
             alipay_gateway: "sandbox".into(),
             alipay_app_id: "2016091100487120".into(),

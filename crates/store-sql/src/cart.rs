@@ -1,7 +1,7 @@
 //! The SQL cart store (`tb_cart`): the embedded default's cart for logged-in users.
 
 use async_trait::async_trait;
-use meiduo_domain::ports::{CartStore, CartStoreError, StoreError};
+use meiduo_domain::ports::{CartAddition, CartStore, CartStoreError, StoreError};
 use meiduo_domain::{Cart, CartLine, Quantity, SkuId, UserId};
 use sea_orm::{ConnectionTrait, DbBackend, Value};
 use time::OffsetDateTime;
@@ -90,7 +90,14 @@ impl CartStore for SqlStore {
         Ok(Cart::from_lines(lines))
     }
 
-    async fn add(&self, user: UserId, line: CartLine) -> Result<u32, CartStoreError> {
+    /// The increment takes the line's row lock (creating the row), so concurrent additions to one
+    /// line follow each other; one that went past the bound is rolled back.
+    async fn add(
+        &self,
+        user: UserId,
+        line: CartLine,
+        at_most: u32,
+    ) -> Result<CartAddition, CartStoreError> {
         let tx = self.begin_tx().await.map_err(cart_error)?;
         self.upsert(tx.conn(), user, &line, Upsert::Add).await.map_err(cart_error)?;
         let row = self
@@ -103,8 +110,12 @@ impl CartStore for SqlStore {
             .map_err(cart_error)?
             .ok_or_else(|| CartStoreError::Internal("the cart line vanished".into()))?;
         let count = get_u32(&row, "count").map_err(cart_error)?;
+        if count > at_most {
+            tx.abandon().await.map_err(cart_error)?;
+            return Ok(CartAddition::Refused { have: count - line.count.get() });
+        }
         tx.finish().await.map_err(cart_error)?;
-        Ok(count)
+        Ok(CartAddition::Added(count))
     }
 
     async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError> {

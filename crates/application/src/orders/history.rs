@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use meiduo_domain::ports::{
-    CatalogQueries, CommentOutcome, NewComment, OrderRepository, StoreError,
+    Cache, CatalogQueries, CommentOutcome, NewComment, OrderRepository, StoreError,
 };
 use meiduo_domain::{Money, Order, OrderGoods, OrderId, Quantity, SkuId, SkuSummary, UserId};
 
@@ -63,6 +63,7 @@ pub struct CommentForm {
 pub struct OrderHistory {
     orders: Arc<dyn OrderRepository>,
     catalog: Arc<dyn CatalogQueries>,
+    cache: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for OrderHistory {
@@ -73,7 +74,13 @@ impl std::fmt::Debug for OrderHistory {
 
 impl OrderHistory {
     pub fn new(orders: Arc<dyn OrderRepository>, catalog: Arc<dyn CatalogQueries>) -> Self {
-        OrderHistory { orders, catalog }
+        OrderHistory { orders, catalog, cache: None }
+    }
+
+    /// Forgets a SKU's cached detail there when a comment changes its comment count.
+    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     async fn with_skus(
@@ -167,7 +174,15 @@ impl OrderHistory {
             )
             .await?;
         match outcome {
-            CommentOutcome::Commented { order_finished } => Ok(order_finished),
+            CommentOutcome::Commented { order_finished } => {
+                if let Some(cache) = &self.cache
+                    && let Err(error) =
+                        cache.forget(&[crate::catalog::detail_cache(form.sku)]).await
+                {
+                    tracing::warn!(%error, "comment saved, but the cached detail was not forgotten");
+                }
+                Ok(order_finished)
+            }
             CommentOutcome::NotFound => {
                 // Tell "not your order" (404) from "no such line" (400) without leaking others'.
                 match self.orders.find_for_user(user, order_id).await? {

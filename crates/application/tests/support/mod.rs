@@ -195,3 +195,46 @@ impl Mocks {
         )
     }
 }
+
+/// A cache in a map that keeps what it was given, with the lifetime asked for.
+#[derive(Default)]
+pub struct MemoryCache {
+    entries: Mutex<std::collections::HashMap<String, (String, std::time::Duration)>>,
+}
+
+impl MemoryCache {
+    pub fn ttl_of(&self, name: &str) -> Option<std::time::Duration> {
+        self.entries.lock().unwrap().get(name).map(|(_, ttl)| *ttl)
+    }
+
+    pub fn names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.entries.lock().unwrap().keys().cloned().collect();
+        names.sort();
+        names
+    }
+}
+
+#[async_trait::async_trait]
+impl meiduo_domain::ports::Cache for MemoryCache {
+    async fn get(&self, name: &str) -> Result<Option<String>, meiduo_domain::ports::StoreError> {
+        Ok(self.entries.lock().unwrap().get(name).map(|(value, _)| value.clone()))
+    }
+
+    async fn put(
+        &self,
+        name: &str,
+        value: &str,
+        ttl: std::time::Duration,
+    ) -> Result<(), meiduo_domain::ports::StoreError> {
+        self.entries.lock().unwrap().insert(name.to_owned(), (value.to_owned(), ttl));
+        Ok(())
+    }
+
+    async fn forget(&self, names: &[String]) -> Result<(), meiduo_domain::ports::StoreError> {
+        let mut entries = self.entries.lock().unwrap();
+        for name in names {
+            entries.remove(name);
+        }
+        Ok(())
+    }
+}

@@ -13,6 +13,15 @@ pub enum CartStoreError {
     Internal(String),
 }
 
+/// What [`CartStore::add`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CartAddition {
+    /// The units were added; the line now holds this many.
+    Added(u32),
+    /// The line would have held more than the bound; it keeps `have` units (0: no line).
+    Refused { have: u32 },
+}
+
 /// Logged-in users' carts.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
@@ -20,9 +29,17 @@ pub trait CartStore: Send + Sync {
     /// The user's cart; an empty cart when the user has none.
     async fn load(&self, user: UserId) -> Result<Cart, CartStoreError>;
 
-    /// Adds `line.count` units to the user's line of that SKU (creating it), as one atomic
-    /// increment, and sets its selected flag. Returns the line's new count.
-    async fn add(&self, user: UserId, line: CartLine) -> Result<u32, CartStoreError>;
+    /// Adds `line.count` units to the user's line of that SKU (creating it) and sets its selected
+    /// flag, unless the line would then hold more than `at_most` units: one atomic step, so that
+    /// two concurrent additions cannot pass the bound together. Returns
+    /// [`CartAddition::Added`] with the line's new count, or [`CartAddition::Refused`] with the
+    /// count it keeps (0 for no line), in which case nothing changed.
+    async fn add(
+        &self,
+        user: UserId,
+        line: CartLine,
+        at_most: u32,
+    ) -> Result<CartAddition, CartStoreError>;
 
     /// Sets the line's count and selected flag, creating the line if needed.
     async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError>;
