@@ -7,6 +7,11 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper::{Method, Request, header};
+use hyper_util::rt::TokioIo;
 use meiduo_application::OrderPolicy;
 use meiduo_application::ids::CounterOrderIdSource;
 use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts, PlaceOrderRequest};
@@ -167,6 +172,10 @@ pub struct Report {
     pub errors: BTreeMap<String, u64>,
     pub lost_races: u64,
     pub transaction_retries: u64,
+    /// Statements the database executed during the run (MySQL's `Questions`), when known.
+    pub statements: Option<u64>,
+    /// Commands Redis processed during the run, when the server uses Redis.
+    pub redis_commands: Option<u64>,
 }
 
 impl Report {
@@ -206,10 +215,22 @@ impl Report {
         self.latencies[rank.min(self.latencies.len() - 1)]
     }
 
+    /// Statements and Redis commands per order (per request when no order was placed).
+    pub fn trips(&self) -> String {
+        let (per, unit) = if self.orders > 0 {
+            (self.orders, "order")
+        } else {
+            (self.requests.max(1), "request")
+        };
+        let each =
+            |n: Option<u64>| n.map_or("-".to_owned(), |n| format!("{:.1}", n as f64 / per as f64));
+        format!("SQL/{unit} {}  Redis/{unit} {}", each(self.statements), each(self.redis_commands))
+    }
+
     pub fn line(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
-            "{:<12} {:<6} {:>3} clients  {:>8.0} req/s  {:>7.0} orders/s  p50 {:>6.1} ms  p90 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms  lost races {:>6}  retries {:>4}  errors {:?}",
+            "{:<12} {:<6} {:>3} clients  {:>8.0} req/s  {:>7.0} orders/s  p50 {:>6.1} ms  p90 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms  lost races {:>6}  retries {:>4}  {}  errors {:?}",
             self.scenario,
             self.mode,
             self.clients,
@@ -221,8 +242,109 @@ impl Report {
             ms(self.percentile(100.0)),
             self.lost_races,
             self.transaction_retries,
+            self.trips(),
             self.errors,
         )
+    }
+}
+
+/// One client's keep-alive HTTP/1.1 connection to the server, opened again after a failure. It
+/// reads a response's body as JSON only when the status is not the expected one (for the error
+/// code): the client spends as little of the shared cores as it can.
+struct Connection {
+    /// `host:port`.
+    authority: String,
+    /// The path the server's API is under ("" at the root).
+    prefix: String,
+    sender: Option<SendRequest<Full<Bytes>>>,
+}
+
+impl Connection {
+    fn new(base: &str) -> Self {
+        let rest = base.strip_prefix("http://").unwrap_or(base);
+        let (authority, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let prefix = if prefix.is_empty() { String::new() } else { format!("/{prefix}") };
+        Connection { authority: authority.to_owned(), prefix, sender: None }
+    }
+
+    async fn open(&self) -> anyhow::Result<SendRequest<Full<Bytes>>> {
+        let stream = tokio::net::TcpStream::connect(&self.authority).await?;
+        stream.set_nodelay(true)?;
+        let (sender, connection) = http1::handshake(TokioIo::new(stream)).await?;
+        tokio::spawn(connection);
+        Ok(sender)
+    }
+
+    async fn get(&mut self, tally: &mut ClientTally, path: &str, ok: u16) -> bool {
+        self.send(tally, Method::GET, path, None, None, ok).await
+    }
+
+    async fn post(
+        &mut self,
+        tally: &mut ClientTally,
+        path: &str,
+        auth: &str,
+        json: String,
+        ok: u16,
+    ) -> bool {
+        self.send(tally, Method::POST, path, Some(auth), Some(json), ok).await
+    }
+
+    async fn send(
+        &mut self,
+        tally: &mut ClientTally,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        json: Option<String>,
+        ok: u16,
+    ) -> bool {
+        let started = Instant::now();
+        match self.exchange(method, path, auth, json).await {
+            Ok((status, body)) => {
+                tally.record(started, status, &body, ok);
+                status == ok
+            }
+            Err(error) => {
+                self.sender = None;
+                tally.requests += 1;
+                *tally.errors.entry(format!("transport: {error}")).or_default() += 1;
+                false
+            }
+        }
+    }
+
+    async fn exchange(
+        &mut self,
+        method: Method,
+        path: &str,
+        auth: Option<&str>,
+        json: Option<String>,
+    ) -> anyhow::Result<(u16, Bytes)> {
+        let mut sender = match self.sender.take() {
+            Some(sender) if !sender.is_closed() => sender,
+            _ => self.open().await?,
+        };
+        sender.ready().await?;
+        let mut request = Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.prefix))
+            .header(header::HOST, &self.authority);
+        if let Some(auth) = auth {
+            request = request.header(header::AUTHORIZATION, auth);
+        }
+        let body = match json {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Full::new(Bytes::from(json))
+            }
+            None => Full::new(Bytes::new()),
+        };
+        let response = sender.send_request(request.body(body)?).await?;
+        let status = response.status().as_u16();
+        let body = response.into_body().collect().await?.to_bytes();
+        self.sender = Some(sender);
+        Ok((status, body))
     }
 }
 
@@ -235,10 +357,11 @@ struct ClientTally {
 }
 
 impl ClientTally {
-    fn record(&mut self, started: Instant, status: u16, body: &Value, ok: u16) {
+    fn record(&mut self, started: Instant, status: u16, body: &[u8], ok: u16) {
         self.requests += 1;
         self.latencies.push(started.elapsed());
         if status != ok {
+            let body: Value = serde_json::from_slice(body).unwrap_or(Value::Null);
             *self
                 .errors
                 .entry(format!("{status} {}", body["code"].as_str().unwrap_or("")))
@@ -253,28 +376,6 @@ impl Bench {
             Scenario::OrderHot => HOT_SKU,
             _ if self.spread.is_empty() => HOT_SKU,
             _ => self.spread[fastrand::usize(..self.spread.len())],
-        }
-    }
-
-    async fn send(
-        &self,
-        tally: &mut ClientTally,
-        request: reqwest::RequestBuilder,
-        ok: u16,
-    ) -> bool {
-        let started = Instant::now();
-        match request.send().await {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let body: Value = response.json().await.unwrap_or(Value::Null);
-                tally.record(started, status, &body, ok);
-                status == ok
-            }
-            Err(error) => {
-                tally.requests += 1;
-                *tally.errors.entry(format!("transport {}", error.is_timeout())).or_default() += 1;
-                false
-            }
         }
     }
 
@@ -294,7 +395,8 @@ impl Bench {
         read.await.unwrap_or((0, 0))
     }
 
-    /// Runs a scenario over HTTP with every shopper as a client for `duration`.
+    /// Runs a scenario over HTTP with every shopper as a client for `duration`, each over a
+    /// keep-alive connection of its own.
     pub async fn run_http(self: &Arc<Self>, scenario: Scenario, duration: Duration) -> Report {
         let before = self.counters().await;
         let started = Instant::now();
@@ -306,35 +408,33 @@ impl Bench {
                     let shopper = &bench.shoppers[i];
                     let auth = format!("JWT {}", shopper.token);
                     let mut tally = ClientTally::default();
+                    let mut conn = Connection::new(&bench.base);
+                    let list = format!(
+                        "/categories/{LIST_CATEGORY}/skus/?ordering=-sales&page=1&page_size=10"
+                    );
+                    let order = format!(r#"{{"address":{},"pay_method":1}}"#, shopper.address.0);
                     while Instant::now() < deadline {
                         let sku = bench.pick(scenario);
+                        let add = format!(r#"{{"sku_id":{},"count":1}}"#, sku.0);
                         match scenario {
                             Scenario::OrderHot | Scenario::OrderSpread => {
-                                let add = bench.http.post(format!("{}/carts/", bench.base)).header("Authorization", &auth)
-                                    .json(&json!({"sku_id": sku.0, "count": 1}));
-                                if bench.send(&mut tally, add, 201).await {
-                                    let order = bench.http.post(format!("{}/orders/", bench.base)).header("Authorization", &auth)
-                                        .json(&json!({"address": shopper.address.0, "pay_method": 1}));
-                                    if bench.send(&mut tally, order, 201).await {
-                                        tally.orders += 1;
-                                    }
+                                if conn.post(&mut tally, "/carts/", &auth, add, 201).await
+                                    && conn
+                                        .post(&mut tally, "/orders/", &auth, order.clone(), 201)
+                                        .await
+                                {
+                                    tally.orders += 1;
                                 }
                             }
                             Scenario::CartAdd => {
-                                let add = bench.http.post(format!("{}/carts/", bench.base)).header("Authorization", &auth)
-                                    .json(&json!({"sku_id": sku.0, "count": 1}));
-                                bench.send(&mut tally, add, 201).await;
+                                conn.post(&mut tally, "/carts/", &auth, add, 201).await;
                             }
                             Scenario::SkuList => {
-                                let list = bench.http.get(format!(
-                                    "{}/categories/{LIST_CATEGORY}/skus/?ordering=-sales&page=1&page_size=10",
-                                    bench.base
-                                ));
-                                bench.send(&mut tally, list, 200).await;
+                                conn.get(&mut tally, &list, 200).await;
                             }
                             Scenario::SkuDetail => {
-                                let detail = bench.http.get(format!("{}/skus/{}/", bench.base, fastrand::u64(1..=16)));
-                                bench.send(&mut tally, detail, 200).await;
+                                let detail = format!("/skus/{}/", fastrand::u64(1..=16));
+                                conn.get(&mut tally, &detail, 200).await;
                             }
                         }
                     }
@@ -358,10 +458,7 @@ impl Bench {
         policy: OrderPolicy,
     ) -> Report {
         let store = Arc::new(self.store.clone());
-        let carts: Arc<dyn CartStore> = match &self.redis {
-            Some(redis) => Arc::new(redis.clone()),
-            None => store.clone(),
-        };
+        let carts = self.cart_store();
         let place = Arc::new(PlaceOrder::new(
             PlaceOrderPorts {
                 uow: store.clone(),
@@ -433,6 +530,101 @@ impl Bench {
         Ok(row.try_get_by_index::<i64>(0)?)
     }
 
+    /// Statements the database has executed (MySQL's `Questions`; `None` on SQLite) and commands
+    /// Redis has processed, as the servers count them.
+    async fn server_work(&self) -> (Option<u64>, Option<u64>) {
+        let statements = match self.store.backend() {
+            sea_orm::DbBackend::MySql => self
+                .store
+                .connection()
+                .query_one_raw(Statement::from_string(
+                    self.store.backend(),
+                    "SHOW GLOBAL STATUS LIKE 'Questions'",
+                ))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|row| row.try_get_by_index::<String>(1).ok())
+                .and_then(|n| n.parse().ok()),
+            _ => None,
+        };
+        let redis = match &self.redis {
+            Some(redis) => redis.command(&["INFO", "stats"]).await.ok().and_then(|words| {
+                words.concat().lines().find_map(|line| {
+                    line.strip_prefix("total_commands_processed:")?.trim().parse().ok()
+                })
+            }),
+            None => None,
+        };
+        (statements, redis)
+    }
+
+    /// Runs a scenario over HTTP and checks the invariants after it; an order scenario is then
+    /// driven directly with `direct` (when given) and checked again. Carts are emptied before
+    /// each order run, so that every order is of one unit whatever ran before.
+    pub async fn run_checked(
+        self: &Arc<Self>,
+        scenario: Scenario,
+        duration: Duration,
+        direct: Option<OrderPolicy>,
+    ) -> anyhow::Result<Outcome> {
+        let http = self.measured(scenario, None, duration).await?;
+        let direct = match direct {
+            Some(policy) if scenario.places_orders() => {
+                Some(self.measured(scenario, Some(policy), duration).await?)
+            }
+            _ => None,
+        };
+        Ok(Outcome { http, direct })
+    }
+
+    async fn measured(
+        self: &Arc<Self>,
+        scenario: Scenario,
+        direct: Option<OrderPolicy>,
+        duration: Duration,
+    ) -> anyhow::Result<(Report, anyhow::Result<()>)> {
+        if scenario.places_orders() {
+            self.empty_carts().await?;
+        }
+        let before = self.snapshot().await?;
+        let work = self.server_work().await;
+        let mut report = match direct {
+            Some(policy) => self.run_direct(scenario, duration, policy).await,
+            None => self.run_http(scenario, duration).await,
+        };
+        let done = self.server_work().await;
+        report.statements = done.0.zip(work.0).map(|(after, before)| after.saturating_sub(before));
+        report.redis_commands =
+            done.1.zip(work.1).map(|(after, before)| after.saturating_sub(before));
+        let check = if scenario.places_orders() {
+            self.check(&before, report.orders).await
+        } else {
+            Ok(())
+        };
+        Ok((report, check))
+    }
+
+    /// The server's cart store (Redis when it has one, else the SQL store).
+    fn cart_store(&self) -> Arc<dyn CartStore> {
+        match &self.redis {
+            Some(redis) => Arc::new(redis.clone()),
+            None => Arc::new(self.store.clone()),
+        }
+    }
+
+    /// Empties every shopper's cart, so that an order scenario orders one unit per order
+    /// whatever ran before it (`cart-add` leaves lines behind).
+    pub async fn empty_carts(&self) -> anyhow::Result<()> {
+        let carts = self.cart_store();
+        for shopper in &self.shoppers {
+            let cart = carts.load(shopper.user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let skus: Vec<SkuId> = cart.lines().map(|line| line.sku_id).collect();
+            carts.remove(shopper.user, &skus).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        }
+        Ok(())
+    }
+
     /// The state the invariants compare: orders, and stock + sales summed over every SKU.
     pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
         Ok(Snapshot {
@@ -471,6 +663,23 @@ impl Bench {
             bail!("{lines_sold} units sold for {orders} one-unit orders");
         }
         Ok(())
+    }
+}
+
+/// A scenario's figures: over HTTP, and driven directly (order scenarios), each with the result
+/// of the invariant check that followed it.
+#[derive(Debug)]
+pub struct Outcome {
+    pub http: (Report, anyhow::Result<()>),
+    pub direct: Option<(Report, anyhow::Result<()>)>,
+}
+
+impl Outcome {
+    /// Orders per second over HTTP / directly.
+    pub fn ratio(&self) -> Option<f64> {
+        let (direct, _) = self.direct.as_ref()?;
+        let http = &self.http.0;
+        Some(http.per_second(http.orders) / direct.per_second(direct.orders).max(f64::EPSILON))
     }
 }
 

@@ -80,29 +80,17 @@ async fn main() -> anyhow::Result<()> {
     let duration = Duration::from_secs(args.seconds);
     let mut failed = false;
     for scenario in scenarios {
-        let before = bench.snapshot().await?;
-        let http = bench.run_http(scenario, duration).await;
-        println!("{}", http.line());
-        if scenario.places_orders() {
-            if let Err(broken) = bench.check(&before, http.orders).await {
-                println!("INVARIANT BROKEN after {} (http): {broken}", scenario.name());
+        let direct = (!args.no_direct).then(|| policy.clone());
+        let outcome = bench.run_checked(scenario, duration, direct).await?;
+        for (report, check) in std::iter::once(&outcome.http).chain(outcome.direct.as_ref()) {
+            println!("{}", report.line());
+            if let Err(broken) = check {
+                println!("INVARIANT BROKEN after {} ({}): {broken}", scenario.name(), report.mode);
                 failed = true;
             }
-            if !args.no_direct {
-                let before = bench.snapshot().await?;
-                let direct = bench.run_direct(scenario, duration, policy.clone()).await;
-                println!("{}", direct.line());
-                if let Err(broken) = bench.check(&before, direct.orders).await {
-                    println!("INVARIANT BROKEN after {} (direct): {broken}", scenario.name());
-                    failed = true;
-                }
-                println!(
-                    "{:<12} ratio  http / direct orders/s = {:.2}",
-                    scenario.name(),
-                    http.per_second(http.orders)
-                        / direct.per_second(direct.orders).max(f64::EPSILON)
-                );
-            }
+        }
+        if let Some(ratio) = outcome.ratio() {
+            println!("{:<12} ratio  http / direct orders/s = {ratio:.2}", scenario.name());
         }
     }
     if failed {

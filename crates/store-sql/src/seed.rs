@@ -44,21 +44,40 @@ impl SqlStore {
         .map(|_| ())
     }
 
-    /// Adds `count` launched SKUs with `stock` units each to the demo catalog (copies of SKU 1's
-    /// product and category), for load tests that spread orders over many SKUs. Returns their ids.
+    /// Adds `count` launched SKUs with `stock` units each to the demo catalog, each a copy of
+    /// SKU 1 under a product (SPU) of its own copied from SKU 1's, in SKU 1's category: load
+    /// tests that spread orders over many SKUs then share no row. Returns their ids.
     pub async fn add_bench_skus(&self, count: u32, stock: u32) -> Result<Vec<SkuId>, StoreError> {
         let tx = self.begin_tx().await?;
         let mut ids = Vec::with_capacity(count as usize);
         for n in 0..count {
+            let spu = tx
+                .conn()
+                .execute_raw(self.stmt(
+                    "INSERT INTO tb_goods (name, brand_id, category1_id, category2_id, category3_id, \
+                     sales, comments, desc_detail, desc_pack, desc_service, create_time, update_time) \
+                     SELECT ?, brand_id, category1_id, category2_id, category3_id, 0, 0, desc_detail, \
+                     desc_pack, desc_service, ?, ? FROM tb_goods \
+                     WHERE id = (SELECT goods_id FROM tb_sku WHERE id = 1)",
+                    vec![
+                        format!("bench SPU {n}").into(),
+                        crate::codec::now(),
+                        crate::codec::now(),
+                    ],
+                ))
+                .await
+                .map_err(classify)?
+                .last_insert_id();
             let result = tx
                 .conn()
                 .execute_raw(self.stmt(
                     "INSERT INTO tb_sku (name, caption, goods_id, category_id, price, cost_price, \
                      market_price, stock, sales, comments, is_launched, default_image_url, create_time, \
-                     update_time) SELECT ?, caption, goods_id, category_id, price, cost_price, market_price, \
+                     update_time) SELECT ?, caption, ?, category_id, price, cost_price, market_price, \
                      ?, 0, 0, 1, default_image_url, ?, ? FROM tb_sku WHERE id = 1",
                     vec![
                         format!("bench SKU {n}").into(),
+                        crate::codec::id(spu),
                         i64::from(stock).into(),
                         crate::codec::now(),
                         crate::codec::now(),
