@@ -7,6 +7,11 @@ use clap::{Parser, Subcommand};
 use meiduo_server::{Application, Settings, connect};
 use tracing_subscriber::EnvFilter;
 
+/// mimalloc gives freed memory back to the system soon after: with the system allocator, the
+/// 19 MiB that each argon2 password check takes stayed in the process (RSS grew with logins).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(name = "meiduo", version, about = "The Meiduo mall storefront backend")]
 struct Cli {
