@@ -188,13 +188,17 @@ struct FailAfterInsert(SqlStore);
 
 #[async_trait]
 impl OrderRepository for FailAfterInsert {
-    async fn insert(
+    async fn insert_order(&self, tx: &mut DynTransaction, order: &Order) -> Result<(), StoreError> {
+        self.0.insert_order(tx, order).await
+    }
+
+    async fn insert_lines(
         &self,
         tx: &mut DynTransaction,
         order: &Order,
         lines: &[OrderGoods],
     ) -> Result<(), StoreError> {
-        self.0.insert(tx, order, lines).await?;
+        self.0.insert_lines(tx, order, lines).await?;
         Err(StoreError::Internal("injected failure after the order lines".into()))
     }
 

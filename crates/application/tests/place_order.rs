@@ -18,6 +18,12 @@ fn request(pay_method: PayMethod) -> PlaceOrderRequest {
     PlaceOrderRequest { user: USER, address: ADDRESS, pay_method }
 }
 
+/// The order's row and its lines are written once each.
+fn writes_once(mocks: &mut Mocks) {
+    mocks.orders.expect_insert_order().times(1).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
+}
+
 /// `read_skus` answers from this catalog, whatever ids it is asked for.
 fn reads_from(mocks: &mut Mocks, catalog: Vec<Sku>) {
     mocks.stock.expect_read_skus().returning(move |_, ids| {
@@ -59,10 +65,20 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
             .returning(|_, _, _| Ok(()));
         let written = Arc::new(Mutex::new(None));
         let sink = Arc::clone(&written);
-        mocks.orders.expect_insert().times(1).returning(move |_, order, lines| {
-            *sink.lock().unwrap() = Some((order.clone(), lines.to_vec()));
-            Ok(())
-        });
+        // The order's row first, its lines after the stock was taken.
+        let mut writes = Sequence::new();
+        mocks
+            .orders
+            .expect_insert_order()
+            .times(1)
+            .in_sequence(&mut writes)
+            .returning(|_, _| Ok(()));
+        mocks.orders.expect_insert_lines().times(1).in_sequence(&mut writes).returning(
+            move |_, order, lines| {
+                *sink.lock().unwrap() = Some((order.clone(), lines.to_vec()));
+                Ok(())
+            },
+        );
 
         let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(pay_method)).await;
 
@@ -87,7 +103,7 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
 }
 
 #[tokio::test]
-async fn insufficient_stock_on_the_second_sku_rolls_back_to_the_savepoint() {
+async fn insufficient_stock_on_the_second_sku_is_refused_before_any_write_and_rolled_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 3, true)]));
     mocks.carts.expect_remove().never();
     mocks.uow = unit_of_work(vec![rolled_back_tx()]);
@@ -95,15 +111,10 @@ async fn insufficient_stock_on_the_second_sku_rolls_back_to_the_savepoint() {
         &mut mocks,
         vec![SkuBuilder::new(1).stock(5).build(), SkuBuilder::new(2).stock(2).build()],
     );
-    mocks
-        .stock
-        .expect_take_stock()
-        .withf(|_, sku, _, _| *sku == SkuId(1))
-        .times(1)
-        .returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_take_stock().withf(|_, sku, _, _| *sku == SkuId(2)).never();
+    mocks.stock.expect_take_stock().never();
     mocks.stock.expect_add_spu_sales().never();
-    mocks.orders.expect_insert().never();
+    mocks.orders.expect_insert_order().never();
+    mocks.orders.expect_insert_lines().never();
 
     let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -145,7 +156,7 @@ async fn a_lost_race_reads_the_sku_again_and_retries() {
         .in_sequence(&mut swaps)
         .returning(|_, _, _, _| Ok(true));
     mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
-    mocks.orders.expect_insert().times(1).returning(|_, _, _| Ok(()));
+    writes_once(&mut mocks);
     let use_case = mocks.build(policy(StockUpdate::Equality));
 
     let placed = use_case.execute(request(PayMethod::Alipay)).await.unwrap();
@@ -166,7 +177,8 @@ async fn races_past_the_bound_answer_busy_and_roll_back() {
     mocks.clock.checkpoint();
     mocks.clock.expect_now().return_const(NOW);
     mocks.clock.expect_sleep().times(3).returning(|_| ());
-    mocks.orders.expect_insert().never();
+    mocks.orders.expect_insert_order().times(1).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_lines().never();
     let use_case = mocks.build(policy);
 
     let result = use_case.execute(request(PayMethod::Cash)).await;
@@ -195,7 +207,9 @@ async fn a_deadlock_runs_the_whole_transaction_again() {
         .in_sequence(&mut attempts)
         .returning(|_, _, _, _| Ok(true));
     mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
-    mocks.orders.expect_insert().times(1).returning(|_, _, _| Ok(()));
+    // Once in each attempt; the first was rolled back.
+    mocks.orders.expect_insert_order().times(2).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -211,7 +225,8 @@ async fn conflicts_past_the_bound_answer_busy() {
     mocks.uow = unit_of_work(vec![rolled_back_tx(), rolled_back_tx(), rolled_back_tx()]);
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
     mocks.stock.expect_take_stock().times(3).returning(|_, _, _, _| Err(StoreError::Conflict));
-    mocks.orders.expect_insert().never();
+    mocks.orders.expect_insert_order().times(3).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_lines().never();
 
     let result = mocks.build(policy).execute(request(PayMethod::Cash)).await;
 
@@ -228,11 +243,12 @@ async fn an_order_id_clash_takes_a_new_id() {
     mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
     let tried = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&tried);
-    mocks.orders.expect_insert().times(2).returning(move |_, order, _| {
+    mocks.orders.expect_insert_order().times(2).returning(move |_, order| {
         let mut seen = seen.lock().unwrap();
         seen.push(order.order_id.clone());
         if seen.len() == 1 { Err(StoreError::Duplicate("PRIMARY".into())) } else { Ok(()) }
     });
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -298,7 +314,8 @@ async fn an_unlaunched_or_vanished_sku_is_refused_and_rolled_back() {
         mocks.uow = unit_of_work(vec![rolled_back_tx()]);
         reads_from(&mut mocks, catalog);
         mocks.stock.expect_take_stock().never();
-        mocks.orders.expect_insert().never();
+        mocks.orders.expect_insert_order().never();
+        mocks.orders.expect_insert_lines().never();
 
         let result =
             mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
@@ -325,7 +342,7 @@ async fn the_cart_loses_only_the_ordered_skus_and_only_after_the_commit() {
     reads_from(&mut mocks, vec![SkuBuilder::new(3).build(), SkuBuilder::new(8).build()]);
     mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
     mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
-    mocks.orders.expect_insert().returning(|_, _, _| Ok(()));
+    writes_once(&mut mocks);
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -344,7 +361,7 @@ async fn a_cart_failure_after_the_commit_still_returns_the_order() {
     reads_from(&mut mocks, vec![SkuBuilder::new(1).build()]);
     mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
     mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
-    mocks.orders.expect_insert().times(1).returning(|_, _, _| Ok(()));
+    writes_once(&mut mocks);
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -368,11 +385,53 @@ async fn a_total_above_the_storable_maximum_is_refused_and_rolled_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
     mocks.uow = unit_of_work(vec![rolled_back_tx()]);
     reads_from(&mut mocks, vec![SkuBuilder::new(1).price("50000000.00").stock(5).build()]);
-    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
-    mocks.orders.expect_insert().never();
+    mocks.stock.expect_take_stock().never();
+    mocks.stock.expect_add_spu_sales().never();
+    mocks.orders.expect_insert_order().never();
+    mocks.orders.expect_insert_lines().never();
 
     let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
     assert_eq!(result, Err(PlaceOrderError::AmountTooLarge(money("100000010.00"))));
+}
+
+#[tokio::test]
+async fn a_price_changed_during_a_lost_race_runs_the_transaction_again() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.uow = unit_of_work(vec![rolled_back_tx(), committing_tx()]);
+    let mut reads = Sequence::new();
+    for (stock, price) in [(10, "100.00"), (9, "120.00"), (9, "120.00")] {
+        mocks
+            .stock
+            .expect_read_skus()
+            .times(1)
+            .in_sequence(&mut reads)
+            .returning(move |_, _| Ok(vec![SkuBuilder::new(1).stock(stock).price(price).build()]));
+    }
+    let mut swaps = Sequence::new();
+    mocks
+        .stock
+        .expect_take_stock()
+        .times(1)
+        .in_sequence(&mut swaps)
+        .returning(|_, _, _, _| Ok(false));
+    mocks
+        .stock
+        .expect_take_stock()
+        .withf(|_, _, _, guard| *guard == StockGuard::Equals(9))
+        .times(1)
+        .in_sequence(&mut swaps)
+        .returning(|_, _, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert_order().times(2).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
+    let use_case = mocks.build(policy(StockUpdate::Equality));
+
+    let placed = use_case.execute(request(PayMethod::Cash)).await.unwrap();
+
+    assert_eq!(placed.lines[0].price, money("120.00"), "the order carries the price it took");
+    assert_eq!(placed.order.total_amount, money("130.00"));
+    let retries = use_case.stats().transaction_retries.load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(retries, 1);
 }

@@ -16,12 +16,7 @@ use crate::tx::SqlTransaction;
 
 #[async_trait]
 impl OrderRepository for SqlStore {
-    async fn insert(
-        &self,
-        tx: &mut DynTransaction,
-        order: &Order,
-        lines: &[OrderGoods],
-    ) -> Result<(), StoreError> {
+    async fn insert_order(&self, tx: &mut DynTransaction, order: &Order) -> Result<(), StoreError> {
         let tx = SqlTransaction::of(tx)?;
         let b = self.backend;
         let header = vec![
@@ -45,6 +40,16 @@ impl OrderRepository for SqlStore {
             ))
             .await
             .map_err(classify)?;
+        Ok(())
+    }
+
+    async fn insert_lines(
+        &self,
+        tx: &mut DynTransaction,
+        order: &Order,
+        lines: &[OrderGoods],
+    ) -> Result<(), StoreError> {
+        let tx = SqlTransaction::of(tx)?;
         if lines.is_empty() {
             return Ok(());
         }
@@ -54,7 +59,7 @@ impl OrderRepository for SqlStore {
                 Value::String(Some(order.order_id.as_str().to_owned())),
                 Value::BigInt(Some(line.sku_id.0 as i64)),
                 Value::BigInt(Some(i64::from(line.count.get()))),
-                codec::money(b, line.price),
+                codec::money(self.backend, line.price),
                 Value::String(Some(String::new())),
                 codec::moment(order.created_at),
                 codec::moment(order.created_at),

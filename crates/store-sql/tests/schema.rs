@@ -88,7 +88,8 @@ async fn round_trip(db: &TestDb, lines: &[(&str, i64, u64)]) -> (Order, Vec<Orde
         updated_at: now,
     };
     let mut tx = db.store.begin().await.unwrap();
-    db.store.insert(&mut *tx, &order, &lines).await.unwrap();
+    db.store.insert_order(&mut *tx, &order).await.unwrap();
+    db.store.insert_lines(&mut *tx, &order, &lines).await.unwrap();
     tx.commit().await.unwrap();
     let found = db.store.find_for_user(user, &order.order_id).await.unwrap().unwrap();
     assert_eq!(found.0.order_id, order.order_id);
@@ -138,9 +139,9 @@ async fn another_users_order_is_not_found() {
 async fn a_duplicate_order_id_is_a_named_error() {
     for db in engines().await {
         let db = db.with_catalog().await;
-        let (order, lines) = round_trip(&db, &[("1.00", 1, 1)]).await;
+        let (order, _) = round_trip(&db, &[("1.00", 1, 1)]).await;
         let mut tx = db.store.begin().await.unwrap();
-        let again = db.store.insert(&mut *tx, &order, &lines).await;
+        let again = db.store.insert_order(&mut *tx, &order).await;
         assert!(matches!(again, Err(StoreError::Duplicate(_))), "{}: {again:?}", db.engine);
         tx.rollback().await.unwrap();
     }

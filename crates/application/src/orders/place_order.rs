@@ -286,6 +286,12 @@ impl PlaceOrder {
     }
 
     /// The writes of the order, inside the savepoint. Also returns the categories of its SKUs.
+    ///
+    /// Every line is checked against the SKUs as read before anything is written. Then the
+    /// order's row goes in first: it locks no SKU, so each SKU row is held from its update to the
+    /// commit only (on one hot SKU that is what every other order waits for). The lines go in
+    /// after the SKU updates: inserting a line takes a shared lock on its SKU (the foreign key),
+    /// which must not come before this transaction's exclusive lock.
     async fn write_order(
         &self,
         tx: &mut DynTransaction,
@@ -294,24 +300,19 @@ impl PlaceOrder {
     ) -> Result<(PlacedOrder, BTreeSet<CategoryId>), AttemptError> {
         // `selected` comes in SKU-id order: every order locks SKU rows in the same order.
         let ids: Vec<SkuId> = selected.iter().map(|line| line.sku_id).collect();
-        let mut skus: HashMap<SkuId, Sku> =
+        let mut read: HashMap<SkuId, Sku> =
             self.stock.read_skus(tx, &ids).await?.into_iter().map(|sku| (sku.id, sku)).collect();
 
-        let mut lines = Vec::with_capacity(selected.len());
-        let mut spu_sales: BTreeMap<SpuId, u32> = BTreeMap::new();
-        let mut categories = BTreeSet::new();
+        let mut skus = Vec::with_capacity(selected.len());
         for line in selected {
-            let sku = skus.remove(&line.sku_id);
-            let sku = self.take_stock(tx, line, sku).await?;
-            categories.insert(sku.category_id);
-            lines.push(OrderGoods { sku_id: sku.id, count: line.count, price: sku.price });
-            *spu_sales.entry(sku.spu_id).or_default() += line.count.get();
+            let sku = read.remove(&line.sku_id);
+            skus.push(Self::check(line, sku.as_ref())?.clone());
         }
-        // SPU rows are locked after every SKU row, in SPU-id order: no lock cycle between orders.
-        for (spu, count) in spu_sales {
-            self.stock.add_spu_sales(tx, spu, count).await?;
-        }
-
+        let lines: Vec<OrderGoods> = selected
+            .iter()
+            .zip(&skus)
+            .map(|(line, sku)| OrderGoods { sku_id: sku.id, count: line.count, price: sku.price })
+            .collect();
         let now = self.clock.now();
         let goods_amount: Money = lines.iter().map(OrderGoods::amount).sum();
         let total_amount = goods_amount + self.policy.freight;
@@ -330,35 +331,51 @@ impl PlaceOrder {
             created_at: now,
             updated_at: now,
         };
-        // The lines go in after the SKU updates: inserting a line takes a shared lock on its SKU
-        // (the foreign key), which must not come before this transaction's exclusive lock.
-        self.orders.insert(tx, &order, &lines).await?;
+        self.orders.insert_order(tx, &order).await?;
+
+        let mut spu_sales: BTreeMap<SpuId, u32> = BTreeMap::new();
+        let mut categories = BTreeSet::new();
+        for (line, sku) in selected.iter().zip(skus) {
+            categories.insert(sku.category_id);
+            *spu_sales.entry(sku.spu_id).or_default() += line.count.get();
+            self.take_stock(tx, line, sku).await?;
+        }
+        // SPU rows are locked after every SKU row, in SPU-id order: no lock cycle between orders.
+        for (spu, count) in spu_sales {
+            self.stock.add_spu_sales(tx, spu, count).await?;
+        }
+        self.orders.insert_lines(tx, &order, &lines).await?;
         Ok((PlacedOrder { order, lines }, categories))
     }
 
-    /// Takes one line's units from its SKU by compare-and-swap, re-reading after a lost race.
-    /// Returns the SKU as it was read for the winning swap (its price goes on the order line).
+    /// The SKU of a line as read, if it can be ordered: on sale, with stock for the line.
+    fn check<'s>(line: &CartLine, sku: Option<&'s Sku>) -> Result<&'s Sku, PlaceOrderError> {
+        match sku {
+            Some(sku) if sku.is_launched && sku.covers(line.count) => Ok(sku),
+            Some(sku) if sku.is_launched => Err(PlaceOrderError::InsufficientStock(sku.id)),
+            _ => Err(PlaceOrderError::SkuUnavailable(line.sku_id)),
+        }
+    }
+
+    /// Takes one line's units from its SKU (as read) by compare-and-swap, re-reading after a lost
+    /// race. A SKU whose price changed meanwhile runs the whole transaction again: the order's
+    /// row was written with the price read first.
     async fn take_stock(
         &self,
         tx: &mut DynTransaction,
         line: &CartLine,
-        mut sku: Option<Sku>,
-    ) -> Result<Sku, AttemptError> {
+        read: Sku,
+    ) -> Result<(), AttemptError> {
+        let price = read.price;
+        let mut current = read;
         let mut misses = 0;
         loop {
-            let current = match sku.take() {
-                Some(found) if found.is_launched => found,
-                _ => return Err(PlaceOrderError::SkuUnavailable(line.sku_id).into()),
-            };
-            if !current.covers(line.count) {
-                return Err(PlaceOrderError::InsufficientStock(current.id).into());
-            }
             let guard = match self.policy.stock_update {
                 StockUpdate::Equality => StockGuard::Equals(current.stock),
                 StockUpdate::Covering => StockGuard::Covers,
             };
             if self.stock.take_stock(tx, current.id, line.count, guard).await? {
-                return Ok(current);
+                return Ok(());
             }
             misses += 1;
             self.stats.lost_races.fetch_add(1, Ordering::Relaxed);
@@ -367,7 +384,11 @@ impl PlaceOrder {
                 return Err(PlaceOrderError::Busy.into());
             }
             self.clock.sleep(self.policy.backoff_for(misses)).await;
-            sku = self.stock.read_skus(tx, &[current.id]).await?.into_iter().next();
+            let again = self.stock.read_skus(tx, &[current.id]).await?.into_iter().next();
+            current = Self::check(line, again.as_ref())?.clone();
+            if current.price != price {
+                return Err(AttemptError::Retry(StoreError::Conflict));
+            }
         }
     }
 }

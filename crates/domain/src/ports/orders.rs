@@ -10,11 +10,19 @@ use crate::{
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
-    /// Writes the order and all its lines inside `tx`.
+    /// Writes the order's own row inside `tx`; its lines follow with
+    /// [`insert_lines`](Self::insert_lines).
     ///
     /// Returns [`StoreError::Duplicate`] when an order with the same id exists (then nothing of
     /// this order was written), [`StoreError::Conflict`] on a deadlock or lock wait timeout.
-    async fn insert(
+    async fn insert_order(&self, tx: &mut DynTransaction, order: &Order) -> Result<(), StoreError>;
+
+    /// Writes the lines of an order written by [`insert_order`](Self::insert_order) in the same
+    /// `tx`. Each line refers to its SKU: on MySQL that takes a shared lock on the SKU row, so a
+    /// transaction that updates the SKU must do so before.
+    ///
+    /// Returns [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn insert_lines(
         &self,
         tx: &mut DynTransaction,
         order: &Order,
