@@ -23,7 +23,12 @@ async fn every_scenario_runs_and_keeps_the_invariants() {
     ];
     for scenario in order {
         let outcome = bench
-            .run_checked(scenario, Duration::from_secs(2), Some(OrderPolicy::default()))
+            .run_checked(
+                scenario,
+                Duration::from_secs(1),
+                Duration::from_secs(2),
+                Some(OrderPolicy::default()),
+            )
             .await
             .unwrap();
         let (report, check) = &outcome.http;

@@ -560,18 +560,20 @@ impl Bench {
     }
 
     /// Runs a scenario over HTTP and checks the invariants after it; an order scenario is then
-    /// driven directly with `direct` (when given) and checked again. Carts are emptied before
-    /// each order run, so that every order is of one unit whatever ran before.
+    /// driven directly with `direct` (when given) and checked again. Each run is preceded by
+    /// `warmup` of the same work, not measured but checked with it. Carts are emptied before each
+    /// order run, so that every order is of one unit whatever ran before.
     pub async fn run_checked(
         self: &Arc<Self>,
         scenario: Scenario,
+        warmup: Duration,
         duration: Duration,
         direct: Option<OrderPolicy>,
     ) -> anyhow::Result<Outcome> {
-        let http = self.measured(scenario, None, duration).await?;
+        let http = self.measured(scenario, None, warmup, duration).await?;
         let direct = match direct {
             Some(policy) if scenario.places_orders() => {
-                Some(self.measured(scenario, Some(policy), duration).await?)
+                Some(self.measured(scenario, Some(policy), warmup, duration).await?)
             }
             _ => None,
         };
@@ -582,23 +584,31 @@ impl Bench {
         self: &Arc<Self>,
         scenario: Scenario,
         direct: Option<OrderPolicy>,
+        warmup: Duration,
         duration: Duration,
     ) -> anyhow::Result<(Report, anyhow::Result<()>)> {
         if scenario.places_orders() {
             self.empty_carts().await?;
         }
         let before = self.snapshot().await?;
-        let work = self.server_work().await;
-        let mut report = match direct {
-            Some(policy) => self.run_direct(scenario, duration, policy).await,
-            None => self.run_http(scenario, duration).await,
+        let run = |length: Duration| {
+            let policy = direct.clone();
+            async move {
+                match policy {
+                    Some(policy) => self.run_direct(scenario, length, policy).await,
+                    None => self.run_http(scenario, length).await,
+                }
+            }
         };
+        let warm = if warmup.is_zero() { 0 } else { run(warmup).await.orders };
+        let work = self.server_work().await;
+        let mut report = run(duration).await;
         let done = self.server_work().await;
         report.statements = done.0.zip(work.0).map(|(after, before)| after.saturating_sub(before));
         report.redis_commands =
             done.1.zip(work.1).map(|(after, before)| after.saturating_sub(before));
         let check = if scenario.places_orders() {
-            self.check(&before, report.orders).await
+            self.check(&before, warm + report.orders).await
         } else {
             Ok(())
         };

@@ -31,8 +31,15 @@ struct Args {
     redis_url: Option<String>,
     #[arg(long, default_value_t = 64)]
     clients: usize,
+    /// Database connections of the direct drive: give it the server's pool size
+    /// (MEIDUO_DATABASE_MAX_CONNECTIONS) so that both drive the database alike.
+    #[arg(long, default_value_t = 16)]
+    pool: u32,
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Seconds of each run's work done first and not measured (its orders are checked too).
+    #[arg(long, default_value_t = 2)]
+    warmup: u64,
     /// Scenarios, comma-separated: order-hot, order-spread, cart-add, sku-list, sku-detail.
     #[arg(long, default_value = "order-hot,order-spread,cart-add,sku-list,sku-detail")]
     scenarios: String,
@@ -51,7 +58,7 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut sql = SqlConfig::new(args.database_url.clone());
-    sql.max_connections = (args.clients as u32).max(8);
+    sql.max_connections = args.pool.max(2);
     let store = SqlStore::connect(&sql).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     let redis = match &args.redis_url {
         Some(url) => Some(
@@ -81,7 +88,8 @@ async fn main() -> anyhow::Result<()> {
     let mut failed = false;
     for scenario in scenarios {
         let direct = (!args.no_direct).then(|| policy.clone());
-        let outcome = bench.run_checked(scenario, duration, direct).await?;
+        let warmup = Duration::from_secs(args.warmup);
+        let outcome = bench.run_checked(scenario, warmup, duration, direct).await?;
         for (report, check) in std::iter::once(&outcome.http).chain(outcome.direct.as_ref()) {
             println!("{}", report.line());
             if let Err(broken) = check {
