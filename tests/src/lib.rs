@@ -108,9 +108,9 @@ pub const APP_KEY: &str =
 pub const SANDBOX_KEY: &str =
     include_str!("../../crates/pay-alipay/tests/fixtures/alipay_private.pem");
 
-/// Starts the server on port 0 over `db`, with Redis for carts, codes, history and caches.
-pub async fn spawn_with(db: TestDb, redis: Option<RedisStore>) -> TestApp {
-    let settings = Settings {
+/// The settings the test servers run with: the defaults, on port 0, with the test keys.
+pub fn test_settings() -> Settings {
+    Settings {
         listen: "127.0.0.1:0".into(),
         workers: 2,
         alipay_app_private_key: Secret::new(APP_KEY),
@@ -118,7 +118,20 @@ pub async fn spawn_with(db: TestDb, redis: Option<RedisStore>) -> TestApp {
         // The tests run expiry rounds themselves.
         expiry_interval_secs: 0,
         ..Settings::default()
-    };
+    }
+}
+
+/// Starts the server on port 0 over `db`, with Redis for carts, codes, history and caches.
+pub async fn spawn_with(db: TestDb, redis: Option<RedisStore>) -> TestApp {
+    spawn_with_settings(db, redis, test_settings()).await
+}
+
+/// The same with these settings.
+pub async fn spawn_with_settings(
+    db: TestDb,
+    redis: Option<RedisStore>,
+    settings: Settings,
+) -> TestApp {
     let sms = Arc::new(CapturedSms::default());
     let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
     let with_redis = redis.is_some();

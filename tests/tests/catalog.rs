@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)]
 
 use meiduo_e2e::*;
+use meiduo_server::Settings;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -93,7 +94,7 @@ async fn categories_lists_and_details() {
                 .count();
             assert_eq!(selected, 1, "{engine}: one option of each spec is the SKU's own");
         }
-        app.db.exec("UPDATE tb_sku SET is_launched = 0 WHERE id = 2", vec![]).await;
+        app.db.exec("UPDATE tb_sku SET is_launched = 0 WHERE id IN (2, 4)", vec![]).await;
         assert_eq!(s.get("/skus/2/").await.status, StatusCode::NOT_FOUND, "{engine}: not on sale");
         assert_eq!(s.get("/categories/157/skus/").await.body["count"], 1);
     }
@@ -157,4 +158,43 @@ async fn health_and_the_api_documents() {
     let ui = reqwest::get(format!("{}/docs/", app.base)).await.unwrap();
     assert_eq!(ui.status(), StatusCode::OK);
     assert!(ui.text().await.unwrap().contains("swagger"), "the UI is bundled");
+}
+
+/// Details, list pages and the SKUs the cart checks are kept in the process for at most
+/// `local_cache_ms`: a change made behind the shop's back (another replica, an operator's SQL)
+/// shows once that time is over, and at once when the setting is 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_elsewhere_shows_once_the_local_cache_lifetime_is_over() {
+    let lifetime = std::time::Duration::from_millis(1500);
+    for (local_cache_ms, cached) in [(lifetime.as_millis() as u64, true), (0, false)] {
+        let db = meiduo_store_sql::testing::sqlite().await.with_catalog().await;
+        let settings = Settings { local_cache_ms, ..test_settings() };
+        let app = spawn_with_settings(db, None, settings).await;
+        let shopper = app.shopper("olive_cache", "13300000009").await;
+        let comments = |body: &Value| body["comments"].as_u64().unwrap();
+        let list_count = |body: &Value| body["count"].as_u64().unwrap();
+        let before = shopper.get("/skus/1/").await.body;
+        let listed = shopper.get("/categories/157/skus/").await.body;
+        assert_eq!(shopper.post("/carts/", json!({"sku_id": 4, "count": 1})).await.status, 201);
+
+        let started = std::time::Instant::now();
+        app.db.exec("UPDATE tb_sku SET comments = comments + 7 WHERE id = 1", vec![]).await;
+        app.db.exec("UPDATE tb_sku SET is_launched = 0 WHERE id IN (2, 4)", vec![]).await;
+        let detail = shopper.get("/skus/1/").await.body;
+        let list = shopper.get("/categories/157/skus/").await.body;
+        let add = shopper.post("/carts/", json!({"sku_id": 4, "count": 1})).await;
+        if cached {
+            assert!(started.elapsed() < lifetime, "the reads came within the lifetime");
+            assert_eq!(comments(&detail), comments(&before), "the cached detail");
+            assert_eq!(list_count(&list), list_count(&listed), "the cached page");
+            assert_eq!(add.status, 201, "the cart checked the cached SKU");
+            tokio::time::sleep(lifetime.saturating_sub(started.elapsed()) + lifetime / 5).await;
+        }
+        let detail = shopper.get("/skus/1/").await.body;
+        assert_eq!(comments(&detail), comments(&before) + 7, "cache {local_cache_ms} ms");
+        let list = shopper.get("/categories/157/skus/").await.body;
+        assert_eq!(list_count(&list), list_count(&listed) - 1, "SKU 2 left the list");
+        let add = shopper.post("/carts/", json!({"sku_id": 4, "count": 1})).await;
+        assert_eq!(add.code(), "sku_unavailable", "cache {local_cache_ms} ms");
+    }
 }
