@@ -154,6 +154,7 @@ impl Accounts {
         let password_hash = self
             .hasher
             .hash(password.expose())
+            .await
             .map_err(|why| AccountError::Failure(ServiceFailure::Internal(why)))?;
         match self.users.create(&NewUser { username, mobile, password_hash }).await {
             Ok(user) => Ok(user),
@@ -171,7 +172,7 @@ impl Accounts {
             return Err(AccountError::BadCredentials);
         }
         match self.users.find_credentials(login).await? {
-            Some((user, hash)) if self.hasher.verify(password, &hash) => Ok(user),
+            Some((user, hash)) if self.hasher.verify(password, &hash).await => Ok(user),
             _ => Err(AccountError::BadCredentials),
         }
     }

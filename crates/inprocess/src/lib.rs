@@ -6,7 +6,7 @@
 pub mod cache;
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use argon2::password_hash::PasswordVerifier;
@@ -16,6 +16,7 @@ use async_trait::async_trait;
 use meiduo_domain::ports::{Clock, CodeStoreError, PasswordHasher, SmsSender, VerificationCodes};
 use meiduo_domain::{Mobile, SmsCode};
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 
 /// The real time, and tokio's sleep.
 #[derive(Debug, Default, Clone, Copy)]
@@ -32,22 +33,58 @@ impl Clock for SystemClock {
     }
 }
 
-/// argon2id with the crate's default parameters and a random salt per hash.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct Argon2Hasher;
+/// argon2id with the crate's default parameters (19 MiB, two passes) and a random salt per hash,
+/// computed on tokio's blocking threads, at most `concurrency` at once: a burst of logins waits
+/// its turn there instead of stalling the threads that serve requests, and takes 19 MiB per
+/// running check, not per login.
+#[derive(Debug, Clone)]
+pub struct Argon2Hasher {
+    running: Arc<Semaphore>,
+}
 
-impl PasswordHasher for Argon2Hasher {
-    fn hash(&self, password: &str) -> Result<String, String> {
-        Argon2::default()
-            .hash_password(password.as_bytes())
-            .map(|hash| hash.to_string())
-            .map_err(|e| e.to_string())
+impl Default for Argon2Hasher {
+    /// One check at a time per core.
+    fn default() -> Self {
+        Argon2Hasher::new(std::thread::available_parallelism().map_or(2, usize::from))
+    }
+}
+
+impl Argon2Hasher {
+    pub fn new(concurrency: usize) -> Self {
+        Argon2Hasher { running: Arc::new(Semaphore::new(concurrency.max(1))) }
     }
 
-    fn verify(&self, password: &str, hash: &str) -> bool {
-        PasswordHash::new(hash).is_ok_and(|parsed| {
-            Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+    async fn off_the_runtime<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, String> {
+        let _turn = self.running.acquire().await.map_err(|e| e.to_string())?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| e.to_string())
+    }
+}
+
+#[async_trait]
+impl PasswordHasher for Argon2Hasher {
+    async fn hash(&self, password: &str) -> Result<String, String> {
+        let password = password.to_owned();
+        self.off_the_runtime(move || {
+            Argon2::default()
+                .hash_password(password.as_bytes())
+                .map(|hash| hash.to_string())
+                .map_err(|e| e.to_string())
         })
+        .await?
+    }
+
+    async fn verify(&self, password: &str, hash: &str) -> bool {
+        let (password, hash) = (password.to_owned(), hash.to_owned());
+        self.off_the_runtime(move || {
+            PasswordHash::new(&hash).is_ok_and(|parsed| {
+                Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok()
+            })
+        })
+        .await
+        .unwrap_or(false)
     }
 }
 
@@ -135,16 +172,55 @@ mod tests {
         Mobile::parse("13800138000").unwrap()
     }
 
-    #[test]
-    fn hashes_verify_and_differ_per_salt() {
-        let hasher = Argon2Hasher;
-        let a = hasher.hash("password123").unwrap();
-        let b = hasher.hash("password123").unwrap();
+    #[tokio::test]
+    async fn hashes_verify_and_differ_per_salt() {
+        let hasher = Argon2Hasher::default();
+        let a = hasher.hash("password123").await.unwrap();
+        let b = hasher.hash("password123").await.unwrap();
         assert_ne!(a, b);
         assert!(a.starts_with("$argon2id$"));
-        assert!(hasher.verify("password123", &a));
-        assert!(!hasher.verify("password124", &a));
-        assert!(!hasher.verify("password123", "not a hash"));
+        assert!(hasher.verify("password123", &a).await);
+        assert!(!hasher.verify("password124", &a).await);
+        assert!(!hasher.verify("password123", "not a hash").await);
+    }
+
+    /// On a single-threaded runtime (an HTTP worker's), other tasks go on while a password is
+    /// hashed: the work runs elsewhere.
+    #[tokio::test(flavor = "current_thread")]
+    async fn hashing_leaves_the_runtime_free_for_other_tasks() {
+        let ticks = Arc::new(std::sync::atomic::AtomicU32::new(0));
+        let counter = Arc::clone(&ticks);
+        let ticker = tokio::spawn(async move {
+            loop {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            }
+        });
+        let started = Instant::now();
+        Argon2Hasher::new(1).hash("password123").await.unwrap();
+        let took = started.elapsed();
+        ticker.abort();
+        let ticks = ticks.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(took >= Duration::from_millis(10), "argon2 takes time: {took:?}");
+        assert!(u128::from(ticks) * 4 >= took.as_millis(), "{ticks} ticks in {took:?}");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_checks_wait_their_turn_and_all_answer() {
+        let hasher = Argon2Hasher::new(2);
+        let hash = hasher.hash("password123").await.unwrap();
+        let checks: Vec<_> = (0..6)
+            .map(|i| {
+                let (hasher, hash) = (hasher.clone(), hash.clone());
+                let password = if i % 2 == 0 { "password123" } else { "wrong" };
+                tokio::spawn(async move { hasher.verify(password, &hash).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for check in checks {
+            results.push(check.await.unwrap());
+        }
+        assert_eq!(results, [true, false, true, false, true, false]);
     }
 
     #[tokio::test]

@@ -108,7 +108,7 @@ pub async fn prepare(
 ) -> anyhow::Result<Bench> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients.max(1)).build()?;
     let run = fastrand::u32(..0x00ff_ffff);
-    let hash = Argon2Hasher.hash("password123").map_err(anyhow::Error::msg)?;
+    let hash = Argon2Hasher::default().hash("password123").await.map_err(anyhow::Error::msg)?;
     let mut shoppers = Vec::with_capacity(clients);
     for i in 0..clients {
         let username =

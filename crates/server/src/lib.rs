@@ -305,7 +305,7 @@ pub fn api_state(
     Ok(ApiState {
         accounts: Accounts::new(
             sql.clone(),
-            Arc::new(Argon2Hasher),
+            Arc::new(Argon2Hasher::default()),
             codes,
             sms,
             SmsPolicy::default(),

@@ -26,14 +26,17 @@ pub trait UserRepository: Send + Sync {
     async fn find(&self, id: UserId) -> Result<Option<User>, StoreError>;
 }
 
-/// Hashes and checks passwords (argon2 in production).
+/// Hashes and checks passwords (argon2 in production). Both are slow on purpose (tens of
+/// milliseconds of CPU and MiBs of memory each): an adapter must not run them on the threads
+/// that serve requests.
 #[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
 pub trait PasswordHasher: Send + Sync {
     /// A self-describing hash (PHC string) with its own salt.
-    fn hash(&self, password: &str) -> Result<String, String>;
+    async fn hash(&self, password: &str) -> Result<String, String>;
 
     /// Whether `password` matches `hash`; false for a malformed hash.
-    fn verify(&self, password: &str, hash: &str) -> bool;
+    async fn verify(&self, password: &str, hash: &str) -> bool;
 }
 
 /// Why a verification code could not be stored or checked.
