@@ -1,32 +1,40 @@
 #!/usr/bin/env bash
-# Reproduces docs/performance.md: the release server on MariaDB + Redis on loopback, 64 shoppers,
-# every scenario, once per compare-and-swap form. Needs MariaDB (root, no password) and Redis on
-# their default ports, as on the development machines.
-#   bash tests/bench.sh [seconds per scenario] [clients]
+# Reproduces docs/performance.md: the release server on MariaDB + Redis on loopback, every
+# scenario, for each shopper count and each compare-and-swap form. Needs MariaDB (root, no
+# password) and Redis on their default ports, as on the development machines.
+#   bash tests/bench.sh [seconds per scenario] ["shopper counts"] ["stock update forms"]
+#   e.g. bash tests/bench.sh 15 "16 64" "covering equality"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-seconds=${1:-20}
-clients=${2:-64}
+seconds=${1:-15}
+counts=${2:-64}
+modes=${3:-covering equality}
 mysql=${BENCH_MYSQL:-mysql://root@127.0.0.1:3306}
 redis=${BENCH_REDIS:-redis://127.0.0.1:6379/3}
 port=${BENCH_PORT:-18000}
+pool=${BENCH_POOL:-16}
 
 cargo build --release -p meiduo-server -p meiduo-loadgen
-for mode in covering equality; do
-  db="meiduo_bench_${mode}"
-  mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-  redis-cli -u "$redis" FLUSHDB >/dev/null
-  data=$(mktemp -d)
-  MEIDUO_LISTEN=127.0.0.1:${port} MEIDUO_DATA_DIR=$data MEIDUO_DATABASE_URL=${mysql}/${db} \
-    MEIDUO_DATABASE_MAX_CONNECTIONS=${BENCH_POOL:-32} MEIDUO_REDIS_URL=$redis MEIDUO_STOCK_UPDATE=$mode \
-    MEIDUO_EXPIRY_INTERVAL_SECS=0 RUST_LOG=warn ./target/release/meiduo serve &
-  server=$!
-  trap 'kill $server 2>/dev/null || true' EXIT
-  for _ in $(seq 100); do curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null && break; sleep 0.2; done
-  echo "== stock update: ${mode}; server RSS before: $(ps -o rss= -p $server) KiB"
-  ./target/release/meiduo-loadgen --base "http://127.0.0.1:${port}" --database-url "${mysql}/${db}" \
-    --redis-url "$redis" --clients "$clients" --seconds "$seconds" --stock-update "$mode"
-  echo "== server RSS after: $(ps -o rss= -p $server) KiB"
-  kill $server; wait $server 2>/dev/null || true
-  rm -rf "$data"
+server=
+trap '[ -n "$server" ] && kill $server 2>/dev/null || true' EXIT
+for mode in $modes; do
+  for clients in $counts; do
+    db="meiduo_bench_${mode}_${clients}"
+    mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS ${db}; CREATE DATABASE ${db} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+    redis-cli -u "$redis" FLUSHDB >/dev/null
+    data=$(mktemp -d)
+    MEIDUO_LISTEN=127.0.0.1:${port} MEIDUO_DATA_DIR=$data MEIDUO_DATABASE_URL=${mysql}/${db} \
+      MEIDUO_DATABASE_MAX_CONNECTIONS=$pool MEIDUO_REDIS_URL=$redis MEIDUO_STOCK_UPDATE=$mode \
+      MEIDUO_EXPIRY_INTERVAL_SECS=0 RUST_LOG=warn ./target/release/meiduo serve &
+    server=$!
+    for _ in $(seq 100); do curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null && break; sleep 0.2; done
+    echo "== stock update: ${mode}; ${clients} shoppers; pool ${pool}; server RSS before: $(ps -o rss= -p $server) KiB"
+    ./target/release/meiduo-loadgen --base "http://127.0.0.1:${port}" --database-url "${mysql}/${db}" \
+      --redis-url "$redis" --clients "$clients" --pool "$pool" --seconds "$seconds" --stock-update "$mode"
+    echo "== server RSS after: $(ps -o rss= -p $server) KiB"
+    kill $server; wait $server 2>/dev/null || true
+    server=
+    mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS ${db}"
+    rm -rf "$data"
+  done
 done
