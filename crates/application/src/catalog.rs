@@ -109,24 +109,9 @@ impl Catalog {
         self
     }
 
-    async fn shared<T, F>(&self, name: &str, ttl: Duration, load: F) -> Result<T, CatalogError>
-    where
-        T: serde::Serialize + serde::de::DeserializeOwned,
-        F: Future<Output = Result<T, StoreError>>,
-    {
-        Ok(cached(self.cache.as_deref(), name, ttl, load).await?)
-    }
-
-    async fn local<T, F>(&self, name: &str, ttl: Duration, load: F) -> Result<T, CatalogError>
-    where
-        T: serde::Serialize + serde::de::DeserializeOwned,
-        F: Future<Output = Result<T, StoreError>>,
-    {
-        Ok(cached(self.local.as_deref(), name, ttl, load).await?)
-    }
-
     pub async fn menu(&self) -> Result<Vec<ChannelGroupMenu>, CatalogError> {
-        self.shared(MENU_CACHE, MENU_TTL, self.queries.category_menu()).await
+        Ok(cached(self.cache.as_deref(), MENU_CACHE, MENU_TTL, self.queries.category_menu())
+            .await?)
     }
 
     pub async fn breadcrumb(&self, category: CategoryId) -> Result<Breadcrumb, CatalogError> {
@@ -146,15 +131,18 @@ impl Catalog {
         };
         let (offset, size) = (page.offset(), page.page_size);
         let name = format!("skus:{category}:{ordering:?}:{offset}:{size}");
-        self.local(&name, LIST_TTL, self.queries.list_skus(category, ordering, offset, size)).await
+        let load = self.queries.list_skus(category, ordering, offset, size);
+        Ok(cached(self.local.as_deref(), &name, LIST_TTL, load).await?)
     }
 
     pub async fn hot(&self, category: CategoryId) -> Result<Vec<SkuSummary>, CatalogError> {
-        self.shared(&hot_cache(category), HOT_TTL, self.queries.hot_skus(category, HOT_SKUS)).await
+        let load = self.queries.hot_skus(category, HOT_SKUS);
+        Ok(cached(self.cache.as_deref(), &hot_cache(category), HOT_TTL, load).await?)
     }
 
     pub async fn detail(&self, sku: SkuId) -> Result<SkuDetailData, CatalogError> {
-        self.local(&detail_cache(sku), DETAIL_TTL, self.queries.sku_detail(sku))
+        let load = self.queries.sku_detail(sku);
+        cached(self.local.as_deref(), &detail_cache(sku), DETAIL_TTL, load)
             .await?
             .ok_or(CatalogError::SkuNotFound)
     }
