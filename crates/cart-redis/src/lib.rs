@@ -168,12 +168,16 @@ impl From<RedisFailure> for StoreError {
     }
 }
 
-fn redis_failure(err: redis::RedisError) -> RedisFailure {
-    if err.is_io_error()
+/// Whether the connection failed (refused, dropped, timed out), not the command.
+fn connection_lost(err: &redis::RedisError) -> bool {
+    err.is_io_error()
         || err.is_timeout()
         || err.is_connection_dropped()
         || err.is_connection_refusal()
-    {
+}
+
+fn redis_failure(err: redis::RedisError) -> RedisFailure {
+    if connection_lost(&err) {
         RedisFailure::Unavailable(err.to_string())
     } else {
         RedisFailure::Internal(err.to_string())
@@ -304,11 +308,7 @@ impl RedisStore {
         match tokio::time::timeout_at(deadline, f(&mut conn)).await {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => {
-                if error.is_io_error()
-                    || error.is_connection_dropped()
-                    || error.is_connection_refusal()
-                    || error.is_timeout()
-                {
+                if connection_lost(&error) {
                     conn.discard();
                 }
                 Err(redis_failure(error))
