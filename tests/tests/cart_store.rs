@@ -73,7 +73,7 @@ async fn the_sql_cart_store_behaves() {
     for db in engines().await {
         let db = db.with_catalog().await;
         let (user, other) = (db.user("carter").await, db.user("neighbour").await);
-        behaves_as_a_cart_store(&db.store, user, other, db.engine).await;
+        behaves_as_a_cart_store(&db.store.carts(), user, other, db.engine).await;
     }
 }
 
@@ -122,7 +122,7 @@ async fn concurrent_adds_to_one_line_are_never_lost() {
     for db in engines().await {
         let db = db.with_catalog().await;
         let user = db.user("hammer").await;
-        adds_are_never_lost(Arc::new(db.store.clone()), user, db.engine).await;
+        adds_are_never_lost(Arc::new(db.store.carts()), user, db.engine).await;
     }
     if let Some(redis) = redis().await {
         adds_are_never_lost(Arc::new(redis.store.clone()), UserId(7), "redis").await;

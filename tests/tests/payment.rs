@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use meiduo_application::payments::{ExpiryReport, Payments};
+use meiduo_application::payments::{ExpiryReport, PaymentPorts, Payments};
 use meiduo_domain::ports::Clock;
 use meiduo_e2e::*;
 use meiduo_pay_alipay::AlipayGateway;
@@ -270,12 +270,15 @@ impl Clock for Later {
 }
 
 fn payments(app: &TestApp, ahead: Duration) -> Payments {
-    let store = Arc::new(app.db.store.clone());
+    let store = &app.db.store;
     Payments::new(
-        store.clone(),
-        store,
-        Arc::new(AlipayGateway::new(app.gateway.clone()).unwrap()),
-        Arc::new(Later(ahead)),
+        PaymentPorts {
+            uow: Arc::new(store.unit_of_work()),
+            orders: Arc::new(store.orders()),
+            payments: Arc::new(store.payments()),
+            gateway: Arc::new(AlipayGateway::new(app.gateway.clone()).unwrap()),
+            clock: Arc::new(Later(ahead)),
+        },
         app.gateway.app_id.clone(),
         Duration::from_secs(30 * 60),
     )

@@ -6,20 +6,39 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use meiduo_application::orders::{PlaceOrder, PlaceOrderError, PlaceOrderRequest};
+use meiduo_application::errors::ServiceFailure;
+use meiduo_application::orders::{PlaceOrder, PlaceOrderError, PlaceOrderPorts, PlaceOrderRequest};
 use meiduo_application::{OrderPolicy, StockUpdate};
 use meiduo_domain::ports::{
-    CartStore, CommentOutcome, DynTransaction, NewComment, OrderRepository, StoreError,
+    CartStore, InsertOrderError, LineComment, LockedOrder, NewComment, OrderRepository,
+    OrderWriter, PaymentLedger, StockRepository, StoreError, Transaction, UnitOfWork,
 };
-use meiduo_domain::{
-    Money, Order, OrderGoods, OrderId, OrderStatus, Page, PayMethod, SkuId, SpuId, UserId,
-};
-use meiduo_store_sql::SqlStore;
+use meiduo_domain::{Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, SpuId};
+use meiduo_inprocess::{CounterOrderIdSource, SystemClock};
+use meiduo_store_sql::SqlUnitOfWork;
 use meiduo_store_sql::testing::*;
 
 /// SKU 3 of the demo catalog (iPhone 8 Plus 64GB 金色, 6499.00) belongs to SPU 2.
 const HOT_SKU: u64 = 3;
 const HOT_SPU: SpuId = SpuId(2);
+
+/// The place-order use case on this database, with the real clock.
+fn place_order(db: &TestDb, policy: OrderPolicy) -> PlaceOrder {
+    place_order_with(db, policy, Arc::new(db.store.unit_of_work()))
+}
+
+fn place_order_with(db: &TestDb, policy: OrderPolicy, uow: Arc<dyn UnitOfWork>) -> PlaceOrder {
+    PlaceOrder::new(
+        PlaceOrderPorts {
+            uow,
+            addresses: Arc::new(db.store.addresses()),
+            carts: Arc::new(db.store.carts()),
+            clock: Arc::new(SystemClock),
+            ids: Arc::new(CounterOrderIdSource::new()),
+        },
+        policy,
+    )
+}
 
 fn policy(stock_update: StockUpdate) -> OrderPolicy {
     OrderPolicy { stock_update, ..OrderPolicy::default() }
@@ -73,19 +92,19 @@ async fn an_order_writes_the_order_its_lines_stock_and_sales_together() {
         let db = db.with_catalog().await;
         let (user, address) = db.shopper("alice", &[line(1, 2), line(HOT_SKU, 1)]).await;
         db.store
+            .carts()
             .set(user, meiduo_domain::CartLine { selected: false, ..line(4, 1) })
             .await
             .unwrap();
         let spu_before = db.spu_sales(HOT_SPU).await;
 
-        let placed = db
-            .place_order(OrderPolicy::default())
+        let placed = place_order(&db, OrderPolicy::default())
             .execute(PlaceOrderRequest { user, address, pay_method: PayMethod::Cash })
             .await
             .unwrap();
 
         let (order, lines) =
-            db.store.find_for_user(user, &placed.order.order_id).await.unwrap().unwrap();
+            db.store.orders().find_for_user(user, &placed.order.order_id).await.unwrap().unwrap();
         assert_eq!(order.status, OrderStatus::Unsend, "{}", db.engine);
         assert_eq!(order.total_count, 3);
         // 2 × 11388.00 + 6499.00 + 10.00 freight
@@ -94,7 +113,7 @@ async fn an_order_writes_the_order_its_lines_stock_and_sales_together() {
         assert_eq!(db.sku_counts(1).await, (3, 7), "{}: stock 5 → 3, sales 5 → 7", db.engine);
         assert_eq!(db.sku_counts(HOT_SKU).await, (9, 1));
         assert_eq!(db.spu_sales(HOT_SPU).await, spu_before + 1);
-        let cart = db.store.load(user).await.unwrap();
+        let cart = db.store.carts().load(user).await.unwrap();
         assert_eq!(cart.lines().map(|l| l.sku_id).collect::<Vec<_>>(), vec![SkuId(4)]);
     }
 }
@@ -109,7 +128,7 @@ async fn sixty_four_buyers_of_twenty_units_make_exactly_twenty_orders() {
         let requests = shoppers(&db, 64, &[line(HOT_SKU, 1)]).await;
 
         let outcomes =
-            place_all(Arc::new(db.place_order(policy(StockUpdate::Covering))), requests).await;
+            place_all(Arc::new(place_order(&db, policy(StockUpdate::Covering))), requests).await;
 
         assert_eq!(
             outcomes,
@@ -133,7 +152,7 @@ async fn the_equality_compare_and_swap_never_oversells_either() {
         let (_, sales_before) = db.sku_counts(HOT_SKU).await;
         let spu_before = db.spu_sales(HOT_SPU).await;
         let requests = shoppers(&db, 64, &[line(HOT_SKU, 1)]).await;
-        let use_case = Arc::new(db.place_order(policy(StockUpdate::Equality)));
+        let use_case = Arc::new(place_order(&db, policy(StockUpdate::Equality)));
 
         let outcomes = place_all(Arc::clone(&use_case), requests).await;
 
@@ -163,7 +182,7 @@ async fn orders_of_a_and_b_in_either_order_do_not_deadlock() {
         requests.extend(shoppers_reversed(&db, 16).await);
 
         let outcomes =
-            place_all(Arc::new(db.place_order(policy(StockUpdate::Covering))), requests).await;
+            place_all(Arc::new(place_order(&db, policy(StockUpdate::Covering))), requests).await;
 
         assert_eq!(outcomes, Outcomes { placed: 32, ..Outcomes::default() }, "{}", db.engine);
         assert_eq!(db.sku_counts(1).await, (68, sales_1 + 32), "{}", db.engine);
@@ -183,66 +202,73 @@ async fn shoppers_reversed(db: &TestDb, n: usize) -> Vec<PlaceOrderRequest> {
     requests
 }
 
-/// Writes the order for real, then fails: as if the process lost its footing right after.
-struct FailAfterInsert(SqlStore);
+/// Transactions whose order writer writes the lines for real, then fails: as if the process
+/// lost its footing right after.
+struct FailAfterLines(SqlUnitOfWork);
+
+struct FailingTx(Box<dyn Transaction>);
 
 #[async_trait]
-impl OrderRepository for FailAfterInsert {
-    async fn insert_order(&self, tx: &mut DynTransaction, order: &Order) -> Result<(), StoreError> {
-        self.0.insert_order(tx, order).await
+impl UnitOfWork for FailAfterLines {
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        Ok(Box::new(FailingTx(self.0.begin().await?)))
     }
+}
 
-    async fn insert_lines(
-        &self,
-        tx: &mut DynTransaction,
-        order: &Order,
-        lines: &[OrderGoods],
-    ) -> Result<(), StoreError> {
-        self.0.insert_lines(tx, order, lines).await?;
-        Err(StoreError::Internal("injected failure after the order lines".into()))
+#[async_trait]
+impl Transaction for FailingTx {
+    fn stock(&self) -> &dyn StockRepository {
+        self.0.stock()
     }
-
-    async fn find_for_user(
-        &self,
-        user: UserId,
-        order_id: &OrderId,
-    ) -> Result<Option<(Order, Vec<OrderGoods>)>, StoreError> {
-        self.0.find_for_user(user, order_id).await
+    fn orders(&self) -> &dyn OrderWriter {
+        self
     }
-
-    async fn list_for_user(
-        &self,
-        user: UserId,
-        offset: u64,
-        limit: u64,
-    ) -> Result<Page<(Order, Vec<OrderGoods>)>, StoreError> {
-        self.0.list_for_user(user, offset, limit).await
+    fn payments(&self) -> &dyn PaymentLedger {
+        self.0.payments()
     }
-
-    async fn uncommented(
-        &self,
-        user: UserId,
-        order_id: &OrderId,
-    ) -> Result<Option<Vec<OrderGoods>>, StoreError> {
-        self.0.uncommented(user, order_id).await
+    async fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.0.savepoint().await
     }
-
-    async fn add_comment(
-        &self,
-        user: UserId,
-        order_id: &OrderId,
-        comment: &NewComment,
-    ) -> Result<CommentOutcome, StoreError> {
-        self.0.add_comment(user, order_id, comment).await
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.0.rollback_to_savepoint().await
     }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.0.commit().await
+    }
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.0.rollback().await
+    }
+}
 
-    async fn transition(
+#[async_trait]
+impl OrderWriter for FailingTx {
+    async fn insert_order(&self, order: &Order) -> Result<(), InsertOrderError> {
+        self.0.orders().insert_order(order).await
+    }
+    async fn insert_lines(&self, order: &Order, lines: &[OrderGoods]) -> Result<(), StoreError> {
+        self.0.orders().insert_lines(order, lines).await?;
+        Err(StoreError::unexpected("injected failure after the order lines"))
+    }
+    async fn lock(&self, order_id: &OrderId) -> Result<Option<LockedOrder>, StoreError> {
+        self.0.orders().lock(order_id).await
+    }
+    async fn move_status(
         &self,
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
     ) -> Result<bool, StoreError> {
-        self.0.transition(order_id, from, to).await
+        self.0.orders().move_status(order_id, from, to).await
+    }
+    async fn comment_line(
+        &self,
+        order_id: &OrderId,
+        comment: &NewComment,
+    ) -> Result<LineComment, StoreError> {
+        self.0.orders().comment_line(order_id, comment).await
+    }
+    async fn uncommented_count(&self, order_id: &OrderId) -> Result<u64, StoreError> {
+        self.0.orders().uncommented_count(order_id).await
     }
 }
 
@@ -253,19 +279,23 @@ async fn a_failure_after_the_lines_are_written_leaves_nothing_behind() {
         let (user, address) = db.shopper("unlucky", &[line(1, 1), line(HOT_SKU, 2)]).await;
         let before =
             (db.sku_counts(1).await, db.sku_counts(HOT_SKU).await, db.spu_sales(HOT_SPU).await);
-        let use_case = db
-            .place_order_with(OrderPolicy::default(), Arc::new(FailAfterInsert(db.store.clone())));
+        let failing = FailAfterLines(db.store.unit_of_work());
+        let use_case = place_order_with(&db, OrderPolicy::default(), Arc::new(failing));
 
         let result = use_case
             .execute(PlaceOrderRequest { user, address, pay_method: PayMethod::Alipay })
             .await;
 
-        assert!(matches!(result, Err(PlaceOrderError::Internal(_))), "{}: {result:?}", db.engine);
+        assert!(
+            matches!(result, Err(PlaceOrderError::Failure(ServiceFailure::Unexpected(_)))),
+            "{}: {result:?}",
+            db.engine
+        );
         let after =
             (db.sku_counts(1).await, db.sku_counts(HOT_SKU).await, db.spu_sales(HOT_SPU).await);
         assert_eq!(after, before, "{}: stock and sales are untouched", db.engine);
         assert_eq!(db.count("tb_order_info").await, 0, "{}", db.engine);
         assert_eq!(db.count("tb_order_goods").await, 0);
-        assert_eq!(db.store.load(user).await.unwrap().len(), 2, "the cart is untouched");
+        assert_eq!(db.store.carts().load(user).await.unwrap().len(), 2, "the cart is untouched");
     }
 }

@@ -126,7 +126,7 @@ async fn a_shopper_registers_browses_orders_and_comments() {
             (OrderStatus::Unsend, OrderStatus::Unreceived),
             (OrderStatus::Unreceived, OrderStatus::Uncomment),
         ] {
-            assert!(app.db.store.transition(&id, from, to).await.unwrap());
+            assert!(app.db.store.orders().transition(&id, from, to).await.unwrap());
         }
 
         // Comment.

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    PasswordHasher, SmsSender, StoreError, UserRepository, VerificationCodes,
+    CreateUserError, PasswordHasher, SmsSender, StoreError, UserRepository, VerificationCodes,
 };
 use meiduo_domain::{
     AccountFieldError, Mobile, NewUser, Password, SmsCode, User, UserId, Username,
@@ -13,7 +13,7 @@ use meiduo_domain::{
 use crate::errors::ServiceFailure;
 
 /// Why an account request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
     #[error("{field}: {source}")]
     InvalidField { field: &'static str, source: AccountFieldError },
@@ -127,7 +127,7 @@ impl Accounts {
         self.sms
             .send_code(&mobile, &code, minutes)
             .await
-            .map_err(|why| AccountError::Failure(ServiceFailure::Unavailable(why)))
+            .map_err(|why| AccountError::Failure(ServiceFailure::Unavailable(why.into())))
     }
 
     /// Registers a user after checking every field and the SMS code; the code is consumed.
@@ -155,15 +155,12 @@ impl Accounts {
             .hasher
             .hash(password.expose())
             .await
-            .map_err(|why| AccountError::Failure(ServiceFailure::Internal(why)))?;
-        match self.users.create(&NewUser { username, mobile, password_hash }).await {
-            Ok(user) => Ok(user),
-            Err(StoreError::Duplicate(key)) if key.contains("mobile") => {
-                Err(AccountError::MobileTaken)
-            }
-            Err(StoreError::Duplicate(_)) => Err(AccountError::UsernameTaken),
-            Err(other) => Err(other.into()),
-        }
+            .map_err(|why| AccountError::Failure(ServiceFailure::unexpected(why)))?;
+        self.users.create(&NewUser { username, mobile, password_hash }).await.map_err(|e| match e {
+            CreateUserError::MobileTaken => AccountError::MobileTaken,
+            CreateUserError::UsernameTaken => AccountError::UsernameTaken,
+            CreateUserError::Store(error) => error.into(),
+        })
     }
 
     /// Checks a username-or-mobile and password. The same error whichever of the two is wrong.

@@ -11,7 +11,7 @@ use crate::errors::ServiceFailure;
 pub const ADDRESS_LIMIT: u32 = 20;
 
 /// Why an address request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum AddressError {
     #[error("{field}: {message}")]
     InvalidField { field: &'static str, message: &'static str },

@@ -18,7 +18,7 @@ pub const SKU_TTL: Duration = Duration::from_secs(1);
 pub const ANONYMOUS_CART_LINES: usize = 50;
 
 /// Why a cart request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CartError {
     #[error("count: {0}")]
     BadCount(meiduo_domain::QuantityError),

@@ -43,7 +43,7 @@ pub fn detail_cache(sku: SkuId) -> String {
 pub const MAX_SEARCH_LEN: usize = 50;
 
 /// Why a catalog request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CatalogError {
     #[error("no such category")]
     CategoryNotFound,

@@ -1,40 +1,45 @@
 //! Pieces shared by the use cases' error enums.
 
-use meiduo_domain::ports::{CartStoreError, CodeStoreError, StoreError};
+use meiduo_domain::ports::{Cause, StoreError};
 
-/// A failure of a port that is not the client's doing, as every use case reports it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// A failure of a port that is not the client's doing, as every use case reports it: the one
+/// pair of "try later" and "our fault" that each use case's error enum wraps.
+#[derive(Debug, thiserror::Error)]
 pub enum ServiceFailure {
     /// A service is down or timed out: the client may try again later.
     #[error("a service is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// Anything else: logged, shown to clients only as an internal error.
     #[error("unexpected failure: {0}")]
-    Internal(String),
+    Unexpected(#[source] Cause),
 }
+
+impl ServiceFailure {
+    /// An unexpected failure described by a message.
+    pub fn unexpected(message: impl Into<String>) -> Self {
+        ServiceFailure::Unexpected(message.into().into())
+    }
+}
+
+/// Two failures are equal when they are of the same kind and read the same (the causes are not
+/// comparable otherwise); this lets use-case errors, which wrap them, compare in tests.
+impl PartialEq for ServiceFailure {
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+            && self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for ServiceFailure {}
 
 impl From<StoreError> for ServiceFailure {
     fn from(value: StoreError) -> Self {
         match value {
-            StoreError::Unavailable(why) => ServiceFailure::Unavailable(why),
-            other => ServiceFailure::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<CartStoreError> for ServiceFailure {
-    fn from(value: CartStoreError) -> Self {
-        match value {
-            CartStoreError::Unavailable(why) => ServiceFailure::Unavailable(why),
-            CartStoreError::Internal(why) => ServiceFailure::Internal(why),
-        }
-    }
-}
-
-impl From<CodeStoreError> for ServiceFailure {
-    fn from(value: CodeStoreError) -> Self {
-        match value {
-            CodeStoreError::Unavailable(why) => ServiceFailure::Unavailable(why),
+            StoreError::Unavailable(cause) => ServiceFailure::Unavailable(cause),
+            // A conflict that reaches a use case's caller was not retried there: unexpected.
+            other @ (StoreError::Conflict(_) | StoreError::Unexpected(_)) => {
+                ServiceFailure::Unexpected(Box::new(other))
+            }
         }
     }
 }

@@ -7,7 +7,6 @@ mod caching;
 pub mod cart;
 pub mod catalog;
 pub mod errors;
-pub mod ids;
 pub mod orders;
 pub mod payments;
 pub mod policy;

@@ -5,8 +5,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    Clock, ConfirmOutcome, OrderRepository, PaymentError, PaymentGateway, PaymentRepository,
-    StoreError,
+    Clock, OrderRepository, PaymentError, PaymentGateway, PaymentRepository, StoreError,
+    Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     Money, Order, OrderId, OrderStatus, PagePayRequest, PayMethod, RefundRequest, TradeCallback,
@@ -16,7 +16,7 @@ use meiduo_domain::{
 use crate::errors::ServiceFailure;
 
 /// Why a payment request failed. Nothing changed in any case.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PaymentFailure {
     #[error("no such order")]
     NotFound,
@@ -54,13 +54,42 @@ impl From<PaymentError> for PaymentFailure {
             PaymentError::BadSignature => PaymentFailure::BadSignature,
             PaymentError::Malformed(why) => PaymentFailure::Malformed(why),
             PaymentError::Unavailable(why) => {
-                PaymentFailure::Failure(ServiceFailure::Unavailable(why))
+                PaymentFailure::Failure(ServiceFailure::Unavailable(why.into()))
             }
             PaymentError::Refused(why) => {
-                PaymentFailure::Failure(ServiceFailure::Internal(format!("gateway: {why}")))
+                PaymentFailure::Failure(ServiceFailure::unexpected(format!("gateway: {why}")))
             }
         }
     }
+}
+
+/// What recording a verified trade did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum ConfirmOutcome {
+    /// The payment is recorded and the order moved Unpaid → Unsend.
+    Confirmed,
+    /// This trade was confirmed before: nothing changed (a replay).
+    AlreadyConfirmed,
+    /// The order was paid by another trade; this one is recorded for refund.
+    OtherTradeRecorded { paid_trade_id: String },
+    /// The order was cancelled; this trade is recorded for refund.
+    OrderCanceled,
+    /// The order does not wait for an online payment (a cash order, or already further along).
+    NotPayable,
+    /// No such order.
+    NotFound,
+}
+
+/// The ports [`Payments`] works through.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct PaymentPorts {
+    /// Transactions, and the order and payment repositories bound to each.
+    pub uow: Arc<dyn UnitOfWork>,
+    pub orders: Arc<dyn OrderRepository>,
+    pub payments: Arc<dyn PaymentRepository>,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub clock: Arc<dyn Clock>,
 }
 
 /// What one expiry round did.
@@ -76,6 +105,7 @@ pub struct ExpiryReport {
 
 /// The payment use cases.
 pub struct Payments {
+    uow: Arc<dyn UnitOfWork>,
     orders: Arc<dyn OrderRepository>,
     payments: Arc<dyn PaymentRepository>,
     gateway: Arc<dyn PaymentGateway>,
@@ -92,15 +122,16 @@ impl std::fmt::Debug for Payments {
 }
 
 impl Payments {
-    pub fn new(
-        orders: Arc<dyn OrderRepository>,
-        payments: Arc<dyn PaymentRepository>,
-        gateway: Arc<dyn PaymentGateway>,
-        clock: Arc<dyn Clock>,
-        app_id: String,
-        unpaid_ttl: Duration,
-    ) -> Self {
-        Payments { orders, payments, gateway, clock, app_id, unpaid_ttl }
+    pub fn new(ports: PaymentPorts, app_id: String, unpaid_ttl: Duration) -> Self {
+        Payments {
+            uow: ports.uow,
+            orders: ports.orders,
+            payments: ports.payments,
+            gateway: ports.gateway,
+            clock: ports.clock,
+            app_id,
+            unpaid_ttl,
+        }
     }
 
     /// The gateway URL where the owner pays their unpaid Alipay order.
@@ -188,9 +219,12 @@ impl Payments {
         let mut attempts = 0;
         let outcome = loop {
             attempts += 1;
-            match self.payments.confirm(&order.order_id, trade_id, order.total_amount).await {
+            match self.confirm(order, trade_id).await {
                 // A concurrent confirmation won a unique key: the next look sees it.
-                Err(StoreError::Duplicate(_) | StoreError::Conflict) if attempts < 3 => continue,
+                Err(StoreError::Conflict(cause)) if attempts < 3 => {
+                    tracing::debug!(%cause, attempts, "payment confirmation retried");
+                    continue;
+                }
                 other => break other?,
             }
         };
@@ -208,6 +242,70 @@ impl Payments {
             }
             ConfirmOutcome::NotPayable => Err(PaymentFailure::NotPayable),
             ConfirmOutcome::NotFound => Err(PaymentFailure::NotFound),
+        }
+    }
+
+    /// Records a verified payment exactly once, in one transaction that locks the order: a
+    /// payment row unique per order and per trade number, and the order moved Unpaid → Unsend
+    /// by a conditional update. Concurrent calls for one order are serialised by the lock; a
+    /// trade that cannot be accepted is recorded for refund.
+    async fn confirm(&self, order: &Order, trade_id: &str) -> Result<ConfirmOutcome, StoreError> {
+        let tx = self.uow.begin().await?;
+        let outcome = Self::confirm_in(&*tx, order, trade_id).await;
+        match &outcome {
+            Ok(_) => tx.commit().await?,
+            Err(_) => {
+                if let Err(error) = tx.rollback().await {
+                    tracing::warn!(%error, "rollback of a payment confirmation failed");
+                }
+            }
+        }
+        outcome
+    }
+
+    async fn confirm_in(
+        tx: &dyn Transaction,
+        order: &Order,
+        trade_id: &str,
+    ) -> Result<ConfirmOutcome, StoreError> {
+        let order_id = &order.order_id;
+        let Some(locked) = tx.orders().lock(order_id).await? else {
+            return Ok(ConfirmOutcome::NotFound);
+        };
+        if let Some(paid_trade_id) = tx.payments().paid_trade(order_id).await? {
+            if paid_trade_id == trade_id {
+                return Ok(ConfirmOutcome::AlreadyConfirmed);
+            }
+            tx.payments()
+                .record_refund(order_id, trade_id, order.total_amount, "order already paid")
+                .await?;
+            return Ok(ConfirmOutcome::OtherTradeRecorded { paid_trade_id });
+        }
+        match locked.status {
+            OrderStatus::Unpaid => {
+                locked
+                    .status
+                    .transition(OrderStatus::Unsend)
+                    .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
+                tx.payments().insert_payment(order_id, trade_id).await?;
+                if !tx
+                    .orders()
+                    .move_status(order_id, OrderStatus::Unpaid, OrderStatus::Unsend)
+                    .await?
+                {
+                    return Err(StoreError::unexpected(format!(
+                        "order {order_id} left Unpaid while it was locked"
+                    )));
+                }
+                Ok(ConfirmOutcome::Confirmed)
+            }
+            OrderStatus::Canceled => {
+                tx.payments()
+                    .record_refund(order_id, trade_id, order.total_amount, "order cancelled")
+                    .await?;
+                Ok(ConfirmOutcome::OrderCanceled)
+            }
+            _ => Ok(ConfirmOutcome::NotPayable),
         }
     }
 

@@ -6,9 +6,10 @@ mod support;
 use std::sync::Arc;
 use std::time::Duration;
 
-use meiduo_application::payments::{ExpiryReport, PaymentFailure, Payments};
+use meiduo_application::payments::{ExpiryReport, PaymentFailure, PaymentPorts, Payments};
 use meiduo_domain::ports::{
-    ConfirmOutcome, MockOrderRepository, MockPaymentGateway, MockPaymentRepository, PaymentError,
+    LockedOrder, MockOrderRepository, MockOrderWriter, MockPaymentGateway, MockPaymentLedger,
+    MockPaymentRepository, MockStockRepository, PaymentError, StoreError,
 };
 use meiduo_domain::{
     AddressId, Order, OrderId, OrderStatus, PayMethod, TradeCallback, TradeState, TradeStatus,
@@ -42,15 +43,72 @@ fn callback(app_id: &str, amount: &str, status: Option<TradeStatus>) -> TradeCal
     }
 }
 
-fn build(gateway: MockPaymentGateway, payments: MockPaymentRepository) -> Payments {
+/// The transactions a confirmation runs in, and the repositories they hand out.
+struct Ledger {
+    txs: Vec<MockTxControl>,
+    orders: MockOrderWriter,
+    payments: MockPaymentLedger,
+}
+
+impl Ledger {
+    /// No transaction may begin.
+    fn untouched() -> Self {
+        Ledger {
+            txs: Vec::new(),
+            orders: MockOrderWriter::new(),
+            payments: MockPaymentLedger::new(),
+        }
+    }
+
+    /// One committed transaction over an order locked in `status`, paid by `paid` (if any).
+    fn over(status: OrderStatus, paid: Option<&'static str>) -> Self {
+        let mut ledger = Ledger {
+            txs: vec![committed()],
+            orders: MockOrderWriter::new(),
+            payments: MockPaymentLedger::new(),
+        };
+        ledger
+            .orders
+            .expect_lock()
+            .times(1)
+            .returning(move |_| Ok(Some(LockedOrder { user_id: USER, status })));
+        ledger.payments.expect_paid_trade().times(1).returning(move |_| Ok(paid.map(Into::into)));
+        ledger
+    }
+}
+
+fn build(gateway: MockPaymentGateway, payments: MockPaymentRepository, ledger: Ledger) -> Payments {
     Payments::new(
-        Arc::new(MockOrderRepository::new()),
-        Arc::new(payments),
-        Arc::new(gateway),
-        Arc::new(clock()),
+        PaymentPorts {
+            uow: Arc::new(ScriptedUnitOfWork::new(
+                ledger.txs,
+                MockStockRepository::new(),
+                ledger.orders,
+                ledger.payments,
+            )),
+            orders: Arc::new(MockOrderRepository::new()),
+            payments: Arc::new(payments),
+            gateway: Arc::new(gateway),
+            clock: Arc::new(clock()),
+        },
         "our-app".into(),
         Duration::from_secs(1800),
     )
+}
+
+/// A gateway whose notification says trade T1 paid the order.
+fn paid_notification() -> MockPaymentGateway {
+    let mut gateway = MockPaymentGateway::new();
+    gateway
+        .expect_verify_callback()
+        .returning(|_| Ok(callback("our-app", "6509.00", Some(TradeStatus::Success))));
+    gateway
+}
+
+fn payments_of(status: OrderStatus) -> MockPaymentRepository {
+    let mut payments = MockPaymentRepository::new();
+    payments.expect_find_order().returning(move |_| Ok(Some(order(status))));
+    payments
 }
 
 #[tokio::test]
@@ -64,10 +122,9 @@ async fn a_callback_for_another_app_or_amount_records_nothing() {
     ] {
         let mut gateway = MockPaymentGateway::new();
         gateway.expect_verify_callback().returning(move |_| Ok(cb.clone()));
-        let mut payments = MockPaymentRepository::new();
-        payments.expect_find_order().returning(|_| Ok(Some(order(OrderStatus::Unpaid))));
-        payments.expect_confirm().never();
-        assert_eq!(build(gateway, payments).confirm_notification(&[]).await.unwrap_err(), expected);
+        let payments = payments_of(OrderStatus::Unpaid);
+        let result = build(gateway, payments, Ledger::untouched()).confirm_notification(&[]).await;
+        assert_eq!(result.unwrap_err(), expected);
     }
 }
 
@@ -84,13 +141,21 @@ async fn a_return_is_confirmed_only_when_the_gateway_says_the_trade_is_paid() {
                 status: state,
             }))
         });
-        let mut payments = MockPaymentRepository::new();
-        payments.expect_find_order().returning(|_| Ok(Some(order(OrderStatus::Unpaid))));
-        payments
-            .expect_confirm()
-            .times(usize::from(confirmed))
-            .returning(|_, _, _| Ok(ConfirmOutcome::Confirmed));
-        let result = build(gateway, payments).confirm_return(&[]).await;
+        let payments = payments_of(OrderStatus::Unpaid);
+        let ledger = if confirmed {
+            let mut ledger = Ledger::over(OrderStatus::Unpaid, None);
+            ledger.payments.expect_insert_payment().times(1).returning(|_, _| Ok(()));
+            ledger
+                .orders
+                .expect_move_status()
+                .withf(|_, from, to| *from == OrderStatus::Unpaid && *to == OrderStatus::Unsend)
+                .times(1)
+                .returning(|_, _, _| Ok(true));
+            ledger
+        } else {
+            Ledger::untouched()
+        };
+        let result = build(gateway, payments, ledger).confirm_return(&[]).await;
         assert_eq!(result.is_ok(), confirmed, "{state:?}: {result:?}");
     }
 }
@@ -106,12 +171,19 @@ async fn a_payment_for_a_cancelled_order_is_refunded() {
         .withf(|r| r.trade_no == "T1" && r.amount == money("6509.00"))
         .times(1)
         .returning(|_| Ok(()));
-    let mut payments = MockPaymentRepository::new();
-    payments.expect_find_order().returning(|_| Ok(Some(order(OrderStatus::Canceled))));
-    payments.expect_confirm().returning(|_, _, _| Ok(ConfirmOutcome::OrderCanceled));
+    let mut payments = payments_of(OrderStatus::Canceled);
     payments.expect_mark_refunded().times(1).returning(|_| Ok(()));
+    let mut ledger = Ledger::over(OrderStatus::Canceled, None);
+    ledger
+        .payments
+        .expect_record_refund()
+        .withf(|_, trade, amount, _| trade == "T1" && *amount == money("6509.00"))
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    ledger.payments.expect_insert_payment().never();
+    ledger.orders.expect_move_status().never();
     assert_eq!(
-        build(gateway, payments).confirm_notification(&[]).await.unwrap_err(),
+        build(gateway, payments, ledger).confirm_notification(&[]).await.unwrap_err(),
         PaymentFailure::Refunded
     );
 }
@@ -126,6 +198,95 @@ async fn expiry_never_cancels_an_order_it_could_not_ask_about() {
         .withf(|before, _| *before == NOW - Duration::from_secs(1800))
         .returning(|_, _| Ok(vec![OrderId::parse(ORDER).unwrap()]));
     payments.expect_cancel_unpaid().never();
-    let report = build(gateway, payments).expire_unpaid(10).await.unwrap();
+    let report = build(gateway, payments, Ledger::untouched()).expire_unpaid(10).await.unwrap();
     assert_eq!(report, ExpiryReport { canceled: 0, confirmed: 0, skipped: 1 });
+}
+
+#[tokio::test]
+async fn a_replayed_notification_of_the_paying_trade_changes_nothing() {
+    let mut ledger = Ledger::over(OrderStatus::Unsend, Some("T1"));
+    ledger.payments.expect_insert_payment().never();
+    ledger.payments.expect_record_refund().never();
+    ledger.orders.expect_move_status().never();
+    let mut gateway = paid_notification();
+    gateway.expect_refund().never();
+    let payments = payments_of(OrderStatus::Unsend);
+    build(gateway, payments, ledger).confirm_notification(&[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_second_trade_for_a_paid_order_is_recorded_and_refunded() {
+    let mut ledger = Ledger::over(OrderStatus::Unsend, Some("T0"));
+    ledger.payments.expect_insert_payment().never();
+    ledger
+        .payments
+        .expect_record_refund()
+        .withf(|_, trade, _, _| trade == "T1")
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    ledger.orders.expect_move_status().never();
+    let mut gateway = paid_notification();
+    gateway.expect_refund().withf(|r| r.trade_no == "T1").times(1).returning(|_| Ok(()));
+    let mut payments = payments_of(OrderStatus::Unsend);
+    payments.expect_mark_refunded().withf(|t| t == "T1").times(1).returning(|_| Ok(()));
+    let result = build(gateway, payments, ledger).confirm_notification(&[]).await;
+    assert_eq!(result.unwrap_err(), PaymentFailure::PaidByAnotherTrade);
+}
+
+#[tokio::test]
+async fn a_payment_for_an_order_past_unpaid_is_refused_and_nothing_recorded() {
+    let mut ledger = Ledger::over(OrderStatus::Unsend, None);
+    ledger.payments.expect_insert_payment().never();
+    ledger.payments.expect_record_refund().never();
+    ledger.orders.expect_move_status().never();
+    let payments = payments_of(OrderStatus::Unsend);
+    let result = build(paid_notification(), payments, ledger).confirm_notification(&[]).await;
+    assert_eq!(result.unwrap_err(), PaymentFailure::NotPayable);
+}
+
+#[tokio::test]
+async fn a_confirmation_that_loses_the_payment_key_to_a_concurrent_one_reads_again() {
+    let mut ledger = Ledger {
+        txs: vec![rolled_back(), committed()],
+        orders: MockOrderWriter::new(),
+        payments: MockPaymentLedger::new(),
+    };
+    let mut lock = mockall::Sequence::new();
+    ledger
+        .orders
+        .expect_lock()
+        .times(2)
+        .in_sequence(&mut lock)
+        .returning(|_| Ok(Some(LockedOrder { user_id: USER, status: OrderStatus::Unpaid })));
+    let mut reads = mockall::Sequence::new();
+    ledger.payments.expect_paid_trade().times(1).in_sequence(&mut reads).returning(|_| Ok(None));
+    // The second look sees the concurrent confirmation of the same trade: a replay.
+    ledger
+        .payments
+        .expect_paid_trade()
+        .times(1)
+        .in_sequence(&mut reads)
+        .returning(|_| Ok(Some("T1".into())));
+    ledger
+        .payments
+        .expect_insert_payment()
+        .times(1)
+        .returning(|_, _| Err(StoreError::Conflict("duplicate entry for tb_payment".into())));
+    ledger.orders.expect_move_status().never();
+    let payments = payments_of(OrderStatus::Unpaid);
+    build(paid_notification(), payments, ledger).confirm_notification(&[]).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_notification_for_an_order_that_vanished_is_not_found() {
+    let mut ledger = Ledger {
+        txs: vec![committed()],
+        orders: MockOrderWriter::new(),
+        payments: MockPaymentLedger::new(),
+    };
+    ledger.orders.expect_lock().times(1).returning(|_| Ok(None));
+    ledger.payments.expect_paid_trade().never();
+    let payments = payments_of(OrderStatus::Unpaid);
+    let result = build(paid_notification(), payments, ledger).confirm_notification(&[]).await;
+    assert_eq!(result.unwrap_err(), PaymentFailure::NotFound);
 }

@@ -7,8 +7,9 @@ mod support;
 use std::sync::{Arc, Mutex};
 
 use meiduo_application::StockUpdate;
+use meiduo_application::errors::ServiceFailure;
 use meiduo_application::orders::{PlaceOrderError, PlaceOrderRequest};
-use meiduo_domain::ports::{CartStoreError, MockAddressRepository, StockGuard, StoreError};
+use meiduo_domain::ports::{InsertOrderError, MockAddressRepository, StockGuard, StoreError};
 use meiduo_domain::{OrderStatus, PayMethod, Sku, SkuId, SpuId};
 use mockall::Sequence;
 use mockall::predicate::eq;
@@ -20,13 +21,13 @@ fn request(pay_method: PayMethod) -> PlaceOrderRequest {
 
 /// The order's row and its lines are written once each.
 fn writes_once(mocks: &mut Mocks) {
-    mocks.orders.expect_insert_order().times(1).returning(|_, _| Ok(()));
-    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert_order().times(1).returning(|_| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _| Ok(()));
 }
 
 /// `read_skus` answers from this catalog, whatever ids it is asked for.
 fn reads_from(mocks: &mut Mocks, catalog: Vec<Sku>) {
-    mocks.stock.expect_read_skus().returning(move |_, ids| {
+    mocks.stock.expect_read_skus().returning(move |ids| {
         Ok(catalog.iter().filter(|sku| ids.contains(&sku.id)).cloned().collect())
     });
 }
@@ -38,7 +39,7 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
     {
         let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true), line(2, 1, true)]));
         mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
-        mocks.uow = unit_of_work(vec![committing_tx()]);
+        mocks.txs = vec![committing_tx()];
         reads_from(
             &mut mocks,
             vec![
@@ -46,35 +47,30 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
                 SkuBuilder::new(2).price("0.10").stock(1).spu(3).build(),
             ],
         );
-        mocks.stock.expect_take_stock().times(2).returning(|_, _, _, _| Ok(true));
+        mocks.stock.expect_take_stock().times(2).returning(|_, _, _| Ok(true));
         // SPU sales grow by each SPU's units, in SPU-id order.
         let mut spus = Sequence::new();
         mocks
             .stock
             .expect_add_spu_sales()
-            .with(mockall::predicate::always(), eq(SpuId(3)), eq(1))
+            .with(eq(SpuId(3)), eq(1))
             .times(1)
             .in_sequence(&mut spus)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _| Ok(()));
         mocks
             .stock
             .expect_add_spu_sales()
-            .with(mockall::predicate::always(), eq(SpuId(9)), eq(2))
+            .with(eq(SpuId(9)), eq(2))
             .times(1)
             .in_sequence(&mut spus)
-            .returning(|_, _, _| Ok(()));
+            .returning(|_, _| Ok(()));
         let written = Arc::new(Mutex::new(None));
         let sink = Arc::clone(&written);
         // The order's row first, its lines after the stock was taken.
         let mut writes = Sequence::new();
-        mocks
-            .orders
-            .expect_insert_order()
-            .times(1)
-            .in_sequence(&mut writes)
-            .returning(|_, _| Ok(()));
+        mocks.orders.expect_insert_order().times(1).in_sequence(&mut writes).returning(|_| Ok(()));
         mocks.orders.expect_insert_lines().times(1).in_sequence(&mut writes).returning(
-            move |_, order, lines| {
+            move |order, lines| {
                 *sink.lock().unwrap() = Some((order.clone(), lines.to_vec()));
                 Ok(())
             },
@@ -106,7 +102,7 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
 async fn insufficient_stock_on_the_second_sku_is_refused_before_any_write_and_rolled_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 3, true)]));
     mocks.carts.expect_remove().never();
-    mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+    mocks.txs = vec![rolled_back_tx()];
     reads_from(
         &mut mocks,
         vec![SkuBuilder::new(1).stock(5).build(), SkuBuilder::new(2).stock(2).build()],
@@ -125,37 +121,37 @@ async fn insufficient_stock_on_the_second_sku_is_refused_before_any_write_and_ro
 async fn a_lost_race_reads_the_sku_again_and_retries() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
     mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
-    mocks.uow = unit_of_work(vec![committing_tx()]);
+    mocks.txs = vec![committing_tx()];
     let mut reads = Sequence::new();
     mocks
         .stock
         .expect_read_skus()
         .times(1)
         .in_sequence(&mut reads)
-        .returning(|_, _| Ok(vec![SkuBuilder::new(1).stock(10).build()]));
+        .returning(|_| Ok(vec![SkuBuilder::new(1).stock(10).build()]));
     // Somebody else bought 3 in the meantime.
     mocks
         .stock
         .expect_read_skus()
         .times(1)
         .in_sequence(&mut reads)
-        .returning(|_, _| Ok(vec![SkuBuilder::new(1).stock(7).build()]));
+        .returning(|_| Ok(vec![SkuBuilder::new(1).stock(7).build()]));
     let mut swaps = Sequence::new();
     mocks
         .stock
         .expect_take_stock()
-        .withf(|_, _, count, guard| *count == qty(2) && *guard == StockGuard::Equals(10))
+        .withf(|_, count, guard| *count == qty(2) && *guard == StockGuard::Equals(10))
         .times(1)
         .in_sequence(&mut swaps)
-        .returning(|_, _, _, _| Ok(false));
+        .returning(|_, _, _| Ok(false));
     mocks
         .stock
         .expect_take_stock()
-        .withf(|_, _, _, guard| *guard == StockGuard::Equals(7))
+        .withf(|_, _, guard| *guard == StockGuard::Equals(7))
         .times(1)
         .in_sequence(&mut swaps)
-        .returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _| Ok(()));
     writes_once(&mut mocks);
     let use_case = mocks.build(policy(StockUpdate::Equality));
 
@@ -169,15 +165,15 @@ async fn a_lost_race_reads_the_sku_again_and_retries() {
 async fn races_past_the_bound_answer_busy_and_roll_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
     mocks.carts.expect_remove().never();
-    mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+    mocks.txs = vec![rolled_back_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
     let mut policy = policy(StockUpdate::Equality);
     policy.max_swap_attempts = 4;
-    mocks.stock.expect_take_stock().times(4).returning(|_, _, _, _| Ok(false));
+    mocks.stock.expect_take_stock().times(4).returning(|_, _, _| Ok(false));
     mocks.clock.checkpoint();
     mocks.clock.expect_now().return_const(NOW);
     mocks.clock.expect_sleep().times(3).returning(|_| ());
-    mocks.orders.expect_insert_order().times(1).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_order().times(1).returning(|_| Ok(()));
     mocks.orders.expect_insert_lines().never();
     let use_case = mocks.build(policy);
 
@@ -191,7 +187,7 @@ async fn races_past_the_bound_answer_busy_and_roll_back() {
 async fn a_deadlock_runs_the_whole_transaction_again() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
     mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
-    mocks.uow = unit_of_work(vec![rolled_back_tx(), committing_tx()]);
+    mocks.txs = vec![rolled_back_tx(), committing_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
     let mut attempts = Sequence::new();
     mocks
@@ -199,17 +195,17 @@ async fn a_deadlock_runs_the_whole_transaction_again() {
         .expect_take_stock()
         .times(1)
         .in_sequence(&mut attempts)
-        .returning(|_, _, _, _| Err(StoreError::Conflict));
+        .returning(|_, _, _| Err(StoreError::Conflict("deadlock found".into())));
     mocks
         .stock
         .expect_take_stock()
         .times(1)
         .in_sequence(&mut attempts)
-        .returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _| Ok(()));
     // Once in each attempt; the first was rolled back.
-    mocks.orders.expect_insert_order().times(2).returning(|_, _| Ok(()));
-    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert_order().times(2).returning(|_| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _| Ok(()));
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -222,10 +218,14 @@ async fn conflicts_past_the_bound_answer_busy() {
     mocks.carts.expect_remove().never();
     let mut policy = policy(StockUpdate::Covering);
     policy.max_transaction_attempts = 3;
-    mocks.uow = unit_of_work(vec![rolled_back_tx(), rolled_back_tx(), rolled_back_tx()]);
+    mocks.txs = vec![rolled_back_tx(), rolled_back_tx(), rolled_back_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
-    mocks.stock.expect_take_stock().times(3).returning(|_, _, _, _| Err(StoreError::Conflict));
-    mocks.orders.expect_insert_order().times(3).returning(|_, _| Ok(()));
+    mocks
+        .stock
+        .expect_take_stock()
+        .times(3)
+        .returning(|_, _, _| Err(StoreError::Conflict("deadlock found".into())));
+    mocks.orders.expect_insert_order().times(3).returning(|_| Ok(()));
     mocks.orders.expect_insert_lines().never();
 
     let result = mocks.build(policy).execute(request(PayMethod::Cash)).await;
@@ -237,18 +237,18 @@ async fn conflicts_past_the_bound_answer_busy() {
 async fn an_order_id_clash_takes_a_new_id() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
     mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
-    mocks.uow = unit_of_work(vec![rolled_back_tx(), committing_tx()]);
+    mocks.txs = vec![rolled_back_tx(), committing_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
-    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    mocks.stock.expect_take_stock().returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _| Ok(()));
     let tried = Arc::new(Mutex::new(Vec::new()));
     let seen = Arc::clone(&tried);
-    mocks.orders.expect_insert_order().times(2).returning(move |_, order| {
+    mocks.orders.expect_insert_order().times(2).returning(move |order| {
         let mut seen = seen.lock().unwrap();
         seen.push(order.order_id.clone());
-        if seen.len() == 1 { Err(StoreError::Duplicate("PRIMARY".into())) } else { Ok(()) }
+        if seen.len() == 1 { Err(InsertOrderError::IdTaken) } else { Ok(()) }
     });
-    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _| Ok(()));
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -260,7 +260,6 @@ async fn an_order_id_clash_takes_a_new_id() {
 #[tokio::test]
 async fn an_empty_selection_is_refused_before_any_write() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, false)]));
-    mocks.uow.expect_begin().never();
     mocks.carts.expect_remove().never();
 
     let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
@@ -278,7 +277,6 @@ async fn another_users_or_a_deleted_address_is_refused_before_any_write() {
             .with(eq(USER), eq(ADDRESS))
             .returning(move |_, _| Ok(found.clone()));
         mocks.addresses = addresses;
-        mocks.uow.expect_begin().never();
 
         let result =
             mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
@@ -290,7 +288,7 @@ async fn another_users_or_a_deleted_address_is_refused_before_any_write() {
 #[tokio::test]
 async fn a_count_above_the_maximum_is_refused_before_any_write() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 6, true)]));
-    mocks.uow.expect_begin().never();
+    mocks.txs = Vec::new(); // beginning a transaction fails the test
     let mut policy = policy(StockUpdate::Covering);
     policy.max_count = meiduo_domain::QuantityLimit::new(5).unwrap();
 
@@ -311,7 +309,7 @@ fn an_unknown_pay_method_or_a_bad_address_id_is_a_validation_error() {
 async fn an_unlaunched_or_vanished_sku_is_refused_and_rolled_back() {
     for catalog in [vec![SkuBuilder::new(1).launched(false).build()], vec![]] {
         let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
-        mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+        mocks.txs = vec![rolled_back_tx()];
         reads_from(&mut mocks, catalog);
         mocks.stock.expect_take_stock().never();
         mocks.orders.expect_insert_order().never();
@@ -328,7 +326,7 @@ async fn an_unlaunched_or_vanished_sku_is_refused_and_rolled_back() {
 async fn the_cart_loses_only_the_ordered_skus_and_only_after_the_commit() {
     let mut carts = cart_of(vec![line(3, 1, true), line(5, 1, false), line(8, 2, true)]);
     let mut order_of_events = Sequence::new();
-    let mut tx = meiduo_domain::ports::MockTransaction::new();
+    let mut tx = MockTxControl::new();
     tx.expect_savepoint().times(1).returning(|| Ok(()));
     tx.expect_commit().times(1).in_sequence(&mut order_of_events).returning(|| Ok(()));
     carts
@@ -338,10 +336,10 @@ async fn the_cart_loses_only_the_ordered_skus_and_only_after_the_commit() {
         .in_sequence(&mut order_of_events)
         .returning(|_, _| Ok(()));
     let mut mocks = Mocks::new(carts);
-    mocks.uow = unit_of_work(vec![tx]);
+    mocks.txs = vec![tx];
     reads_from(&mut mocks, vec![SkuBuilder::new(3).build(), SkuBuilder::new(8).build()]);
-    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    mocks.stock.expect_take_stock().returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _| Ok(()));
     writes_once(&mut mocks);
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
@@ -355,12 +353,12 @@ async fn a_cart_failure_after_the_commit_still_returns_the_order() {
     carts
         .expect_remove()
         .times(1)
-        .returning(|_, _| Err(CartStoreError::Unavailable("connection refused".into())));
+        .returning(|_, _| Err(StoreError::Unavailable("connection refused".into())));
     let mut mocks = Mocks::new(carts);
-    mocks.uow = unit_of_work(vec![committing_tx()]);
+    mocks.txs = vec![committing_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).build()]);
-    mocks.stock.expect_take_stock().returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().returning(|_, _, _| Ok(()));
+    mocks.stock.expect_take_stock().returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _| Ok(()));
     writes_once(&mut mocks);
 
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
@@ -371,19 +369,19 @@ async fn a_cart_failure_after_the_commit_still_returns_the_order() {
 #[tokio::test]
 async fn an_unreachable_cart_store_refuses_before_any_write() {
     let mut carts = meiduo_domain::ports::MockCartStore::new();
-    carts.expect_load().returning(|_| Err(CartStoreError::Unavailable("timed out".into())));
+    carts.expect_load().returning(|_| Err(StoreError::Unavailable("timed out".into())));
     let mut mocks = Mocks::new(carts);
-    mocks.uow.expect_begin().never();
+    mocks.txs = Vec::new(); // beginning a transaction fails the test
 
     let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
-    assert!(matches!(result, Err(PlaceOrderError::Unavailable(_))));
+    assert!(matches!(result, Err(PlaceOrderError::Failure(ServiceFailure::Unavailable(_)))));
 }
 
 #[tokio::test]
 async fn a_total_above_the_storable_maximum_is_refused_and_rolled_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
-    mocks.uow = unit_of_work(vec![rolled_back_tx()]);
+    mocks.txs = vec![rolled_back_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).price("50000000.00").stock(5).build()]);
     mocks.stock.expect_take_stock().never();
     mocks.stock.expect_add_spu_sales().never();
@@ -399,7 +397,7 @@ async fn a_total_above_the_storable_maximum_is_refused_and_rolled_back() {
 async fn a_price_changed_during_a_lost_race_runs_the_transaction_again() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
     mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
-    mocks.uow = unit_of_work(vec![rolled_back_tx(), committing_tx()]);
+    mocks.txs = vec![rolled_back_tx(), committing_tx()];
     let mut reads = Sequence::new();
     for (stock, price) in [(10, "100.00"), (9, "120.00"), (9, "120.00")] {
         mocks
@@ -407,25 +405,20 @@ async fn a_price_changed_during_a_lost_race_runs_the_transaction_again() {
             .expect_read_skus()
             .times(1)
             .in_sequence(&mut reads)
-            .returning(move |_, _| Ok(vec![SkuBuilder::new(1).stock(stock).price(price).build()]));
+            .returning(move |_| Ok(vec![SkuBuilder::new(1).stock(stock).price(price).build()]));
     }
     let mut swaps = Sequence::new();
+    mocks.stock.expect_take_stock().times(1).in_sequence(&mut swaps).returning(|_, _, _| Ok(false));
     mocks
         .stock
         .expect_take_stock()
+        .withf(|_, _, guard| *guard == StockGuard::Equals(9))
         .times(1)
         .in_sequence(&mut swaps)
-        .returning(|_, _, _, _| Ok(false));
-    mocks
-        .stock
-        .expect_take_stock()
-        .withf(|_, _, _, guard| *guard == StockGuard::Equals(9))
-        .times(1)
-        .in_sequence(&mut swaps)
-        .returning(|_, _, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _, _| Ok(()));
-    mocks.orders.expect_insert_order().times(2).returning(|_, _| Ok(()));
-    mocks.orders.expect_insert_lines().times(1).returning(|_, _, _| Ok(()));
+        .returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().times(1).returning(|_, _| Ok(()));
+    mocks.orders.expect_insert_order().times(2).returning(|_| Ok(()));
+    mocks.orders.expect_insert_lines().times(1).returning(|_, _| Ok(()));
     let use_case = mocks.build(policy(StockUpdate::Equality));
 
     let placed = use_case.execute(request(PayMethod::Cash)).await.unwrap();

@@ -4,6 +4,8 @@
 
 mod support;
 
+use meiduo_application::errors::ServiceFailure;
+
 use std::sync::Arc;
 
 use meiduo_application::orders::{Settlement, SettlementError};
@@ -72,5 +74,8 @@ async fn an_unreachable_catalog_is_reported_as_unavailable() {
 
     let result = settlement.execute(USER).await;
 
-    assert_eq!(result, Err(SettlementError::Unavailable("refused".into())));
+    assert_eq!(
+        result,
+        Err(SettlementError::Failure(ServiceFailure::Unavailable("refused".into())))
+    );
 }

@@ -30,8 +30,7 @@ use deadpool_redis::redis::{
     self, AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value, aio::ConnectionLike,
 };
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CartAddition, CartStore, CartStoreError, CodeStoreError, StoreError,
-    VerificationCodes,
+    BrowseHistory, Cache, CartAddition, CartStore, StoreError, VerificationCodes,
 };
 use meiduo_domain::{Cart, CartLine, Mobile, Quantity, SkuId, SmsCode, UserId};
 
@@ -131,43 +130,6 @@ impl ConnectionLike for Conn {
     }
 }
 
-/// Why Redis could not be used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RedisFailure {
-    /// Refused, timed out, dropped: the caller may try later.
-    Unavailable(String),
-    /// The server answered an error, or an unexpected reply.
-    Internal(String),
-}
-
-impl From<RedisFailure> for CartStoreError {
-    fn from(value: RedisFailure) -> Self {
-        match value {
-            RedisFailure::Unavailable(why) => CartStoreError::Unavailable(why),
-            RedisFailure::Internal(why) => CartStoreError::Internal(why),
-        }
-    }
-}
-
-impl From<RedisFailure> for CodeStoreError {
-    fn from(value: RedisFailure) -> Self {
-        match value {
-            RedisFailure::Unavailable(why) | RedisFailure::Internal(why) => {
-                CodeStoreError::Unavailable(why)
-            }
-        }
-    }
-}
-
-impl From<RedisFailure> for StoreError {
-    fn from(value: RedisFailure) -> Self {
-        match value {
-            RedisFailure::Unavailable(why) => StoreError::Unavailable(why),
-            RedisFailure::Internal(why) => StoreError::Internal(why),
-        }
-    }
-}
-
 /// Whether the connection failed (refused, dropped, timed out), not the command.
 fn connection_lost(err: &redis::RedisError) -> bool {
     err.is_io_error()
@@ -176,11 +138,11 @@ fn connection_lost(err: &redis::RedisError) -> bool {
         || err.is_connection_refusal()
 }
 
-fn redis_failure(err: redis::RedisError) -> RedisFailure {
+fn redis_failure(err: redis::RedisError) -> StoreError {
     if connection_lost(&err) {
-        RedisFailure::Unavailable(err.to_string())
+        StoreError::Unavailable(Box::new(err))
     } else {
-        RedisFailure::Internal(err.to_string())
+        StoreError::Unexpected(Box::new(err))
     }
 }
 
@@ -255,12 +217,11 @@ return 0",
 impl RedisStore {
     /// Builds the pool. Connections are made when first needed, so a Redis that is down at start
     /// makes requests fail (503) until it answers, not the server refuse to start.
-    pub fn new(config: &RedisConfig) -> Result<Self, RedisFailure> {
-        let internal = |e: String| RedisFailure::Internal(e);
+    pub fn new(config: &RedisConfig) -> Result<Self, StoreError> {
         fn pool<M: managed::Manager>(
             manager: M,
             config: &RedisConfig,
-        ) -> Result<managed::Pool<Unchecked<M>>, RedisFailure> {
+        ) -> Result<managed::Pool<Unchecked<M>>, StoreError> {
             managed::Pool::builder(Unchecked(manager))
                 .max_size(config.pool_size)
                 .wait_timeout(Some(config.timeout))
@@ -268,41 +229,41 @@ impl RedisStore {
                 .recycle_timeout(Some(config.timeout))
                 .runtime(deadpool::Runtime::Tokio1)
                 .build()
-                .map_err(|e| RedisFailure::Internal(e.to_string()))
+                .map_err(|e| StoreError::Unexpected(Box::new(e)))
         }
         let pool = if config.cluster {
             let urls: Vec<&str> = config.url.split(',').map(str::trim).collect();
             let manager = deadpool_redis::cluster::Manager::new(urls, false)
-                .map_err(|e| internal(e.to_string()))?;
+                .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
             Pool::Cluster(pool(manager, config)?)
         } else {
             let manager = deadpool_redis::Manager::new(config.url.as_str())
-                .map_err(|e| internal(e.to_string()))?;
+                .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
             Pool::Single(pool(manager, config)?)
         };
         Ok(RedisStore { pool, prefix: config.prefix.clone(), timeout: config.timeout })
     }
 
-    async fn conn(&self) -> Result<Conn, RedisFailure> {
-        let unavailable = |e: String| RedisFailure::Unavailable(e);
+    async fn conn(&self) -> Result<Conn, StoreError> {
         match &self.pool {
             Pool::Single(p) => {
-                p.get().await.map(Conn::Single).map_err(|e| unavailable(e.to_string()))
+                p.get().await.map(Conn::Single).map_err(|e| StoreError::Unavailable(Box::new(e)))
             }
             Pool::Cluster(p) => {
-                p.get().await.map(Conn::Cluster).map_err(|e| unavailable(e.to_string()))
+                p.get().await.map(Conn::Cluster).map_err(|e| StoreError::Unavailable(Box::new(e)))
             }
         }
     }
 
     /// Runs `f` on a pooled connection within the timeout. A connection that failed for being
     /// lost, or did not answer in time, is not used again.
-    async fn run<T, F>(&self, f: F) -> Result<T, RedisFailure>
+    async fn run<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         F: for<'c> FnOnce(&'c mut Conn) -> RedisFuture<'c, T>,
     {
         let deadline = tokio::time::Instant::now() + self.timeout;
-        let late = || RedisFailure::Unavailable(format!("no answer within {:?}", self.timeout));
+        let late =
+            || StoreError::Unavailable(format!("no answer within {:?}", self.timeout).into());
         let mut conn =
             tokio::time::timeout_at(deadline, self.conn()).await.map_err(|_| late())??;
         match tokio::time::timeout_at(deadline, f(&mut conn)).await {
@@ -321,9 +282,9 @@ impl RedisStore {
     }
 
     /// Removes every key that starts with the prefix (tests clean up with it).
-    pub async fn remove_prefixed(&self) -> Result<u64, RedisFailure> {
+    pub async fn remove_prefixed(&self) -> Result<u64, StoreError> {
         if self.prefix.is_empty() {
-            return Err(RedisFailure::Internal("refusing to remove every key: no prefix".into()));
+            return Err(StoreError::unexpected("refusing to remove every key: no prefix"));
         }
         let pattern = format!("{}*", self.prefix);
         let keys: Vec<String> = self
@@ -339,7 +300,7 @@ impl RedisStore {
     }
 
     /// Runs a raw command and returns its reply as strings (for tools and tests).
-    pub async fn command(&self, args: &[&str]) -> Result<Vec<String>, RedisFailure> {
+    pub async fn command(&self, args: &[&str]) -> Result<Vec<String>, StoreError> {
         let mut cmd = redis::cmd(args.first().copied().unwrap_or("PING"));
         for arg in args.iter().skip(1) {
             cmd.arg(*arg);
@@ -368,7 +329,7 @@ impl RedisStore {
     }
 
     /// Answers when Redis answers.
-    pub async fn ping(&self) -> Result<(), RedisFailure> {
+    pub async fn ping(&self) -> Result<(), StoreError> {
         self.run(|c| {
             Box::pin(async move { redis::cmd("PING").query_async::<String>(c).await.map(|_| ()) })
         })
@@ -400,7 +361,7 @@ impl RedisStore {
     }
 
     /// One transaction (MULTI/EXEC) over a user's cart keys.
-    async fn cart_transaction(&self, pipe: Pipeline) -> Result<Vec<Value>, RedisFailure> {
+    async fn cart_transaction(&self, pipe: Pipeline) -> Result<Vec<Value>, StoreError> {
         self.run(move |c| Box::pin(async move { pipe.query_async::<Vec<Value>>(c).await })).await
     }
 
@@ -415,7 +376,7 @@ impl RedisStore {
 
 #[async_trait]
 impl CartStore for RedisStore {
-    async fn load(&self, user: UserId) -> Result<Cart, CartStoreError> {
+    async fn load(&self, user: UserId) -> Result<Cart, StoreError> {
         let (cart, selected) = (self.cart_key(user), self.selected_key(user));
         let (counts, ticked): (Vec<(u64, i64)>, Vec<u64>) = self
             .run(move |c| {
@@ -428,7 +389,7 @@ impl CartStore for RedisStore {
         for (sku, count) in counts {
             let count =
                 u32::try_from(count).ok().and_then(Quantity::from_stored).ok_or_else(|| {
-                    CartStoreError::Internal(format!("cart line {sku} has count {count}"))
+                    StoreError::unexpected(format!("cart line {sku} has count {count}"))
                 })?;
             lines.push(CartLine { sku_id: SkuId(sku), count, selected: ticked.contains(&sku) });
         }
@@ -440,7 +401,7 @@ impl CartStore for RedisStore {
         user: UserId,
         line: CartLine,
         at_most: u32,
-    ) -> Result<CartAddition, CartStoreError> {
+    ) -> Result<CartAddition, StoreError> {
         let mut invocation = ADD_WITHIN.prepare_invoke();
         invocation
             .key(self.cart_key(user))
@@ -452,7 +413,7 @@ impl CartStore for RedisStore {
         let (added, count): (i64, i64) =
             self.run(move |c| Box::pin(async move { invocation.invoke_async(c).await })).await?;
         let count = u32::try_from(count)
-            .map_err(|_| CartStoreError::Internal(format!("cart line count {count}")))?;
+            .map_err(|_| StoreError::unexpected(format!("cart line count {count}")))?;
         Ok(if added == 1 {
             CartAddition::Added(count)
         } else {
@@ -460,7 +421,7 @@ impl CartStore for RedisStore {
         })
     }
 
-    async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError> {
+    async fn set(&self, user: UserId, line: CartLine) -> Result<(), StoreError> {
         let mut pipe = redis::pipe();
         pipe.atomic().hset(self.cart_key(user), line.sku_id.0, line.count.get()).ignore();
         self.mark(&mut pipe, user, line.sku_id, line.selected);
@@ -468,7 +429,7 @@ impl CartStore for RedisStore {
         Ok(())
     }
 
-    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), CartStoreError> {
+    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), StoreError> {
         if skus.is_empty() {
             return Ok(());
         }
@@ -483,7 +444,7 @@ impl CartStore for RedisStore {
         Ok(())
     }
 
-    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), CartStoreError> {
+    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), StoreError> {
         let mut invocation = SELECT_ALL.prepare_invoke();
         invocation.key(self.cart_key(user)).key(self.selected_key(user)).arg(if selected {
             "1"
@@ -497,7 +458,7 @@ impl CartStore for RedisStore {
         Ok(())
     }
 
-    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), CartStoreError> {
+    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError> {
         if lines.is_empty() {
             return Ok(());
         }
@@ -520,7 +481,7 @@ impl VerificationCodes for RedisStore {
         code: &SmsCode,
         ttl: Duration,
         interval: Duration,
-    ) -> Result<bool, CodeStoreError> {
+    ) -> Result<bool, StoreError> {
         let mut invocation = STORE_IF_QUIET.prepare_invoke();
         invocation
             .key(self.flag_key(mobile))
@@ -534,7 +495,7 @@ impl VerificationCodes for RedisStore {
         Ok(stored == 1)
     }
 
-    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, CodeStoreError> {
+    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError> {
         let mut invocation = CONSUME.prepare_invoke();
         invocation.key(self.code_key(mobile)).arg(code.as_str());
         let matched = self

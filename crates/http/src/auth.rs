@@ -9,7 +9,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, deco
 use meiduo_domain::{User, UserId};
 use serde::{Deserialize, Serialize};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::state::ApiState;
 
 /// Signs and checks tokens (HS256).
@@ -56,7 +56,7 @@ impl Tokens {
             tracing::error!(error = %e, "token signing failed");
             ApiError::new(
                 actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
-                "internal_error",
+                ErrorCode::InternalError,
                 "could not sign a token",
             )
         })

@@ -14,11 +14,140 @@ use meiduo_application::payments::PaymentFailure;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The stable machine code of every error answer (its `code` field). Serialised in snake case;
+/// clients may rely on these strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The address book is full.
+    AddressLimit,
+    /// The address does not exist (or is not yours).
+    AddressNotFound,
+    /// The user agreement must be accepted.
+    AgreementRequired,
+    /// The order line has a comment already.
+    AlreadyCommented,
+    /// The paid amount differs from the order's.
+    AmountMismatch,
+    /// The order total is above what the shop takes.
+    AmountTooLarge,
+    /// Wrong username or password.
+    BadCredentials,
+    /// A payment callback's signature does not verify.
+    BadSignature,
+    /// The request body is larger than the shop accepts.
+    BodyTooLarge,
+    /// Too many concurrent orders of the same goods; try again.
+    Busy,
+    /// The cart holds as many lines as it can.
+    CartFull,
+    /// The order was paid by another trade; this one is refunded.
+    DuplicateTrade,
+    /// No cart line is selected.
+    EmptySelection,
+    /// Not enough stock for the count.
+    InsufficientStock,
+    /// Something failed on the shop's side (logged).
+    InternalError,
+    /// The body is not JSON.
+    InvalidContentType,
+    /// A count is not a whole number from 1 to the shop's limit.
+    InvalidCount,
+    /// A request field is malformed or out of range (`fields` says which).
+    InvalidField,
+    /// The JSON body is malformed.
+    InvalidJson,
+    /// A payment callback's parameters are malformed.
+    InvalidPaymentParams,
+    /// The query string is malformed.
+    InvalidQuery,
+    /// The mobile number is registered already.
+    MobileTaken,
+    /// The order is not paid online.
+    NotAlipay,
+    /// A valid token is required.
+    NotAuthenticated,
+    /// The order does not wait for comments.
+    NotCommentable,
+    /// No such resource (or not yours).
+    NotFound,
+    /// The trade is not paid.
+    NotPaid,
+    /// The order does not wait for a payment.
+    NotPayable,
+    /// The two passwords differ.
+    PasswordsDiffer,
+    /// The order was cancelled; the payment is refunded.
+    PaymentRefunded,
+    /// A service the shop needs is down or slow; try again shortly.
+    ServiceUnavailable,
+    /// The SKU does not exist or is not on sale.
+    SkuUnavailable,
+    /// An SMS code was sent to this number less than a minute ago.
+    SmsTooFrequent,
+    /// The username is registered already.
+    UsernameTaken,
+    /// A payment callback names another application.
+    WrongApp,
+    /// The SMS code is wrong or expired.
+    WrongSmsCode,
+}
+
+impl ErrorCode {
+    /// The code as clients see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::AddressLimit => "address_limit",
+            ErrorCode::AddressNotFound => "address_not_found",
+            ErrorCode::AgreementRequired => "agreement_required",
+            ErrorCode::AlreadyCommented => "already_commented",
+            ErrorCode::AmountMismatch => "amount_mismatch",
+            ErrorCode::AmountTooLarge => "amount_too_large",
+            ErrorCode::BadCredentials => "bad_credentials",
+            ErrorCode::BadSignature => "bad_signature",
+            ErrorCode::BodyTooLarge => "body_too_large",
+            ErrorCode::Busy => "busy",
+            ErrorCode::CartFull => "cart_full",
+            ErrorCode::DuplicateTrade => "duplicate_trade",
+            ErrorCode::EmptySelection => "empty_selection",
+            ErrorCode::InsufficientStock => "insufficient_stock",
+            ErrorCode::InternalError => "internal_error",
+            ErrorCode::InvalidContentType => "invalid_content_type",
+            ErrorCode::InvalidCount => "invalid_count",
+            ErrorCode::InvalidField => "invalid_field",
+            ErrorCode::InvalidJson => "invalid_json",
+            ErrorCode::InvalidPaymentParams => "invalid_payment_params",
+            ErrorCode::InvalidQuery => "invalid_query",
+            ErrorCode::MobileTaken => "mobile_taken",
+            ErrorCode::NotAlipay => "not_alipay",
+            ErrorCode::NotAuthenticated => "not_authenticated",
+            ErrorCode::NotCommentable => "not_commentable",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::NotPaid => "not_paid",
+            ErrorCode::NotPayable => "not_payable",
+            ErrorCode::PasswordsDiffer => "passwords_differ",
+            ErrorCode::PaymentRefunded => "payment_refunded",
+            ErrorCode::ServiceUnavailable => "service_unavailable",
+            ErrorCode::SkuUnavailable => "sku_unavailable",
+            ErrorCode::SmsTooFrequent => "sms_too_frequent",
+            ErrorCode::UsernameTaken => "username_taken",
+            ErrorCode::WrongApp => "wrong_app",
+            ErrorCode::WrongSmsCode => "wrong_sms_code",
+        }
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// The body of every error answer.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ErrorBody {
     /// Stable machine-readable code, e.g. `insufficient_stock`.
-    pub code: &'static str,
+    pub code: ErrorCode,
     /// A human-readable message.
     pub message: String,
     /// The same message, where the original's DRF front end looks for it.
@@ -33,21 +162,21 @@ pub struct ErrorBody {
 #[error("{code}: {message}")]
 pub struct ApiError {
     pub status: StatusCode,
-    pub code: &'static str,
+    pub code: ErrorCode,
     pub message: String,
     pub fields: BTreeMap<String, String>,
 }
 
 impl ApiError {
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
         ApiError { status, code, message: message.into(), fields: BTreeMap::new() }
     }
 
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+    pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
-    pub fn field(code: &'static str, field: &str, message: impl Into<String>) -> Self {
+    pub fn field(code: ErrorCode, field: &str, message: impl Into<String>) -> Self {
         let message = message.into();
         let mut error = Self::bad_request(code, format!("{field}: {message}"));
         error.fields.insert(field.to_owned(), message);
@@ -55,13 +184,13 @@ impl ApiError {
     }
 
     pub fn not_found(message: impl Into<String>) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", message)
+        Self::new(StatusCode::NOT_FOUND, ErrorCode::NotFound, message)
     }
 
     pub fn unauthorized() -> Self {
         Self::new(
             StatusCode::UNAUTHORIZED,
-            "not_authenticated",
+            ErrorCode::NotAuthenticated,
             "log in first: a valid token is required",
         )
     }
@@ -85,19 +214,19 @@ impl ResponseError for ApiError {
 impl From<ServiceFailure> for ApiError {
     fn from(value: ServiceFailure) -> Self {
         match value {
-            ServiceFailure::Unavailable(why) => {
-                tracing::warn!(%why, "a service is unavailable");
+            ServiceFailure::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "a service is unavailable");
                 ApiError::new(
                     StatusCode::SERVICE_UNAVAILABLE,
-                    "service_unavailable",
+                    ErrorCode::ServiceUnavailable,
                     "a service the shop needs is unavailable; try again shortly",
                 )
             }
-            ServiceFailure::Internal(why) => {
-                tracing::error!(%why, "internal error");
+            ServiceFailure::Unexpected(cause) => {
+                tracing::error!(error = %cause, "internal error");
                 ApiError::new(
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal_error",
+                    ErrorCode::InternalError,
                     "something went wrong on our side",
                 )
             }
@@ -110,21 +239,27 @@ impl From<AccountError> for ApiError {
         let message = value.to_string();
         match value {
             AccountError::InvalidField { field, source } => {
-                ApiError::field("invalid_field", field, source.to_string())
+                ApiError::field(ErrorCode::InvalidField, field, source.to_string())
             }
             AccountError::PasswordsDiffer => {
-                ApiError::field("passwords_differ", "password2", message)
+                ApiError::field(ErrorCode::PasswordsDiffer, "password2", message)
             }
             AccountError::AgreementRequired => {
-                ApiError::field("agreement_required", "allow", message)
+                ApiError::field(ErrorCode::AgreementRequired, "allow", message)
             }
-            AccountError::WrongSmsCode => ApiError::field("wrong_sms_code", "sms_code", message),
+            AccountError::WrongSmsCode => {
+                ApiError::field(ErrorCode::WrongSmsCode, "sms_code", message)
+            }
             AccountError::TooSoon => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, "sms_too_frequent", message)
+                ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::SmsTooFrequent, message)
             }
-            AccountError::UsernameTaken => ApiError::field("username_taken", "username", message),
-            AccountError::MobileTaken => ApiError::field("mobile_taken", "mobile", message),
-            AccountError::BadCredentials => ApiError::bad_request("bad_credentials", message),
+            AccountError::UsernameTaken => {
+                ApiError::field(ErrorCode::UsernameTaken, "username", message)
+            }
+            AccountError::MobileTaken => ApiError::field(ErrorCode::MobileTaken, "mobile", message),
+            AccountError::BadCredentials => {
+                ApiError::bad_request(ErrorCode::BadCredentials, message)
+            }
             AccountError::NotFound => ApiError::unauthorized(),
             AccountError::Failure(failure) => failure.into(),
         }
@@ -136,9 +271,11 @@ impl From<AddressError> for ApiError {
         let message = value.to_string();
         match value {
             AddressError::InvalidField { field, message } => {
-                ApiError::field("invalid_field", field, message)
+                ApiError::field(ErrorCode::InvalidField, field, message)
             }
-            AddressError::LimitReached(_) => ApiError::bad_request("address_limit", message),
+            AddressError::LimitReached(_) => {
+                ApiError::bad_request(ErrorCode::AddressLimit, message)
+            }
             AddressError::NotFound => ApiError::not_found(message),
             AddressError::Failure(failure) => failure.into(),
         }
@@ -152,9 +289,11 @@ impl From<CatalogError> for ApiError {
             CatalogError::CategoryNotFound
             | CatalogError::SkuNotFound
             | CatalogError::AreaNotFound => ApiError::not_found(message),
-            CatalogError::BadOrdering => ApiError::field("invalid_field", "ordering", message),
-            CatalogError::BadPage => ApiError::field("invalid_field", "page", message),
-            CatalogError::BadSearch => ApiError::field("invalid_field", "text", message),
+            CatalogError::BadOrdering => {
+                ApiError::field(ErrorCode::InvalidField, "ordering", message)
+            }
+            CatalogError::BadPage => ApiError::field(ErrorCode::InvalidField, "page", message),
+            CatalogError::BadSearch => ApiError::field(ErrorCode::InvalidField, "text", message),
             CatalogError::Failure(failure) => failure.into(),
         }
     }
@@ -164,12 +303,14 @@ impl From<CartError> for ApiError {
     fn from(value: CartError) -> Self {
         let message = value.to_string();
         match value {
-            CartError::BadCount(_) => ApiError::field("invalid_count", "count", message),
-            CartError::SkuUnavailable(_) => ApiError::field("sku_unavailable", "sku_id", message),
-            CartError::NotEnoughStock { .. } => {
-                ApiError::field("insufficient_stock", "count", message)
+            CartError::BadCount(_) => ApiError::field(ErrorCode::InvalidCount, "count", message),
+            CartError::SkuUnavailable(_) => {
+                ApiError::field(ErrorCode::SkuUnavailable, "sku_id", message)
             }
-            CartError::Full(_) => ApiError::bad_request("cart_full", message),
+            CartError::NotEnoughStock { .. } => {
+                ApiError::field(ErrorCode::InsufficientStock, "count", message)
+            }
+            CartError::Full(_) => ApiError::bad_request(ErrorCode::CartFull, message),
             CartError::Failure(failure) => failure.into(),
         }
     }
@@ -180,10 +321,9 @@ impl From<SettlementError> for ApiError {
         let message = value.to_string();
         match value {
             SettlementError::SkusUnavailable(_) => {
-                ApiError::bad_request("sku_unavailable", message)
+                ApiError::bad_request(ErrorCode::SkuUnavailable, message)
             }
-            SettlementError::Unavailable(why) => ServiceFailure::Unavailable(why).into(),
-            SettlementError::Internal(why) => ServiceFailure::Internal(why).into(),
+            SettlementError::Failure(failure) => failure.into(),
         }
     }
 }
@@ -192,28 +332,31 @@ impl From<PlaceOrderError> for ApiError {
     fn from(value: PlaceOrderError) -> Self {
         let message = value.to_string();
         match value {
-            PlaceOrderError::EmptySelection => ApiError::bad_request("empty_selection", message),
+            PlaceOrderError::EmptySelection => {
+                ApiError::bad_request(ErrorCode::EmptySelection, message)
+            }
             PlaceOrderError::UnknownPayMethod(_) => {
-                ApiError::field("invalid_field", "pay_method", message)
+                ApiError::field(ErrorCode::InvalidField, "pay_method", message)
             }
             PlaceOrderError::AddressNotFound => {
-                ApiError::field("address_not_found", "address", message)
+                ApiError::field(ErrorCode::AddressNotFound, "address", message)
             }
             PlaceOrderError::CountTooLarge { .. } => {
-                ApiError::bad_request("invalid_count", message)
+                ApiError::bad_request(ErrorCode::InvalidCount, message)
             }
-            PlaceOrderError::SkuUnavailable(_) => ApiError::bad_request("sku_unavailable", message),
+            PlaceOrderError::SkuUnavailable(_) => {
+                ApiError::bad_request(ErrorCode::SkuUnavailable, message)
+            }
             PlaceOrderError::InsufficientStock(_) => {
-                ApiError::bad_request("insufficient_stock", message)
+                ApiError::bad_request(ErrorCode::InsufficientStock, message)
             }
             PlaceOrderError::AmountTooLarge(_) => {
-                ApiError::bad_request("amount_too_large", message)
+                ApiError::bad_request(ErrorCode::AmountTooLarge, message)
             }
             PlaceOrderError::Busy => {
-                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", message)
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, message)
             }
-            PlaceOrderError::Unavailable(why) => ServiceFailure::Unavailable(why).into(),
-            PlaceOrderError::Internal(why) => ServiceFailure::Internal(why).into(),
+            PlaceOrderError::Failure(failure) => failure.into(),
         }
     }
 }
@@ -223,13 +366,17 @@ impl From<OrderHistoryError> for ApiError {
         let message = value.to_string();
         match value {
             OrderHistoryError::NotFound => ApiError::not_found(message),
-            OrderHistoryError::LineNotFound => ApiError::field("invalid_field", "sku", message),
-            OrderHistoryError::NotCommentable => ApiError::bad_request("not_commentable", message),
+            OrderHistoryError::LineNotFound => {
+                ApiError::field(ErrorCode::InvalidField, "sku", message)
+            }
+            OrderHistoryError::NotCommentable => {
+                ApiError::bad_request(ErrorCode::NotCommentable, message)
+            }
             OrderHistoryError::AlreadyCommented => {
-                ApiError::bad_request("already_commented", message)
+                ApiError::bad_request(ErrorCode::AlreadyCommented, message)
             }
             OrderHistoryError::InvalidField { field, message } => {
-                ApiError::field("invalid_field", field, message)
+                ApiError::field(ErrorCode::InvalidField, field, message)
             }
             OrderHistoryError::Failure(failure) => failure.into(),
         }
@@ -241,21 +388,25 @@ impl From<PaymentFailure> for ApiError {
         let message = value.to_string();
         match value {
             PaymentFailure::NotFound => ApiError::not_found(message),
-            PaymentFailure::NotAlipay => ApiError::bad_request("not_alipay", message),
-            PaymentFailure::NotPayable => ApiError::bad_request("not_payable", message),
+            PaymentFailure::NotAlipay => ApiError::bad_request(ErrorCode::NotAlipay, message),
+            PaymentFailure::NotPayable => ApiError::bad_request(ErrorCode::NotPayable, message),
             PaymentFailure::BadSignature => {
-                ApiError::new(StatusCode::FORBIDDEN, "bad_signature", message)
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::BadSignature, message)
             }
-            PaymentFailure::WrongApp => ApiError::new(StatusCode::FORBIDDEN, "wrong_app", message),
+            PaymentFailure::WrongApp => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::WrongApp, message)
+            }
             PaymentFailure::Malformed(_) => {
-                ApiError::bad_request("invalid_payment_params", message)
+                ApiError::bad_request(ErrorCode::InvalidPaymentParams, message)
             }
             PaymentFailure::AmountMismatch { .. } => {
-                ApiError::bad_request("amount_mismatch", message)
+                ApiError::bad_request(ErrorCode::AmountMismatch, message)
             }
-            PaymentFailure::NotPaid => ApiError::bad_request("not_paid", message),
-            PaymentFailure::Refunded => ApiError::bad_request("payment_refunded", message),
-            PaymentFailure::PaidByAnotherTrade => ApiError::bad_request("duplicate_trade", message),
+            PaymentFailure::NotPaid => ApiError::bad_request(ErrorCode::NotPaid, message),
+            PaymentFailure::Refunded => ApiError::bad_request(ErrorCode::PaymentRefunded, message),
+            PaymentFailure::PaidByAnotherTrade => {
+                ApiError::bad_request(ErrorCode::DuplicateTrade, message)
+            }
             PaymentFailure::Failure(failure) => failure.into(),
         }
     }
@@ -266,14 +417,14 @@ pub(crate) fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::
     let (code, message) = match &err {
         actix_web::error::JsonPayloadError::Overflow { .. }
         | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
-            ("body_too_large", "the request body is too large".to_owned())
+            (ErrorCode::BodyTooLarge, "the request body is too large".to_owned())
         }
         actix_web::error::JsonPayloadError::ContentType => {
-            ("invalid_content_type", "send JSON (Content-Type: application/json)".to_owned())
+            (ErrorCode::InvalidContentType, "send JSON (Content-Type: application/json)".to_owned())
         }
-        other => ("invalid_json", format!("the JSON body is not acceptable: {other}")),
+        other => (ErrorCode::InvalidJson, format!("the JSON body is not acceptable: {other}")),
     };
-    let status = if code == "body_too_large" {
+    let status = if code == ErrorCode::BodyTooLarge {
         StatusCode::PAYLOAD_TOO_LARGE
     } else {
         StatusCode::BAD_REQUEST
@@ -282,8 +433,11 @@ pub(crate) fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::
 }
 
 pub(crate) fn query_error(err: actix_web::error::QueryPayloadError) -> actix_web::Error {
-    ApiError::bad_request("invalid_query", format!("the query string is not acceptable: {err}"))
-        .into()
+    ApiError::bad_request(
+        ErrorCode::InvalidQuery,
+        format!("the query string is not acceptable: {err}"),
+    )
+    .into()
 }
 
 pub(crate) fn path_error(err: actix_web::error::PathError) -> actix_web::Error {

@@ -5,7 +5,7 @@ use meiduo_application::errors::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// `page` (from 1) and `page_size` (capped at 20).
 #[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
@@ -18,7 +18,7 @@ impl PageQuery {
     pub fn request(self) -> Result<PageRequest, ApiError> {
         PageRequest::new(self.page, self.page_size).ok_or_else(|| {
             ApiError::field(
-                "invalid_field",
+                ErrorCode::InvalidField,
                 "page",
                 "page is 1 to 1000000 and page_size at least 1",
             )

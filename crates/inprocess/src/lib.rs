@@ -4,6 +4,9 @@
 //! ([`cache`]), alone or in front of a shared one.
 
 pub mod cache;
+mod ids;
+
+pub use ids::CounterOrderIdSource;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,7 @@ use argon2::password_hash::PasswordVerifier;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher as _};
 use async_trait::async_trait;
-use meiduo_domain::ports::{Clock, CodeStoreError, PasswordHasher, SmsSender, VerificationCodes};
+use meiduo_domain::ports::{Clock, PasswordHasher, SmsSender, StoreError, VerificationCodes};
 use meiduo_domain::{Mobile, SmsCode};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
@@ -115,10 +118,12 @@ impl VerificationCodes for MemoryCodes {
         code: &SmsCode,
         ttl: Duration,
         interval: Duration,
-    ) -> Result<bool, CodeStoreError> {
+    ) -> Result<bool, StoreError> {
         let now = Instant::now();
-        let mut entries =
-            self.entries.lock().map_err(|_| CodeStoreError::Unavailable("poisoned".into()))?;
+        let mut entries = self
+            .entries
+            .lock()
+            .map_err(|_| StoreError::unexpected("the code store's lock is poisoned"))?;
         entries.retain(|_, entry| entry.expires_at > now);
         if entries
             .get(mobile.as_str())
@@ -133,10 +138,12 @@ impl VerificationCodes for MemoryCodes {
         Ok(true)
     }
 
-    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, CodeStoreError> {
+    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError> {
         let now = Instant::now();
-        let mut entries =
-            self.entries.lock().map_err(|_| CodeStoreError::Unavailable("poisoned".into()))?;
+        let mut entries = self
+            .entries
+            .lock()
+            .map_err(|_| StoreError::unexpected("the code store's lock is poisoned"))?;
         let matches = entries
             .get(mobile.as_str())
             .is_some_and(|entry| entry.expires_at > now && entry.code == code.as_str());

@@ -13,7 +13,6 @@ use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request, header};
 use hyper_util::rt::TokioIo;
 use meiduo_application::OrderPolicy;
-use meiduo_application::ids::CounterOrderIdSource;
 use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts, PlaceOrderRequest};
 use meiduo_cart_redis::RedisStore;
 use meiduo_domain::ports::{
@@ -23,9 +22,8 @@ use meiduo_domain::{
     AddressId, AddressInput, CartLine, Mobile, NewUser, PayMethod, Quantity, QuantityLimit, SkuId,
     UserId, Username,
 };
-use meiduo_inprocess::{Argon2Hasher, SystemClock};
+use meiduo_inprocess::{Argon2Hasher, CounterOrderIdSource, SystemClock};
 use meiduo_store_sql::SqlStore;
-use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 /// The hot SKU of `order-hot` (iPhone 8 Plus 64GB 金色 in the demo catalog).
@@ -120,28 +118,31 @@ pub async fn prepare(
             mobile: mobile.clone(),
             password_hash: hash.clone(),
         };
-        let user = UserRepository::create(&store, &new)
+        let user = store
+            .users()
+            .create(&new)
             .await
             .map_err(|e| anyhow::anyhow!("creating a shopper: {e}"))?;
-        let address = AddressRepository::create(
-            &store,
-            user.id,
-            &AddressInput {
-                title: "家".into(),
-                receiver: "压测".into(),
-                province_id: 110000,
-                city_id: 110100,
-                district_id: 110101,
-                place: "长安街 1 号".into(),
-                mobile,
-                tel: None,
-                email: None,
-            },
-            20,
-        )
-        .await
-        .map_err(|e| anyhow::anyhow!("creating an address: {e}"))?
-        .context("address limit")?;
+        let address = store
+            .addresses()
+            .create(
+                user.id,
+                &AddressInput {
+                    title: "家".into(),
+                    receiver: "压测".into(),
+                    province_id: 110000,
+                    city_id: 110100,
+                    district_id: 110101,
+                    place: "长安街 1 号".into(),
+                    mobile,
+                    tel: None,
+                    email: None,
+                },
+                20,
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("creating an address: {e}"))?
+            .context("address limit")?;
         let login: Value = http
             .post(format!("{base}/authorizations/"))
             .json(&json!({"username": username.as_str(), "password": "password123"}))
@@ -461,10 +462,8 @@ impl Bench {
         let carts = self.cart_store();
         let place = Arc::new(PlaceOrder::new(
             PlaceOrderPorts {
-                uow: store.clone(),
-                stock: store.clone(),
-                orders: store.clone(),
-                addresses: store.clone(),
+                uow: Arc::new(store.unit_of_work()),
+                addresses: Arc::new(store.addresses()),
                 carts: carts.clone(),
                 clock: Arc::new(SystemClock),
                 ids: Arc::new(CounterOrderIdSource::new()),
@@ -524,30 +523,10 @@ impl Bench {
         report
     }
 
-    async fn scalar(&self, sql: &str) -> anyhow::Result<i64> {
-        let stmt = Statement::from_string(self.store.backend(), sql.to_owned());
-        let row = self.store.connection().query_one_raw(stmt).await?.context("no row")?;
-        Ok(row.try_get_by_index::<i64>(0)?)
-    }
-
     /// Statements the database has executed (MySQL's `Questions`; `None` on SQLite) and commands
     /// Redis has processed, as the servers count them.
     async fn server_work(&self) -> (Option<u64>, Option<u64>) {
-        let statements = match self.store.backend() {
-            sea_orm::DbBackend::MySql => self
-                .store
-                .connection()
-                .query_one_raw(Statement::from_string(
-                    self.store.backend(),
-                    "SHOW GLOBAL STATUS LIKE 'Questions'",
-                ))
-                .await
-                .ok()
-                .flatten()
-                .and_then(|row| row.try_get_by_index::<String>(1).ok())
-                .and_then(|n| n.parse().ok()),
-            _ => None,
-        };
+        let statements = self.store.statements_executed().await.ok().flatten();
         let redis = match &self.redis {
             Some(redis) => redis.command(&["INFO", "stats"]).await.ok().and_then(|words| {
                 words.concat().lines().find_map(|line| {
@@ -619,7 +598,7 @@ impl Bench {
     fn cart_store(&self) -> Arc<dyn CartStore> {
         match &self.redis {
             Some(redis) => Arc::new(redis.clone()),
-            None => Arc::new(self.store.clone()),
+            None => Arc::new(self.store.carts()),
         }
     }
 
@@ -637,25 +616,14 @@ impl Bench {
 
     /// The state the invariants compare: orders, and stock + sales summed over every SKU.
     pub async fn snapshot(&self) -> anyhow::Result<Snapshot> {
-        Ok(Snapshot {
-            orders: self.scalar("SELECT COUNT(*) FROM tb_order_info").await?,
-            stock_and_sales: self
-                .scalar("SELECT CAST(SUM(stock + sales) AS SIGNED) FROM tb_sku")
-                .await?,
-            sold: self.scalar("SELECT CAST(SUM(sales) AS SIGNED) FROM tb_sku").await?,
-        })
+        self.store.stock_totals().await.map_err(store_error)
     }
 
     /// Checks the invariants after an order scenario that answered `orders` 201s.
     pub async fn check(&self, before: &Snapshot, orders: u64) -> anyhow::Result<()> {
         let after = self.snapshot().await?;
-        let negative = self.scalar("SELECT COUNT(*) FROM tb_sku WHERE stock < 0").await?;
-        let without_lines = self
-            .scalar(
-                "SELECT COUNT(*) FROM tb_order_info o WHERE NOT EXISTS \
-                 (SELECT 1 FROM tb_order_goods g WHERE g.order_id = o.order_id)",
-            )
-            .await?;
+        let negative = after.negative_stock;
+        let without_lines = after.orders_without_lines;
         let lines_sold = after.sold - before.sold;
         if negative != 0 {
             bail!("{negative} SKUs have negative stock");
@@ -663,7 +631,7 @@ impl Bench {
         if after.stock_and_sales != before.stock_and_sales {
             bail!("stock + sales changed: {} → {}", before.stock_and_sales, after.stock_and_sales);
         }
-        if after.orders - before.orders != orders as i64 {
+        if after.orders - before.orders != orders {
             bail!("{} orders written, {} answered 201", after.orders - before.orders, orders);
         }
         if without_lines != 0 {
@@ -694,12 +662,7 @@ impl Outcome {
 }
 
 /// Totals the invariants compare.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Snapshot {
-    pub orders: i64,
-    pub stock_and_sales: i64,
-    pub sold: i64,
-}
+pub type Snapshot = meiduo_store_sql::StockTotals;
 
 /// Turns a store error into anyhow's.
 pub fn store_error(error: StoreError) -> anyhow::Error {

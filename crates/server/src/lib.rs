@@ -18,16 +18,20 @@ use meiduo_application::addresses::Addresses;
 use meiduo_application::cart::Carts;
 use meiduo_application::catalog::Catalog;
 use meiduo_application::catalog::MENU_CACHE;
-use meiduo_application::ids::CounterOrderIdSource;
 use meiduo_application::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
-use meiduo_application::payments::Payments;
+use meiduo_application::payments::{PaymentPorts, Payments};
 use meiduo_application::{OrderPolicy, StockUpdate};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
-use meiduo_domain::ports::{BrowseHistory, Cache, CartStore, SmsSender, VerificationCodes};
+use meiduo_domain::ports::{
+    AddressRepository, AreaRepository, BrowseHistory, Cache, CartStore, CatalogQueries,
+    OrderRepository, SkuCatalog, SmsSender, UnitOfWork, UserRepository, VerificationCodes,
+};
 use meiduo_domain::{Money, QuantityLimit};
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
-use meiduo_inprocess::{Argon2Hasher, LogSmsSender, MemoryCodes, SystemClock};
+use meiduo_inprocess::{
+    Argon2Hasher, CounterOrderIdSource, LogSmsSender, MemoryCodes, SystemClock,
+};
 use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::Sandbox;
 use meiduo_pay_alipay::{AlipayConfig, AlipayGateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
@@ -249,20 +253,29 @@ pub fn api_state(
         max_transaction_attempts: settings.max_transaction_attempts.max(1),
         ..OrderPolicy::default()
     };
-    let sql = Arc::new(store.clone());
+    let uow: Arc<dyn UnitOfWork> = Arc::new(store.unit_of_work());
+    let users: Arc<dyn UserRepository> = Arc::new(store.users());
+    let areas: Arc<dyn AreaRepository> = Arc::new(store.areas());
+    let addresses: Arc<dyn AddressRepository> = Arc::new(store.addresses());
+    let queries: Arc<dyn CatalogQueries> = Arc::new(store.catalog());
+    let skus: Arc<dyn SkuCatalog> = Arc::new(store.skus());
+    let orders: Arc<dyn OrderRepository> = Arc::new(store.orders());
     let (cart_store, codes, browsing, cache): KeyValuePorts = match &redis {
         Some(redis) => {
             let redis = Arc::new(redis.clone());
             (redis.clone(), redis.clone(), redis.clone(), Some(redis))
         }
-        None => (sql.clone(), Arc::new(MemoryCodes::new()), sql.clone(), None),
+        None => (
+            Arc::new(store.carts()),
+            Arc::new(MemoryCodes::new()),
+            Arc::new(store.browse_history()),
+            None,
+        ),
     };
     let mut place_order = PlaceOrder::new(
         PlaceOrderPorts {
-            uow: sql.clone(),
-            stock: sql.clone(),
-            orders: sql.clone(),
-            addresses: sql.clone(),
+            uow: uow.clone(),
+            addresses: addresses.clone(),
             carts: cart_store.clone(),
             clock: Arc::new(SystemClock),
             ids: Arc::new(CounterOrderIdSource::new()),
@@ -272,16 +285,19 @@ pub fn api_state(
     let gateway =
         AlipayGateway::new(payment.gateway.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
     let payments = Payments::new(
-        sql.clone(),
-        sql.clone(),
-        Arc::new(gateway),
-        Arc::new(SystemClock),
+        PaymentPorts {
+            uow: uow.clone(),
+            orders: orders.clone(),
+            payments: Arc::new(store.payments()),
+            gateway: Arc::new(gateway),
+            clock: Arc::new(SystemClock),
+        },
         payment.gateway.app_id.clone(),
         Duration::from_secs(settings.unpaid_minutes.max(1) * 60),
     );
-    let mut catalog = Catalog::new(sql.clone(), sql.clone(), sql.clone(), browsing);
-    let mut carts = Carts::new(cart_store.clone(), sql.clone(), limit);
-    let mut history = OrderHistory::new(sql.clone(), sql.clone());
+    let mut catalog = Catalog::new(queries.clone(), skus.clone(), areas.clone(), browsing);
+    let mut carts = Carts::new(cart_store.clone(), skus.clone(), limit);
+    let mut history = OrderHistory::new(uow, orders, queries);
     let local = (settings.local_cache_ms > 0).then(|| {
         LocalCache::new(LOCAL_CACHE_ENTRIES, Duration::from_millis(settings.local_cache_ms))
     });
@@ -304,16 +320,16 @@ pub fn api_state(
     }
     Ok(ApiState {
         accounts: Accounts::new(
-            sql.clone(),
+            users.clone(),
             Arc::new(Argon2Hasher::default()),
             codes,
             sms,
             SmsPolicy::default(),
         ),
-        addresses: Addresses::new(sql.clone(), sql.clone(), sql.clone()),
+        addresses: Addresses::new(addresses, areas, users),
         catalog,
         carts,
-        settlement: Settlement::new(cart_store, sql.clone(), freight),
+        settlement: Settlement::new(cart_store, skus, freight),
         place_order: Arc::new(place_order),
         history,
         payments: Arc::new(payments),

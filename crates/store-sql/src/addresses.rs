@@ -1,230 +1,143 @@
-//! The address book.
+//! [`AddressRepository`]: the address book.
 
 use async_trait::async_trait;
 use meiduo_domain::ports::{AddressRepository, StoreError};
 use meiduo_domain::{Address, AddressId, AddressInput, AddressView, UserId};
-use sea_orm::{ConnectionTrait, QueryResult, Value};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, Iterable, PaginatorTrait,
+    QueryFilter, QuerySelect,
+};
 
-use crate::codec::{get, get_u64, id, now};
-use crate::store::SqlStore;
+use crate::codec::{db_id, id_of, now};
+use crate::entity::{address, area, user};
+use crate::error::store;
+use crate::store::Db;
 
-pub(crate) const VIEW_SQL: &str = "SELECT a.id, a.user_id, a.title, a.receiver, a.province_id, \
-    a.city_id, a.district_id, a.place, a.mobile, a.tel, a.email, a.is_deleted, \
-    p.name AS province, c.name AS city, d.name AS district FROM tb_address a \
-    JOIN tb_areas p ON p.id = a.province_id JOIN tb_areas c ON c.id = a.city_id \
-    JOIN tb_areas d ON d.id = a.district_id";
-
-pub(crate) fn address(row: &QueryResult) -> Result<Address, StoreError> {
-    Ok(Address {
-        id: AddressId(get_u64(row, "id")?),
-        user_id: UserId(get_u64(row, "user_id")?),
-        title: get(row, "title")?,
-        receiver: get(row, "receiver")?,
-        province_id: get_u64(row, "province_id")?,
-        city_id: get_u64(row, "city_id")?,
-        district_id: get_u64(row, "district_id")?,
-        place: get(row, "place")?,
-        mobile: get(row, "mobile")?,
-        tel: get(row, "tel")?,
-        email: get(row, "email")?,
-        is_deleted: get(row, "is_deleted")?,
-    })
+/// The address book, on the pool.
+#[derive(Debug, Clone)]
+pub struct SqlAddresses {
+    db: Db,
 }
 
-fn view(row: &QueryResult) -> Result<AddressView, StoreError> {
-    Ok(AddressView {
-        address: address(row)?,
-        province: get(row, "province")?,
-        city: get(row, "city")?,
-        district: get(row, "district")?,
-    })
+/// An address row with the names of its three areas.
+#[derive(Debug, FromQueryResult)]
+struct ViewRow {
+    #[sea_orm(nested)]
+    address: address::Model,
+    province: String,
+    city: String,
+    district: String,
 }
 
-fn input_values(input: &AddressInput) -> Vec<Value> {
-    vec![
-        input.title.clone().into(),
-        input.receiver.clone().into(),
-        id(input.province_id),
-        id(input.city_id),
-        id(input.district_id),
-        input.place.clone().into(),
-        input.mobile.as_str().into(),
-        Value::String(input.tel.clone()),
-        Value::String(input.email.clone()),
-    ]
+impl ViewRow {
+    fn into_view(self) -> Result<AddressView, StoreError> {
+        Ok(AddressView {
+            address: self.address.into_address()?,
+            province: self.province,
+            city: self.city,
+            district: self.district,
+        })
+    }
 }
 
-impl SqlStore {
-    pub(crate) async fn address_view(
+/// `SELECT address.*, p.name AS province, c.name AS city, d.name AS district FROM tb_address
+/// JOIN tb_areas p ... JOIN tb_areas c ... JOIN tb_areas d ...` of the user's live addresses.
+fn views_of(user: UserId) -> SelectStatement {
+    let mut query = Query::select();
+    query.columns(address::Column::iter().map(|c| (address::Entity, c))).from(address::Entity);
+    for (alias, column, name) in [
+        ("p", address::Column::ProvinceId, "province"),
+        ("c", address::Column::CityId, "city"),
+        ("d", address::Column::DistrictId, "district"),
+    ] {
+        query
+            .join_as(
+                JoinType::InnerJoin,
+                area::Entity,
+                Alias::new(alias),
+                Expr::col((Alias::new(alias), area::Column::Id)).equals((address::Entity, column)),
+            )
+            .expr_as(Expr::col((Alias::new(alias), area::Column::Name)), Alias::new(name));
+    }
+    query
+        .and_where(Expr::col((address::Entity, address::Column::UserId)).eq(db_id(user.0)))
+        .and_where(Expr::col((address::Entity, address::Column::IsDeleted)).eq(false))
+        .to_owned()
+}
+
+fn live(user: UserId, id: AddressId) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(address::Column::Id.eq(db_id(id.0)))
+        .add(address::Column::UserId.eq(db_id(user.0)))
+        .add(address::Column::IsDeleted.eq(false))
+}
+
+impl SqlAddresses {
+    pub(crate) fn new(db: Db) -> Self {
+        SqlAddresses { db }
+    }
+
+    async fn view(
         &self,
         conn: &impl ConnectionTrait,
         user: UserId,
-        address: AddressId,
+        id: AddressId,
     ) -> Result<Option<AddressView>, StoreError> {
-        let sql = format!("{VIEW_SQL} WHERE a.id = ? AND a.user_id = ? AND a.is_deleted = 0");
-        self.row(conn, &sql, vec![id(address.0), id(user.0)])
-            .await?
-            .map(|row| view(&row))
+        let query = views_of(user)
+            .and_where(Expr::col((address::Entity, address::Column::Id)).eq(db_id(id.0)))
+            .to_owned();
+        ViewRow::find_by_statement(self.db.backend.build(&query))
+            .one(conn)
+            .await
+            .map_err(store)?
+            .map(ViewRow::into_view)
             .transpose()
     }
 
-    pub(crate) async fn address_list(&self, user: UserId) -> Result<Vec<AddressView>, StoreError> {
-        let sql = format!("{VIEW_SQL} WHERE a.user_id = ? AND a.is_deleted = 0 ORDER BY a.id");
-        self.rows(&self.db, &sql, vec![id(user.0)]).await?.iter().map(view).collect()
-    }
-
-    pub(crate) async fn address_create(
-        &self,
-        user: UserId,
-        input: &AddressInput,
-        limit: u32,
-    ) -> Result<Option<AddressView>, StoreError> {
-        let tx = self.begin_tx().await?;
-        // Lock the user's row: concurrent creations for one user queue here.
-        let lock =
-            format!("SELECT default_address_id FROM tb_users WHERE id = ?{}", self.for_update());
-        let Some(owner) = self.row(tx.conn(), &lock, vec![id(user.0)]).await? else {
-            return Ok(None);
-        };
-        let has_default: Option<i64> = get(&owner, "default_address_id")?;
-        let count = self
-            .row(
-                tx.conn(),
-                "SELECT COUNT(*) AS n FROM tb_address WHERE user_id = ? AND is_deleted = 0",
-                vec![id(user.0)],
-            )
-            .await?
-            .map_or(Ok(0), |row| get_u64(&row, "n"))?;
-        if count >= u64::from(limit) {
-            return Ok(None);
-        }
-        let mut values = vec![id(user.0)];
-        values.extend(input_values(input));
-        values.extend([now(), now()]);
-        let result = tx
-            .conn()
-            .execute_raw(self.stmt(
-                "INSERT INTO tb_address (user_id, title, receiver, province_id, city_id, \
-                 district_id, place, mobile, tel, email, is_deleted, create_time, update_time) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                values,
-            ))
-            .await
-            .map_err(crate::error::classify)?;
-        let new_id = AddressId(result.last_insert_id());
-        if has_default.is_none() {
-            self.exec(
-                tx.conn(),
-                "UPDATE tb_users SET default_address_id = ? WHERE id = ?",
-                vec![id(new_id.0), id(user.0)],
-            )
-            .await?;
-        }
-        let created = self.address_view(tx.conn(), user, new_id).await?;
-        tx.finish().await?;
-        Ok(created)
-    }
-
-    pub(crate) async fn address_update(
-        &self,
-        user: UserId,
-        address: AddressId,
-        input: &AddressInput,
-    ) -> Result<Option<AddressView>, StoreError> {
-        let mut values = input_values(input);
-        values.extend([now(), id(address.0), id(user.0)]);
-        let changed = self
-            .exec(
-                &self.db,
-                "UPDATE tb_address SET title = ?, receiver = ?, province_id = ?, city_id = ?, \
-                 district_id = ?, place = ?, mobile = ?, tel = ?, email = ?, update_time = ? \
-                 WHERE id = ? AND user_id = ? AND is_deleted = 0",
-                values,
-            )
-            .await?;
-        if changed == 0 {
-            return Ok(None);
-        }
-        self.address_view(&self.db, user, address).await
-    }
-
-    pub(crate) async fn address_delete(
-        &self,
-        user: UserId,
-        address: AddressId,
-    ) -> Result<bool, StoreError> {
-        let tx = self.begin_tx().await?;
-        let changed = self
-            .exec(
-                tx.conn(),
-                "UPDATE tb_address SET is_deleted = 1, update_time = ? \
-                 WHERE id = ? AND user_id = ? AND is_deleted = 0",
-                vec![now(), id(address.0), id(user.0)],
-            )
-            .await?;
-        if changed == 0 {
-            return Ok(false);
-        }
-        self.exec(
-            tx.conn(),
-            "UPDATE tb_users SET default_address_id = NULL WHERE id = ? AND default_address_id = ?",
-            vec![id(user.0), id(address.0)],
-        )
-        .await?;
-        tx.finish().await?;
-        Ok(true)
-    }
-
-    pub(crate) async fn address_set_title(
-        &self,
-        user: UserId,
-        address: AddressId,
-        title: &str,
-    ) -> Result<bool, StoreError> {
-        let changed = self
-            .exec(
-                &self.db,
-                "UPDATE tb_address SET title = ?, update_time = ? \
-                 WHERE id = ? AND user_id = ? AND is_deleted = 0",
-                vec![title.into(), now(), id(address.0), id(user.0)],
-            )
-            .await?;
-        Ok(changed > 0)
-    }
-
-    pub(crate) async fn address_set_default(
-        &self,
-        user: UserId,
-        address: AddressId,
-    ) -> Result<bool, StoreError> {
-        let changed = self
-            .exec(
-                &self.db,
-                "UPDATE tb_users SET default_address_id = ?, update_time = ? WHERE id = ? AND \
-                 EXISTS (SELECT 1 FROM tb_address WHERE id = ? AND user_id = ? AND is_deleted = 0)",
-                vec![id(address.0), now(), id(user.0), id(address.0), id(user.0)],
-            )
-            .await?;
-        Ok(changed > 0)
+    /// The fields an input sets, on a row to insert or update.
+    fn apply(row: &mut address::ActiveModel, input: &AddressInput) {
+        row.title = Set(input.title.clone());
+        row.receiver = Set(input.receiver.clone());
+        row.province_id = Set(db_id(input.province_id));
+        row.city_id = Set(db_id(input.city_id));
+        row.district_id = Set(db_id(input.district_id));
+        row.place = Set(input.place.clone());
+        row.mobile = Set(input.mobile.as_str().to_owned());
+        row.tel = Set(input.tel.clone());
+        row.email = Set(input.email.clone());
+        row.update_time = Set(now());
     }
 }
 
 #[async_trait]
-impl AddressRepository for SqlStore {
+impl AddressRepository for SqlAddresses {
     async fn find_for_user(
         &self,
         user: UserId,
         address_id: AddressId,
     ) -> Result<Option<Address>, StoreError> {
-        let sql = format!("{VIEW_SQL} WHERE a.id = ? AND a.user_id = ?");
-        self.row(&self.db, &sql, vec![id(address_id.0), id(user.0)])
-            .await?
-            .map(|row| address(&row))
+        address::Entity::find_by_id(db_id(address_id.0))
+            .filter(address::Column::UserId.eq(db_id(user.0)))
+            .one(&self.db.conn)
+            .await
+            .map_err(store)?
+            .map(address::Model::into_address)
             .transpose()
     }
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<AddressView>, StoreError> {
-        self.address_list(user).await
+        let query = views_of(user)
+            .order_by((address::Entity, address::Column::Id), sea_orm::Order::Asc)
+            .to_owned();
+        ViewRow::find_by_statement(self.db.backend.build(&query))
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?
+            .into_iter()
+            .map(ViewRow::into_view)
+            .collect()
     }
 
     async fn create(
@@ -233,7 +146,45 @@ impl AddressRepository for SqlStore {
         input: &AddressInput,
         limit: u32,
     ) -> Result<Option<AddressView>, StoreError> {
-        self.address_create(user, input, limit).await
+        let tx = self.db.begin().await?;
+        // Lock the user's row: concurrent creations for one user queue here.
+        let Some(owner) = user::Entity::find_by_id(db_id(user.0))
+            .lock_exclusive()
+            .one(&tx)
+            .await
+            .map_err(store)?
+        else {
+            return Ok(None);
+        };
+        let count = address::Entity::find()
+            .filter(address::Column::UserId.eq(db_id(user.0)))
+            .filter(address::Column::IsDeleted.eq(false))
+            .count(&tx)
+            .await
+            .map_err(store)?;
+        if count >= u64::from(limit) {
+            return Ok(None);
+        }
+        let mut row = address::ActiveModel {
+            user_id: Set(db_id(user.0)),
+            is_deleted: Set(false),
+            create_time: Set(now()),
+            ..Default::default()
+        };
+        Self::apply(&mut row, input);
+        let inserted = address::Entity::insert(row).exec(&tx).await.map_err(store)?;
+        let new_id = AddressId(id_of(inserted.last_insert_id)?);
+        if owner.default_address_id.is_none() {
+            user::Entity::update_many()
+                .col_expr(user::Column::DefaultAddressId, Expr::value(db_id(new_id.0)))
+                .filter(user::Column::Id.eq(db_id(user.0)))
+                .exec(&tx)
+                .await
+                .map_err(store)?;
+        }
+        let created = self.view(&tx, user, new_id).await?;
+        tx.commit().await.map_err(store)?;
+        Ok(created)
     }
 
     async fn update(
@@ -242,11 +193,41 @@ impl AddressRepository for SqlStore {
         address_id: AddressId,
         input: &AddressInput,
     ) -> Result<Option<AddressView>, StoreError> {
-        self.address_update(user, address_id, input).await
+        let mut row = address::ActiveModel::default();
+        Self::apply(&mut row, input);
+        let changed = address::Entity::update_many()
+            .set(row)
+            .filter(live(user, address_id))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        if changed.rows_affected == 0 {
+            return Ok(None);
+        }
+        self.view(&self.db.conn, user, address_id).await
     }
 
     async fn delete(&self, user: UserId, address_id: AddressId) -> Result<bool, StoreError> {
-        self.address_delete(user, address_id).await
+        let tx = self.db.begin().await?;
+        let changed = address::Entity::update_many()
+            .col_expr(address::Column::IsDeleted, Expr::value(true))
+            .col_expr(address::Column::UpdateTime, Expr::value(now()))
+            .filter(live(user, address_id))
+            .exec(&tx)
+            .await
+            .map_err(store)?;
+        if changed.rows_affected == 0 {
+            return Ok(false);
+        }
+        user::Entity::update_many()
+            .col_expr(user::Column::DefaultAddressId, Expr::value(Option::<i64>::None))
+            .filter(user::Column::Id.eq(db_id(user.0)))
+            .filter(user::Column::DefaultAddressId.eq(db_id(address_id.0)))
+            .exec(&tx)
+            .await
+            .map_err(store)?;
+        tx.commit().await.map_err(store)?;
+        Ok(true)
     }
 
     async fn set_title(
@@ -255,10 +236,30 @@ impl AddressRepository for SqlStore {
         address_id: AddressId,
         title: &str,
     ) -> Result<bool, StoreError> {
-        self.address_set_title(user, address_id, title).await
+        let changed = address::Entity::update_many()
+            .col_expr(address::Column::Title, Expr::value(title))
+            .col_expr(address::Column::UpdateTime, Expr::value(now()))
+            .filter(live(user, address_id))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(changed.rows_affected > 0)
     }
 
     async fn set_default(&self, user: UserId, address_id: AddressId) -> Result<bool, StoreError> {
-        self.address_set_default(user, address_id).await
+        let owned = Query::select()
+            .expr(Expr::val(1))
+            .from(address::Entity)
+            .cond_where(live(user, address_id))
+            .to_owned();
+        let changed = user::Entity::update_many()
+            .col_expr(user::Column::DefaultAddressId, Expr::value(db_id(address_id.0)))
+            .col_expr(user::Column::UpdateTime, Expr::value(now()))
+            .filter(user::Column::Id.eq(db_id(user.0)))
+            .filter(Expr::exists(owned))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(changed.rows_affected > 0)
     }
 }

@@ -1,14 +1,25 @@
-//! The SQL cart store (`tb_cart`): the embedded default's cart for logged-in users.
+//! [`CartStore`] in `tb_cart`: the embedded default's cart for logged-in users.
 
 use async_trait::async_trait;
-use meiduo_domain::ports::{CartAddition, CartStore, CartStoreError, StoreError};
-use meiduo_domain::{Cart, CartLine, Quantity, SkuId, UserId};
-use sea_orm::{ConnectionTrait, DbBackend, Value};
-use time::OffsetDateTime;
+use meiduo_domain::ports::{CartAddition, CartStore, StoreError};
+use meiduo_domain::{Cart, CartLine, SkuId, UserId};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 
-use crate::codec::{self, get, get_u32, get_u64, id, placeholders};
-use crate::error::cart_error;
-use crate::store::SqlStore;
+use crate::codec::{count_of, db_id, id_of, now, quantity_of};
+use crate::entity::cart;
+use crate::error::store;
+use crate::store::Db;
+
+/// Logged-in users' carts in `tb_cart`.
+#[derive(Debug, Clone)]
+pub struct SqlCartStore {
+    db: Db,
+}
 
 /// How an upsert treats the count of an existing line.
 #[derive(Clone, Copy)]
@@ -19,41 +30,25 @@ enum Upsert {
     Replace,
 }
 
-impl SqlStore {
-    fn upsert_sql(&self, mode: Upsert) -> String {
-        let insert = "INSERT INTO tb_cart (user_id, sku_id, count, selected, create_time, \
-                      update_time) VALUES (?, ?, ?, ?, ?, ?)";
-        let (new, count) = match self.backend {
-            DbBackend::MySql => ("VALUES", "ON DUPLICATE KEY UPDATE"),
-            _ => ("excluded", "ON CONFLICT (user_id, sku_id) DO UPDATE SET"),
-        };
-        let value = |col: &str| match self.backend {
-            DbBackend::MySql => format!("{new}({col})"),
-            _ => format!("{new}.{col}"),
-        };
-        let count_expr = match mode {
-            Upsert::Add => format!("count + {}", value("count")),
-            Upsert::Replace => value("count"),
-        };
-        format!(
-            "{insert} {count} count = {count_expr}, selected = {}, update_time = {}",
-            value("selected"),
-            value("update_time")
-        )
+/// A line's count.
+#[derive(Debug, FromQueryResult)]
+struct LineCount {
+    count: i32,
+}
+
+fn line_of(user: UserId, sku: SkuId) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(cart::Column::UserId.eq(db_id(user.0)))
+        .add(cart::Column::SkuId.eq(db_id(sku.0)))
+}
+
+impl SqlCartStore {
+    pub(crate) fn new(db: Db) -> Self {
+        SqlCartStore { db }
     }
 
-    fn upsert_values(user: UserId, line: &CartLine) -> Vec<Value> {
-        let now = codec::moment(OffsetDateTime::now_utc());
-        vec![
-            Value::BigInt(Some(user.0 as i64)),
-            Value::BigInt(Some(line.sku_id.0 as i64)),
-            Value::BigInt(Some(i64::from(line.count.get()))),
-            Value::Bool(Some(line.selected)),
-            now.clone(),
-            now,
-        ]
-    }
-
+    /// Inserts the line, or updates the existing one (`ON DUPLICATE KEY UPDATE` on MySQL,
+    /// `ON CONFLICT ... DO UPDATE` on SQLite).
     async fn upsert(
         &self,
         conn: &impl ConnectionTrait,
@@ -61,32 +56,53 @@ impl SqlStore {
         line: &CartLine,
         mode: Upsert,
     ) -> Result<(), StoreError> {
-        self.exec(conn, &self.upsert_sql(mode), Self::upsert_values(user, line)).await?;
+        let count = i64::from(line.count.get());
+        let at = now();
+        let row = cart::ActiveModel {
+            user_id: Set(db_id(user.0)),
+            sku_id: Set(db_id(line.sku_id.0)),
+            count: Set(i32::try_from(count).unwrap_or(i32::MAX)),
+            selected: Set(line.selected),
+            create_time: Set(at),
+            update_time: Set(at),
+        };
+        let new_count = match mode {
+            Upsert::Add => Expr::col((cart::Entity, cart::Column::Count)).add(count),
+            Upsert::Replace => Expr::value(count),
+        };
+        let on_conflict = OnConflict::columns([cart::Column::UserId, cart::Column::SkuId])
+            .value(cart::Column::Count, new_count)
+            .value(cart::Column::Selected, line.selected)
+            .value(cart::Column::UpdateTime, at)
+            .to_owned();
+        cart::Entity::insert(row)
+            .on_conflict(on_conflict)
+            .exec_without_returning(conn)
+            .await
+            .map_err(store)?;
         Ok(())
     }
 }
 
 #[async_trait]
-impl CartStore for SqlStore {
-    async fn load(&self, user: UserId) -> Result<Cart, CartStoreError> {
-        let rows = self
-            .rows(
-                &self.db,
-                "SELECT sku_id, count, selected FROM tb_cart WHERE user_id = ? ORDER BY sku_id",
-                vec![id(user.0)],
-            )
+impl CartStore for SqlCartStore {
+    async fn load(&self, user: UserId) -> Result<Cart, StoreError> {
+        let rows = cart::Entity::find()
+            .filter(cart::Column::UserId.eq(db_id(user.0)))
+            .order_by_asc(cart::Column::SkuId)
+            .all(&self.db.conn)
             .await
-            .map_err(cart_error)?;
-        let mut lines = Vec::with_capacity(rows.len());
-        for row in &rows {
-            let count = get_u32(row, "count").map_err(cart_error)?;
-            lines.push(CartLine {
-                sku_id: SkuId(get_u64(row, "sku_id").map_err(cart_error)?),
-                count: Quantity::from_stored(count)
-                    .ok_or_else(|| CartStoreError::Internal("a cart line of 0 units".into()))?,
-                selected: get(row, "selected").map_err(cart_error)?,
-            });
-        }
+            .map_err(store)?;
+        let lines: Vec<CartLine> = rows
+            .into_iter()
+            .map(|row| {
+                Ok(CartLine {
+                    sku_id: SkuId(id_of(row.sku_id)?),
+                    count: quantity_of(row.count)?,
+                    selected: row.selected,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
         Ok(Cart::from_lines(lines))
     }
 
@@ -97,64 +113,62 @@ impl CartStore for SqlStore {
         user: UserId,
         line: CartLine,
         at_most: u32,
-    ) -> Result<CartAddition, CartStoreError> {
-        let tx = self.begin_tx().await.map_err(cart_error)?;
-        self.upsert(tx.conn(), user, &line, Upsert::Add).await.map_err(cart_error)?;
-        let row = self
-            .row(
-                tx.conn(),
-                "SELECT count FROM tb_cart WHERE user_id = ? AND sku_id = ?",
-                vec![id(user.0), id(line.sku_id.0)],
-            )
+    ) -> Result<CartAddition, StoreError> {
+        let tx = self.db.begin().await?;
+        self.upsert(&tx, user, &line, Upsert::Add).await?;
+        let row = cart::Entity::find()
+            .select_only()
+            .column(cart::Column::Count)
+            .filter(line_of(user, line.sku_id))
+            .into_model::<LineCount>()
+            .one(&tx)
             .await
-            .map_err(cart_error)?
-            .ok_or_else(|| CartStoreError::Internal("the cart line vanished".into()))?;
-        let count = get_u32(&row, "count").map_err(cart_error)?;
+            .map_err(store)?
+            .ok_or_else(|| StoreError::unexpected("the cart line vanished"))?;
+        let count = count_of(i64::from(row.count))?;
         if count > at_most {
-            tx.abandon().await.map_err(cart_error)?;
+            tx.rollback().await.map_err(store)?;
             return Ok(CartAddition::Refused { have: count - line.count.get() });
         }
-        tx.finish().await.map_err(cart_error)?;
+        tx.commit().await.map_err(store)?;
         Ok(CartAddition::Added(count))
     }
 
-    async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError> {
-        self.upsert(&self.db, user, &line, Upsert::Replace).await.map_err(cart_error)
+    async fn set(&self, user: UserId, line: CartLine) -> Result<(), StoreError> {
+        self.upsert(&self.db.conn, user, &line, Upsert::Replace).await
     }
 
-    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), CartStoreError> {
+    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), StoreError> {
         if skus.is_empty() {
             return Ok(());
         }
-        let sql = format!(
-            "DELETE FROM tb_cart WHERE user_id = ? AND sku_id IN ({})",
-            placeholders(skus.len())
-        );
-        let mut values = vec![id(user.0)];
-        values.extend(skus.iter().map(|sku| id(sku.0)));
-        self.exec(&self.db, &sql, values).await.map_err(cart_error)?;
+        cart::Entity::delete_many()
+            .filter(cart::Column::UserId.eq(db_id(user.0)))
+            .filter(cart::Column::SkuId.is_in(skus.iter().map(|sku| db_id(sku.0))))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
         Ok(())
     }
 
-    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), CartStoreError> {
-        self.exec(
-            &self.db,
-            "UPDATE tb_cart SET selected = ? WHERE user_id = ?",
-            vec![Value::Bool(Some(selected)), id(user.0)],
-        )
-        .await
-        .map_err(cart_error)?;
+    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), StoreError> {
+        cart::Entity::update_many()
+            .col_expr(cart::Column::Selected, Expr::value(selected))
+            .filter(cart::Column::UserId.eq(db_id(user.0)))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
         Ok(())
     }
 
-    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), CartStoreError> {
+    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError> {
         if lines.is_empty() {
             return Ok(());
         }
-        let tx = self.begin_tx().await.map_err(cart_error)?;
+        let tx = self.db.begin().await?;
         for line in lines {
-            self.upsert(tx.conn(), user, line, Upsert::Replace).await.map_err(cart_error)?;
+            self.upsert(&tx, user, line, Upsert::Replace).await?;
         }
-        tx.finish().await.map_err(cart_error)
+        tx.commit().await.map_err(store)
     }
 }

@@ -1,30 +1,49 @@
 //! The persistence adapter: every persistence port of the domain on MySQL/MariaDB (production)
 //! or SQLite (the embedded default), through sea-orm.
 //!
-//! [`SqlStore`] implements [`UnitOfWork`](meiduo_domain::ports::UnitOfWork),
-//! [`StockRepository`](meiduo_domain::ports::StockRepository),
-//! [`OrderRepository`](meiduo_domain::ports::OrderRepository),
-//! [`AddressRepository`](meiduo_domain::ports::AddressRepository),
-//! [`SkuCatalog`](meiduo_domain::ports::SkuCatalog) and the SQL
-//! [`CartStore`](meiduo_domain::ports::CartStore). Database errors become
-//! [`StoreError`](meiduo_domain::ports::StoreError)s inside it.
+//! [`SqlStore`] connects the pool and hands out one adapter per port, each in a file named after
+//! its port: [`SqlUnitOfWork`] (transactions, whose [`Transaction`](meiduo_domain::ports::Transaction)
+//! hands out the stock, order-writer and payment-ledger repositories bound to it), [`SqlUsers`],
+//! [`SqlAreas`], [`SqlAddresses`], [`SqlCatalogQueries`], [`SqlSkuCatalog`],
+//! [`SqlBrowseHistory`], [`SqlOrders`], [`SqlPayments`] and the SQL [`SqlCartStore`]. Rows are
+//! read into sea-orm entities ([`entity`]) or `FromQueryResult` structs; statements are built by
+//! sea-query, which writes each engine's dialect. Database errors become
+//! [`StoreError`](meiduo_domain::ports::StoreError)s (or a port's own business errors) inside
+//! it, with the database error kept as their source.
 
 mod addresses;
+mod areas;
+mod browse_history;
 mod cart;
-mod catalog;
+mod catalog_queries;
 mod codec;
+mod diagnostics;
+pub(crate) mod entity;
 mod error;
+mod order_writer;
 mod orders;
+mod payment_ledger;
 mod payments;
-mod queries;
 mod seed;
+mod sku_catalog;
+mod stock;
 mod store;
-mod tx;
+mod unit_of_work;
 mod users;
 
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use addresses::SqlAddresses;
+pub use areas::SqlAreas;
+pub use browse_history::SqlBrowseHistory;
+pub use cart::SqlCartStore;
+pub use catalog_queries::SqlCatalogQueries;
+pub use diagnostics::StockTotals;
+pub use orders::SqlOrders;
+pub use payments::SqlPayments;
 pub use seed::SeedReport;
+pub use sku_catalog::SqlSkuCatalog;
 pub use store::{SqlConfig, SqlStore};
-pub use tx::SqlTransaction;
+pub use unit_of_work::{SqlTransaction, SqlUnitOfWork};
+pub use users::SqlUsers;

@@ -2,10 +2,13 @@
 
 use meiduo_domain::ports::StoreError;
 use meiduo_domain::{Money, SkuId};
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter};
 
-use crate::codec::get;
-use crate::error::classify;
+use crate::codec::{db_id, id_of, now};
+use crate::entity::{area, goods, goods_category, sku};
+use crate::error::{DbFailure, classify, store};
 use crate::store::SqlStore;
 
 /// The original shop's demo catalog: categories, channels, brands, SPUs with specifications and
@@ -26,96 +29,99 @@ pub struct SeedReport {
 impl SqlStore {
     /// Loads the demo catalog and the areas into empty tables; tables that already hold rows are
     /// left alone, so running it again changes nothing. Each part loads in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be reached,
+    /// [`StoreError::Unexpected`] when a statement of the seed fails.
     pub async fn load_demo_data(&self) -> Result<SeedReport, StoreError> {
+        let has_catalog =
+            goods_category::Entity::find().count(&self.db.conn).await.map_err(store)? > 0;
+        let has_areas = area::Entity::find().count(&self.db.conn).await.map_err(store)? > 0;
         Ok(SeedReport {
-            catalog_loaded: self.load_if_empty("tb_goods_category", CATALOG).await?,
-            areas_loaded: self.load_if_empty("tb_areas", AREAS).await?,
+            catalog_loaded: !has_catalog && self.load(CATALOG).await?,
+            areas_loaded: !has_areas && self.load(AREAS).await?,
         })
     }
 
     /// Sets a SKU's stock (restocking, as an operator would).
-    pub async fn restock(&self, sku: SkuId, stock: u32) -> Result<(), StoreError> {
-        self.exec(
-            &self.db,
-            "UPDATE tb_sku SET stock = ?, update_time = ? WHERE id = ?",
-            vec![i64::from(stock).into(), crate::codec::now(), crate::codec::id(sku.0)],
-        )
-        .await
-        .map(|_| ())
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be reached.
+    pub async fn restock(&self, sku_id: SkuId, stock: u32) -> Result<(), StoreError> {
+        sku::Entity::update_many()
+            .col_expr(sku::Column::Stock, Expr::value(i64::from(stock)))
+            .col_expr(sku::Column::UpdateTime, Expr::value(now()))
+            .filter(sku::Column::Id.eq(db_id(sku_id.0)))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(())
     }
 
     /// Adds `count` launched SKUs with `stock` units each to the demo catalog, each a copy of
     /// SKU 1 under a product (SPU) of its own copied from SKU 1's, in SKU 1's category: load
     /// tests that spread orders over many SKUs then share no row. Returns their ids.
+    ///
+    /// # Errors
+    /// [`StoreError::Unexpected`] when SKU 1 or its SPU is missing.
     pub async fn add_bench_skus(&self, count: u32, stock: u32) -> Result<Vec<SkuId>, StoreError> {
-        let tx = self.begin_tx().await?;
+        let tx = self.db.begin().await?;
+        let template = sku::Entity::find_by_id(1_i64)
+            .one(&tx)
+            .await
+            .map_err(store)?
+            .ok_or_else(|| StoreError::unexpected("the demo catalog has no SKU 1"))?;
+        let spu_template = goods::Entity::find_by_id(template.goods_id)
+            .one(&tx)
+            .await
+            .map_err(store)?
+            .ok_or_else(|| StoreError::unexpected("SKU 1 has no SPU"))?;
         let mut ids = Vec::with_capacity(count as usize);
         for n in 0..count {
-            let spu = tx
-                .conn()
-                .execute_raw(self.stmt(
-                    "INSERT INTO tb_goods (name, brand_id, category1_id, category2_id, category3_id, \
-                     sales, comments, desc_detail, desc_pack, desc_service, create_time, update_time) \
-                     SELECT ?, brand_id, category1_id, category2_id, category3_id, 0, 0, desc_detail, \
-                     desc_pack, desc_service, ?, ? FROM tb_goods \
-                     WHERE id = (SELECT goods_id FROM tb_sku WHERE id = 1)",
-                    vec![
-                        format!("bench SPU {n}").into(),
-                        crate::codec::now(),
-                        crate::codec::now(),
-                    ],
-                ))
-                .await
-                .map_err(classify)?
-                .last_insert_id();
-            let result = tx
-                .conn()
-                .execute_raw(self.stmt(
-                    "INSERT INTO tb_sku (name, caption, goods_id, category_id, price, cost_price, \
-                     market_price, stock, sales, comments, is_launched, default_image_url, create_time, \
-                     update_time) SELECT ?, caption, ?, category_id, price, cost_price, market_price, \
-                     ?, 0, 0, 1, default_image_url, ?, ? FROM tb_sku WHERE id = 1",
-                    vec![
-                        format!("bench SKU {n}").into(),
-                        crate::codec::id(spu),
-                        i64::from(stock).into(),
-                        crate::codec::now(),
-                        crate::codec::now(),
-                    ],
-                ))
-                .await
-                .map_err(classify)?;
-            ids.push(SkuId(result.last_insert_id()));
+            let at = now();
+            let spu = goods::ActiveModel {
+                id: NotSet,
+                name: Set(format!("bench SPU {n}")),
+                sales: Set(0),
+                comments: Set(0),
+                create_time: Set(at),
+                update_time: Set(at),
+                ..goods::ActiveModel::from(spu_template.clone())
+            };
+            let spu = goods::Entity::insert(spu).exec(&tx).await.map_err(store)?.last_insert_id;
+            let copy = sku::ActiveModel {
+                id: NotSet,
+                name: Set(format!("bench SKU {n}")),
+                goods_id: Set(spu),
+                stock: Set(i32::try_from(stock).unwrap_or(i32::MAX)),
+                sales: Set(0),
+                comments: Set(0),
+                is_launched: Set(true),
+                create_time: Set(at),
+                update_time: Set(at),
+                ..sku::ActiveModel::from(template.clone())
+            };
+            let inserted = sku::Entity::insert(copy).exec(&tx).await.map_err(store)?;
+            ids.push(SkuId(id_of(inserted.last_insert_id)?));
         }
-        tx.finish().await?;
+        tx.commit().await.map_err(store)?;
         Ok(ids)
     }
 
-    async fn load_if_empty(&self, table: &str, script: &str) -> Result<bool, StoreError> {
-        if self.has_rows(table).await? {
-            return Ok(false);
-        }
-        let tx = self.begin_tx().await?;
+    /// Runs a seed script in one transaction; `false` when another process loaded the same
+    /// rows meanwhile.
+    async fn load(&self, script: &str) -> Result<bool, StoreError> {
+        let tx = self.db.begin().await?;
         for statement in statements(script) {
-            let sql = render_money(self.backend, statement);
-            match tx.conn().execute_unprepared(&sql).await.map_err(classify) {
+            let sql = render_money(self.db.backend, statement);
+            match tx.execute_unprepared(&sql).await.map_err(classify) {
                 Ok(_) => {}
-                // Another process loaded the same rows meanwhile.
-                Err(StoreError::Duplicate(_)) => return Ok(false),
-                Err(other) => return Err(other),
+                Err(DbFailure::Duplicate { .. }) => return Ok(false),
+                Err(DbFailure::Store(other)) => return Err(other),
             }
         }
-        tx.finish().await?;
+        tx.commit().await.map_err(store)?;
         Ok(true)
-    }
-
-    async fn has_rows(&self, table: &str) -> Result<bool, StoreError> {
-        let row = self.row(&self.db, &format!("SELECT COUNT(*) AS n FROM {table}"), vec![]).await?;
-        let n: i64 = match row {
-            Some(row) => get(&row, "n")?,
-            None => 0,
-        };
-        Ok(n > 0)
     }
 }
 

@@ -1,14 +1,20 @@
+//! The store: the connection pool, the schema's migrations, and the adapters it hands out.
+
 use std::time::Duration;
 
 use meiduo_domain::ports::StoreError;
 use meiduo_migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, QueryResult,
-    Statement,
+    ConnectOptions, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
-use crate::error::classify;
+use crate::error::store;
+use crate::{
+    SqlAddresses, SqlAreas, SqlBrowseHistory, SqlCartStore, SqlCatalogQueries, SqlOrders,
+    SqlPayments, SqlSkuCatalog, SqlUnitOfWork, SqlUsers,
+};
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
@@ -40,15 +46,40 @@ impl SqlConfig {
     }
 }
 
-/// The SQL store: a pool, and the engine it talks to.
+/// The pool and the engine behind it, shared by every adapter of this crate.
+#[derive(Debug, Clone)]
+pub(crate) struct Db {
+    pub(crate) conn: DatabaseConnection,
+    pub(crate) backend: DbBackend,
+}
+
+impl Db {
+    /// Begins a transaction: READ COMMITTED on MySQL (set on each pooled connection when it is
+    /// made, see [`SqlStore::connect`]), `BEGIN IMMEDIATE` on SQLite (the write lock up front, so
+    /// that two writers wait for each other instead of failing on a lock upgrade).
+    pub(crate) async fn begin(&self) -> Result<DatabaseTransaction, StoreError> {
+        let options = match self.backend {
+            DbBackend::Sqlite => TransactionOptions {
+                sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+                ..TransactionOptions::default()
+            },
+            _ => TransactionOptions::default(),
+        };
+        self.conn.begin_with_options(options).await.map_err(store)
+    }
+}
+
+/// The SQL store: connects the pool and hands out one adapter per port, all on that pool.
 #[derive(Debug, Clone)]
 pub struct SqlStore {
-    pub(crate) db: DatabaseConnection,
-    pub(crate) backend: DbBackend,
+    pub(crate) db: Db,
 }
 
 impl SqlStore {
     /// Connects the pool. SQLite gets WAL, a busy timeout and foreign keys on every connection.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be reached.
     pub async fn connect(config: &SqlConfig) -> Result<Self, StoreError> {
         let mut options = ConnectOptions::new(config.url.clone());
         options
@@ -80,72 +111,88 @@ impl SqlStore {
                 .foreign_keys(true)
                 .create_if_missing(true)
         });
-        let db = Database::connect(options).await.map_err(classify)?;
-        let backend = db.get_database_backend();
-        Ok(SqlStore { db, backend })
+        let conn = Database::connect(options).await.map_err(store)?;
+        let backend = conn.get_database_backend();
+        Ok(SqlStore { db: Db { conn, backend } })
     }
 
     /// The engine: MySQL (MariaDB) or SQLite.
     pub fn backend(&self) -> DbBackend {
-        self.backend
-    }
-
-    /// The sea-orm connection, for tools that need SQL of their own (benchmarks, tests).
-    pub fn connection(&self) -> &DatabaseConnection {
-        &self.db
+        self.db.backend
     }
 
     /// Applies the migrations not applied yet.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the database cannot be reached,
+    /// [`StoreError::Unexpected`] when a migration fails.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await.map_err(classify)
+        Migrator::up(&self.db.conn, None).await.map_err(store)
     }
 
     /// Reverts the last `steps` migrations (all of them with `None`).
+    ///
+    /// # Errors
+    /// As [`migrate`](Self::migrate).
     pub async fn revert(&self, steps: Option<u32>) -> Result<(), StoreError> {
-        Migrator::down(&self.db, steps).await.map_err(classify)
+        Migrator::down(&self.db.conn, steps).await.map_err(store)
     }
 
     /// Answers when the database answers.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when it does not.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        self.db.ping().await.map_err(classify)
+        self.db.conn.ping().await.map_err(store)
     }
 
-    pub(crate) fn stmt(&self, sql: &str, values: Vec<sea_orm::Value>) -> Statement {
-        Statement::from_sql_and_values(self.backend, sql, values)
+    /// Transactions, with the stock, order and payment repositories bound to each.
+    pub fn unit_of_work(&self) -> SqlUnitOfWork {
+        SqlUnitOfWork::new(self.db.clone())
     }
 
-    /// Runs a query on `conn` (the pool or a transaction).
-    pub(crate) async fn rows(
-        &self,
-        conn: &impl ConnectionTrait,
-        sql: &str,
-        values: Vec<sea_orm::Value>,
-    ) -> Result<Vec<QueryResult>, StoreError> {
-        conn.query_all_raw(self.stmt(sql, values)).await.map_err(classify)
+    /// Registered users.
+    pub fn users(&self) -> SqlUsers {
+        SqlUsers::new(self.db.clone())
     }
 
-    pub(crate) async fn row(
-        &self,
-        conn: &impl ConnectionTrait,
-        sql: &str,
-        values: Vec<sea_orm::Value>,
-    ) -> Result<Option<QueryResult>, StoreError> {
-        conn.query_one_raw(self.stmt(sql, values)).await.map_err(classify)
+    /// Provinces, cities and districts.
+    pub fn areas(&self) -> SqlAreas {
+        SqlAreas::new(self.db.clone())
     }
 
-    /// Runs a statement on `conn`; returns the affected-row count.
-    pub(crate) async fn exec(
-        &self,
-        conn: &impl ConnectionTrait,
-        sql: &str,
-        values: Vec<sea_orm::Value>,
-    ) -> Result<u64, StoreError> {
-        conn.execute_raw(self.stmt(sql, values)).await.map(|r| r.rows_affected()).map_err(classify)
+    /// The address book.
+    pub fn addresses(&self) -> SqlAddresses {
+        SqlAddresses::new(self.db.clone())
     }
 
-    /// ` FOR UPDATE` on MySQL (row lock); nothing on SQLite, whose write transactions are
-    /// exclusive from their start.
-    pub(crate) fn for_update(&self) -> &'static str {
-        if self.backend == DbBackend::MySql { " FOR UPDATE" } else { "" }
+    /// The catalog as the storefront browses it.
+    pub fn catalog(&self) -> SqlCatalogQueries {
+        SqlCatalogQueries::new(self.db.clone())
+    }
+
+    /// SKUs by id.
+    pub fn skus(&self) -> SqlSkuCatalog {
+        SqlSkuCatalog::new(self.db.clone())
+    }
+
+    /// Browse history.
+    pub fn browse_history(&self) -> SqlBrowseHistory {
+        SqlBrowseHistory::new(self.db.clone())
+    }
+
+    /// The buyers' orders.
+    pub fn orders(&self) -> SqlOrders {
+        SqlOrders::new(self.db.clone())
+    }
+
+    /// Payments, refunds and expiry of unpaid orders.
+    pub fn payments(&self) -> SqlPayments {
+        SqlPayments::new(self.db.clone())
+    }
+
+    /// The SQL cart store.
+    pub fn carts(&self) -> SqlCartStore {
+        SqlCartStore::new(self.db.clone())
     }
 }

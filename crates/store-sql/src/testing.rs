@@ -8,15 +8,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_debug_implementations)]
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
 
 use crate::{SqlConfig, SqlStore};
-use async_trait::async_trait;
-use meiduo_application::OrderPolicy;
-use meiduo_application::ids::CounterOrderIdSource;
-use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts};
-use meiduo_domain::ports::{CartStore, Clock};
+use meiduo_domain::ports::CartStore;
 use meiduo_domain::{AddressId, CartLine, Quantity, QuantityLimit, SkuId, SpuId, UserId};
 use sea_orm::{ConnectionTrait, Database, Statement, Value};
 use time::OffsetDateTime;
@@ -135,19 +129,24 @@ pub fn line(sku: u64, count: i64) -> CartLine {
 impl TestDb {
     pub async fn exec(&self, sql: &str, values: Vec<Value>) {
         let stmt = Statement::from_sql_and_values(self.store.backend(), sql, values);
-        self.store.connection().execute_raw(stmt).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+        self.store.db.conn.execute_raw(stmt).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    }
+
+    /// Runs a statement; the database's error when it refuses it.
+    pub async fn try_exec(&self, sql: &str) -> Result<u64, sea_orm::DbErr> {
+        self.store.db.conn.execute_unprepared(sql).await.map(|done| done.rows_affected())
     }
 
     pub async fn scalar(&self, sql: &str, values: Vec<Value>) -> i64 {
         let stmt = Statement::from_sql_and_values(self.store.backend(), sql, values);
-        let row = self.store.connection().query_one_raw(stmt).await.unwrap().unwrap();
+        let row = self.store.db.conn.query_one_raw(stmt).await.unwrap().unwrap();
         row.try_get_by_index::<i64>(0).unwrap()
     }
 
     /// The text in the first column of the first row.
     pub async fn scalar_text(&self, sql: &str) -> String {
         let stmt = Statement::from_string(self.store.backend(), sql.to_owned());
-        let row = self.store.connection().query_one_raw(stmt).await.unwrap().unwrap();
+        let row = self.store.db.conn.query_one_raw(stmt).await.unwrap().unwrap();
         row.try_get_by_index::<String>(0).unwrap()
     }
 
@@ -232,51 +231,13 @@ impl TestDb {
         let user = self.user(name).await;
         let address = self.address(user).await;
         for line in lines {
-            self.store.set(user, *line).await.unwrap();
+            self.store.carts().set(user, *line).await.unwrap();
         }
         (user, address)
-    }
-
-    /// The place-order use case on this store, with the real clock.
-    pub fn place_order(&self, policy: OrderPolicy) -> PlaceOrder {
-        self.place_order_with(policy, Arc::new(self.store.clone()))
-    }
-
-    pub fn place_order_with(
-        &self,
-        policy: OrderPolicy,
-        orders: Arc<dyn meiduo_domain::ports::OrderRepository>,
-    ) -> PlaceOrder {
-        let store = Arc::new(self.store.clone());
-        PlaceOrder::new(
-            PlaceOrderPorts {
-                uow: store.clone(),
-                stock: store.clone(),
-                orders,
-                addresses: store.clone(),
-                carts: store,
-                clock: Arc::new(TokioClock),
-                ids: Arc::new(CounterOrderIdSource::new()),
-            },
-            policy,
-        )
     }
 }
 
 fn time_now() -> time::PrimitiveDateTime {
     let now = OffsetDateTime::now_utc();
     time::PrimitiveDateTime::new(now.date(), now.time())
-}
-
-/// The real clock on tokio.
-pub struct TokioClock;
-
-#[async_trait]
-impl Clock for TokioClock {
-    fn now(&self) -> OffsetDateTime {
-        OffsetDateTime::now_utc()
-    }
-    async fn sleep(&self, duration: Duration) {
-        tokio::time::sleep(duration).await;
-    }
 }

@@ -3,14 +3,14 @@
 #![allow(clippy::unwrap_used)]
 
 use meiduo_domain::ports::{
-    OrderRepository, SkuCatalog, StockGuard, StockRepository, StoreError, Transaction, UnitOfWork,
+    CreateUserError, InsertOrderError, OrderRepository, SkuCatalog, StockGuard, StoreError,
+    UnitOfWork, UserRepository,
 };
 use meiduo_domain::{
-    AddressId, Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, UserId,
+    Mobile, Money, NewUser, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, Username,
 };
 use meiduo_store_sql::testing::*;
 use meiduo_store_sql::{SeedReport, SqlConfig, SqlStore};
-use sea_orm::{ConnectionTrait, Statement};
 use time::OffsetDateTime;
 
 fn money(s: &str) -> Money {
@@ -22,7 +22,7 @@ async fn migrations_apply_revert_and_apply_again() {
     for db in engines().await {
         assert_eq!(db.count("tb_sku").await, 0, "{}", db.engine);
         db.store.revert(None).await.unwrap();
-        let gone = db.store.connection().execute_unprepared("SELECT COUNT(*) FROM tb_sku").await;
+        let gone = db.try_exec("SELECT COUNT(*) FROM tb_sku").await;
         assert!(gone.is_err(), "{}: tb_sku still exists after reverting", db.engine);
         db.store.migrate().await.unwrap();
         db.store.migrate().await.unwrap();
@@ -41,7 +41,7 @@ async fn the_demo_data_loads_once() {
         assert_eq!(db.count("tb_areas").await, 3226, "{}", db.engine);
         assert!(db.count("tb_goods_channel").await >= 30);
         assert!(db.count("tb_sku_specification").await >= 16);
-        let skus = db.store.find_skus(&[SkuId(1), SkuId(3)]).await.unwrap();
+        let skus = db.store.skus().find_skus(&[SkuId(1), SkuId(3)]).await.unwrap();
         assert_eq!(skus[0].price, money("11388.00"), "{}", db.engine);
         assert_eq!(skus[1].price, money("6499.00"));
         assert!(skus[0].default_image.as_deref().unwrap().starts_with("group1/"));
@@ -52,11 +52,7 @@ async fn the_demo_data_loads_once() {
 async fn stock_can_never_go_negative() {
     for db in engines().await {
         let db = db.with_catalog().await;
-        let stmt = Statement::from_string(
-            db.store.backend(),
-            "UPDATE tb_sku SET stock = -1 WHERE id = 1".to_owned(),
-        );
-        let refused = db.store.connection().execute_raw(stmt).await;
+        let refused = db.try_exec("UPDATE tb_sku SET stock = -1 WHERE id = 1").await;
         assert!(refused.is_err(), "{}: the CHECK did not refuse a negative stock", db.engine);
         assert_eq!(db.sku_counts(1).await.0, 5);
     }
@@ -87,11 +83,11 @@ async fn round_trip(db: &TestDb, lines: &[(&str, i64, u64)]) -> (Order, Vec<Orde
         created_at: now,
         updated_at: now,
     };
-    let mut tx = db.store.begin().await.unwrap();
-    db.store.insert_order(&mut *tx, &order).await.unwrap();
-    db.store.insert_lines(&mut *tx, &order, &lines).await.unwrap();
+    let tx = db.store.unit_of_work().begin().await.unwrap();
+    tx.orders().insert_order(&order).await.unwrap();
+    tx.orders().insert_lines(&order, &lines).await.unwrap();
     tx.commit().await.unwrap();
-    let found = db.store.find_for_user(user, &order.order_id).await.unwrap().unwrap();
+    let found = db.store.orders().find_for_user(user, &order.order_id).await.unwrap().unwrap();
     assert_eq!(found.0.order_id, order.order_id);
     assert_eq!(found.0.status, OrderStatus::Unpaid);
     assert_eq!(found.0.pay_method, PayMethod::Alipay);
@@ -131,7 +127,7 @@ async fn another_users_order_is_not_found() {
         let db = db.with_catalog().await;
         let (order, _) = round_trip(&db, &[("1.00", 1, 1)]).await;
         let stranger = db.user("stranger").await;
-        assert_eq!(db.store.find_for_user(stranger, &order.order_id).await.unwrap(), None);
+        assert_eq!(db.store.orders().find_for_user(stranger, &order.order_id).await.unwrap(), None);
     }
 }
 
@@ -140,9 +136,9 @@ async fn a_duplicate_order_id_is_a_named_error() {
     for db in engines().await {
         let db = db.with_catalog().await;
         let (order, _) = round_trip(&db, &[("1.00", 1, 1)]).await;
-        let mut tx = db.store.begin().await.unwrap();
-        let again = db.store.insert_order(&mut *tx, &order).await;
-        assert!(matches!(again, Err(StoreError::Duplicate(_))), "{}: {again:?}", db.engine);
+        let tx = db.store.unit_of_work().begin().await.unwrap();
+        let again = tx.orders().insert_order(&order).await;
+        assert!(matches!(again, Err(InsertOrderError::IdTaken)), "{}: {again:?}", db.engine);
         tx.rollback().await.unwrap();
     }
 }
@@ -151,10 +147,10 @@ async fn a_duplicate_order_id_is_a_named_error() {
 async fn rolling_back_to_the_savepoint_keeps_what_came_before_it() {
     for db in engines().await {
         let db = db.with_catalog().await;
-        let mut tx = db.store.begin().await.unwrap();
-        assert!(db.store.take_stock(&mut *tx, SkuId(1), qty(1), StockGuard::Covers).await.unwrap());
+        let mut tx = db.store.unit_of_work().begin().await.unwrap();
+        assert!(tx.stock().take_stock(SkuId(1), qty(1), StockGuard::Covers).await.unwrap());
         tx.savepoint().await.unwrap();
-        assert!(db.store.take_stock(&mut *tx, SkuId(3), qty(2), StockGuard::Covers).await.unwrap());
+        assert!(tx.stock().take_stock(SkuId(3), qty(2), StockGuard::Covers).await.unwrap());
         tx.rollback_to_savepoint().await.unwrap();
         tx.commit().await.unwrap();
         assert_eq!(
@@ -171,21 +167,13 @@ async fn rolling_back_to_the_savepoint_keeps_what_came_before_it() {
 async fn the_compare_and_swap_misses_without_changing_anything() {
     for db in engines().await {
         let db = db.with_catalog().await;
-        let mut tx = db.store.begin().await.unwrap();
+        let tx = db.store.unit_of_work().begin().await.unwrap();
         // Stock of SKU 1 is 5.
-        assert!(
-            !db.store.take_stock(&mut *tx, SkuId(1), qty(1), StockGuard::Equals(4)).await.unwrap()
-        );
-        assert!(
-            !db.store.take_stock(&mut *tx, SkuId(1), qty(6), StockGuard::Covers).await.unwrap()
-        );
-        assert!(
-            !db.store.take_stock(&mut *tx, SkuId(999), qty(1), StockGuard::Covers).await.unwrap()
-        );
-        assert!(
-            db.store.take_stock(&mut *tx, SkuId(1), qty(5), StockGuard::Equals(5)).await.unwrap()
-        );
-        let read = db.store.read_skus(&mut *tx, &[SkuId(1)]).await.unwrap();
+        assert!(!tx.stock().take_stock(SkuId(1), qty(1), StockGuard::Equals(4)).await.unwrap());
+        assert!(!tx.stock().take_stock(SkuId(1), qty(6), StockGuard::Covers).await.unwrap());
+        assert!(!tx.stock().take_stock(SkuId(999), qty(1), StockGuard::Covers).await.unwrap());
+        assert!(tx.stock().take_stock(SkuId(1), qty(5), StockGuard::Equals(5)).await.unwrap());
+        let read = tx.stock().read_skus(&[SkuId(1)]).await.unwrap();
         assert_eq!((read[0].stock, read[0].sales), (0, 10), "{}", db.engine);
         tx.commit().await.unwrap();
         assert_eq!(db.sku_counts(1).await, (0, 10));
@@ -201,27 +189,30 @@ async fn an_unreachable_database_is_unavailable() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_transaction_of_another_adapter_is_refused() {
-    struct Foreign;
-    #[async_trait::async_trait]
-    impl Transaction for Foreign {
-        async fn savepoint(&mut self) -> Result<(), StoreError> {
-            Ok(())
-        }
-        async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
-            Ok(())
-        }
-        async fn commit(self: Box<Self>) -> Result<(), StoreError> {
-            Ok(())
-        }
-        async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
-            Ok(())
-        }
+async fn a_taken_username_or_mobile_is_named_by_the_store() {
+    for db in engines().await {
+        let users = db.store.users();
+        let new = |name: &str, mobile: &str| NewUser {
+            username: Username::parse(name).unwrap(),
+            mobile: Mobile::parse(mobile).unwrap(),
+            password_hash: "x".into(),
+        };
+        users.create(&new("alice", "13800000001")).await.unwrap();
+        let same_name = users.create(&new("alice", "13800000002")).await;
+        assert!(
+            matches!(same_name, Err(CreateUserError::UsernameTaken)),
+            "{}: {same_name:?}",
+            db.engine
+        );
+        let same_mobile = users.create(&new("bobby", "13800000001")).await;
+        assert!(
+            matches!(same_mobile, Err(CreateUserError::MobileTaken)),
+            "{}: {same_mobile:?}",
+            db.engine
+        );
+        assert_eq!(users.count_username("alice").await.unwrap(), 1);
+        assert_eq!(users.count_username("bobby").await.unwrap(), 0, "{}", db.engine);
     }
-    let db = sqlite().await;
-    let result = db.store.read_skus(&mut Foreign, &[SkuId(1)]).await;
-    assert!(matches!(result, Err(StoreError::Internal(_))));
-    let _ = (UserId(1), AddressId(1));
 }
 
 /// The compare-and-swap retry re-reads a SKU in the same transaction: at READ COMMITTED that
@@ -234,15 +225,15 @@ async fn a_transaction_sees_what_others_committed_since_its_first_read() {
     // More transactions than one connection, so that several pooled connections are checked.
     let mut open = Vec::new();
     for _ in 0..4 {
-        let mut tx = db.store.begin().await.unwrap();
-        let first = db.store.read_skus(&mut *tx, &[SkuId(1)]).await.unwrap();
+        let tx = db.store.unit_of_work().begin().await.unwrap();
+        let first = tx.stock().read_skus(&[SkuId(1)]).await.unwrap();
         open.push((tx, first[0].stock));
     }
-    let mut other = db.store.begin().await.unwrap();
-    assert!(db.store.take_stock(&mut *other, SkuId(1), qty(2), StockGuard::Covers).await.unwrap());
+    let other = db.store.unit_of_work().begin().await.unwrap();
+    assert!(other.stock().take_stock(SkuId(1), qty(2), StockGuard::Covers).await.unwrap());
     other.commit().await.unwrap();
-    for (mut tx, first) in open {
-        let again = db.store.read_skus(&mut *tx, &[SkuId(1)]).await.unwrap();
+    for (tx, first) in open {
+        let again = tx.stock().read_skus(&[SkuId(1)]).await.unwrap();
         assert_eq!((first, again[0].stock), (5, 3), "the second read sees the commit");
         tx.rollback().await.unwrap();
     }

@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use meiduo_domain::ports::{
-    Cache, CatalogQueries, CommentOutcome, NewComment, OrderRepository, StoreError,
+    Cache, CatalogQueries, LineComment, NewComment, OrderRepository, StoreError, Transaction,
+    UnitOfWork,
 };
-use meiduo_domain::{Money, Order, OrderGoods, OrderId, Quantity, SkuId, SkuSummary, UserId};
+use meiduo_domain::{
+    Money, Order, OrderGoods, OrderId, OrderStatus, Quantity, SkuId, SkuSummary, UserId,
+};
 
 use crate::errors::{PageRequest, ServiceFailure};
 
@@ -13,7 +16,7 @@ use crate::errors::{PageRequest, ServiceFailure};
 pub const MAX_COMMENT_LEN: usize = 500;
 
 /// Why an order-history request failed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum OrderHistoryError {
     #[error("no such order")]
     NotFound,
@@ -61,6 +64,7 @@ pub struct CommentForm {
 
 /// The order-history use cases.
 pub struct OrderHistory {
+    uow: Arc<dyn UnitOfWork>,
     orders: Arc<dyn OrderRepository>,
     catalog: Arc<dyn CatalogQueries>,
     cache: Option<Arc<dyn Cache>>,
@@ -73,8 +77,12 @@ impl std::fmt::Debug for OrderHistory {
 }
 
 impl OrderHistory {
-    pub fn new(orders: Arc<dyn OrderRepository>, catalog: Arc<dyn CatalogQueries>) -> Self {
-        OrderHistory { orders, catalog, cache: None }
+    pub fn new(
+        uow: Arc<dyn UnitOfWork>,
+        orders: Arc<dyn OrderRepository>,
+        catalog: Arc<dyn CatalogQueries>,
+    ) -> Self {
+        OrderHistory { uow, orders, catalog, cache: None }
     }
 
     /// Forgets a SKU's cached detail there when a comment changes its comment count.
@@ -160,38 +168,67 @@ impl OrderHistory {
             .ok()
             .filter(|score| *score <= 5)
             .ok_or(OrderHistoryError::InvalidField { field: "score", message: "0 to 5" })?;
-        let outcome = self
-            .orders
-            .add_comment(
-                user,
-                order_id,
-                &NewComment {
-                    sku: form.sku,
-                    comment: comment.to_owned(),
-                    score,
-                    is_anonymous: form.is_anonymous,
-                },
-            )
-            .await?;
-        match outcome {
-            CommentOutcome::Commented { order_finished } => {
-                if let Some(cache) = &self.cache
-                    && let Err(error) =
-                        cache.forget(&[crate::catalog::detail_cache(form.sku)]).await
-                {
-                    tracing::warn!(%error, "comment saved, but the cached detail was not forgotten");
-                }
-                Ok(order_finished)
-            }
-            CommentOutcome::NotFound => {
-                // Tell "not your order" (404) from "no such line" (400) without leaking others'.
-                match self.orders.find_for_user(user, order_id).await? {
-                    Some(_) => Err(OrderHistoryError::LineNotFound),
-                    None => Err(OrderHistoryError::NotFound),
+        let comment = NewComment {
+            sku: form.sku,
+            comment: comment.to_owned(),
+            score,
+            is_anonymous: form.is_anonymous,
+        };
+        let tx = self.uow.begin().await?;
+        let outcome = Self::comment_in(&*tx, user, order_id, &comment).await;
+        match &outcome {
+            Ok(_) => tx.commit().await?,
+            Err(_) => {
+                if let Err(error) = tx.rollback().await {
+                    tracing::warn!(%error, "rollback of a refused comment failed");
                 }
             }
-            CommentOutcome::NotCommentable => Err(OrderHistoryError::NotCommentable),
-            CommentOutcome::AlreadyCommented => Err(OrderHistoryError::AlreadyCommented),
         }
+        let order_finished = outcome?;
+        if let Some(cache) = &self.cache
+            && let Err(error) = cache.forget(&[crate::catalog::detail_cache(form.sku)]).await
+        {
+            tracing::warn!(%error, "comment saved, but the cached detail was not forgotten");
+        }
+        Ok(order_finished)
+    }
+
+    /// The comment's writes, in `tx`: the order is locked, must be the user's and wait for
+    /// comments; the line takes the comment once, the SKU's and SPU's counters grow, and the
+    /// last comment moves the order Uncomment → Finished. Whether it finished the order.
+    async fn comment_in(
+        tx: &dyn Transaction,
+        user: UserId,
+        order_id: &OrderId,
+        comment: &NewComment,
+    ) -> Result<bool, OrderHistoryError> {
+        let locked = tx.orders().lock(order_id).await?;
+        // Another user's order is as invisible as a missing one.
+        let Some(order) = locked.filter(|order| order.user_id == user) else {
+            return Err(OrderHistoryError::NotFound);
+        };
+        if order.status != OrderStatus::Uncomment {
+            return Err(OrderHistoryError::NotCommentable);
+        }
+        match tx.orders().comment_line(order_id, comment).await? {
+            LineComment::Commented => {}
+            LineComment::AlreadyCommented => return Err(OrderHistoryError::AlreadyCommented),
+            LineComment::NoSuchLine => return Err(OrderHistoryError::LineNotFound),
+        }
+        tx.stock().count_comment(comment.sku).await?;
+        if tx.orders().uncommented_count(order_id).await? > 0 {
+            return Ok(false);
+        }
+        OrderStatus::Uncomment
+            .transition(OrderStatus::Finished)
+            .map_err(|e| ServiceFailure::Unexpected(Box::new(e)))?;
+        if !tx.orders().move_status(order_id, OrderStatus::Uncomment, OrderStatus::Finished).await?
+        {
+            return Err(ServiceFailure::unexpected(format!(
+                "order {order_id} left Uncomment while it was locked"
+            ))
+            .into());
+        }
+        Ok(true)
     }
 }

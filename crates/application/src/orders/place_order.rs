@@ -6,14 +6,15 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use meiduo_domain::ports::{
-    AddressRepository, Cache, CartStore, CartStoreError, Clock, DynTransaction, OrderIdSource,
-    OrderRepository, StockGuard, StockRepository, StoreError, UnitOfWork,
+    AddressRepository, Cache, CartStore, Cause, Clock, InsertOrderError, OrderIdSource, StockGuard,
+    StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     AddressId, CartLine, CategoryId, Money, Order, OrderGoods, OrderId, PayMethod, Sku, SkuId,
     SpuId, UserId,
 };
 
+use crate::errors::ServiceFailure;
 use crate::policy::{OrderPolicy, StockUpdate};
 
 /// A request to place an order, validated.
@@ -45,7 +46,7 @@ pub struct PlacedOrder {
 }
 
 /// Why an order was not placed. In every case nothing was written.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum PlaceOrderError {
     #[error("no cart line is selected")]
     EmptySelection,
@@ -63,27 +64,13 @@ pub enum PlaceOrderError {
     AmountTooLarge(Money),
     #[error("too many concurrent orders; try again")]
     Busy,
-    #[error("a service the order needs is unavailable: {0}")]
-    Unavailable(String),
-    #[error("unexpected failure: {0}")]
-    Internal(String),
+    #[error(transparent)]
+    Failure(#[from] ServiceFailure),
 }
 
 impl From<StoreError> for PlaceOrderError {
     fn from(value: StoreError) -> Self {
-        match value {
-            StoreError::Unavailable(why) => PlaceOrderError::Unavailable(why),
-            other => PlaceOrderError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<CartStoreError> for PlaceOrderError {
-    fn from(value: CartStoreError) -> Self {
-        match value {
-            CartStoreError::Unavailable(why) => PlaceOrderError::Unavailable(why),
-            CartStoreError::Internal(why) => PlaceOrderError::Internal(why),
-        }
+        PlaceOrderError::Failure(value.into())
     }
 }
 
@@ -102,8 +89,8 @@ pub struct PlaceOrderStats {
 
 /// What one attempt at the transaction ended with, when it did not commit.
 enum AttemptError {
-    /// Run the whole transaction again (it was rolled back).
-    Retry(StoreError),
+    /// Run the whole transaction again (it was rolled back); why, for the log.
+    Retry(Cause),
     /// Give up with this error (it was rolled back).
     Fail(PlaceOrderError),
 }
@@ -111,8 +98,18 @@ enum AttemptError {
 impl From<StoreError> for AttemptError {
     fn from(value: StoreError) -> Self {
         match value {
-            StoreError::Conflict | StoreError::Duplicate(_) => AttemptError::Retry(value),
+            StoreError::Conflict(_) => AttemptError::Retry(Box::new(value)),
             other => AttemptError::Fail(other.into()),
+        }
+    }
+}
+
+impl From<InsertOrderError> for AttemptError {
+    fn from(value: InsertOrderError) -> Self {
+        match value {
+            // Another process took the id: the next attempt takes a new one.
+            InsertOrderError::IdTaken => AttemptError::Retry(Box::new(value)),
+            InsertOrderError::Store(error) => error.into(),
         }
     }
 }
@@ -126,8 +123,6 @@ impl From<PlaceOrderError> for AttemptError {
 /// The place-order use case.
 pub struct PlaceOrder {
     uow: Arc<dyn UnitOfWork>,
-    stock: Arc<dyn StockRepository>,
-    orders: Arc<dyn OrderRepository>,
     addresses: Arc<dyn AddressRepository>,
     carts: Arc<dyn CartStore>,
     clock: Arc<dyn Clock>,
@@ -147,9 +142,8 @@ impl std::fmt::Debug for PlaceOrder {
 #[derive(Clone)]
 #[allow(missing_debug_implementations)]
 pub struct PlaceOrderPorts {
+    /// Transactions, and the stock and order repositories bound to each.
     pub uow: Arc<dyn UnitOfWork>,
-    pub stock: Arc<dyn StockRepository>,
-    pub orders: Arc<dyn OrderRepository>,
     pub addresses: Arc<dyn AddressRepository>,
     pub carts: Arc<dyn CartStore>,
     pub clock: Arc<dyn Clock>,
@@ -160,8 +154,6 @@ impl PlaceOrder {
     pub fn new(ports: PlaceOrderPorts, policy: OrderPolicy) -> Self {
         PlaceOrder {
             uow: ports.uow,
-            stock: ports.stock,
-            orders: ports.orders,
             addresses: ports.addresses,
             carts: ports.carts,
             clock: ports.clock,
@@ -189,6 +181,7 @@ impl PlaceOrder {
     /// taken in id order by compare-and-swap, SPU sales grow, and the order and its lines are
     /// written; any failure rolls back to the savepoint and nothing survives. After the commit
     /// the ordered SKUs leave the cart; a failure there is logged and does not undo the order.
+    #[tracing::instrument(name = "place_order", skip_all, fields(user_id = %request.user))]
     pub async fn execute(
         &self,
         request: PlaceOrderRequest,
@@ -273,7 +266,7 @@ impl PlaceOrder {
             discard(tx, false).await;
             return Err(error.into());
         }
-        match self.write_order(&mut *tx, request, selected).await {
+        match self.write_order(&*tx, request, selected).await {
             Ok(placed) => {
                 tx.commit().await?;
                 Ok(placed)
@@ -294,14 +287,14 @@ impl PlaceOrder {
     /// which must not come before this transaction's exclusive lock.
     async fn write_order(
         &self,
-        tx: &mut DynTransaction,
+        tx: &dyn Transaction,
         request: &PlaceOrderRequest,
         selected: &[CartLine],
     ) -> Result<(PlacedOrder, BTreeSet<CategoryId>), AttemptError> {
         // `selected` comes in SKU-id order: every order locks SKU rows in the same order.
         let ids: Vec<SkuId> = selected.iter().map(|line| line.sku_id).collect();
         let mut read: HashMap<SkuId, Sku> =
-            self.stock.read_skus(tx, &ids).await?.into_iter().map(|sku| (sku.id, sku)).collect();
+            tx.stock().read_skus(&ids).await?.into_iter().map(|sku| (sku.id, sku)).collect();
 
         let mut skus = Vec::with_capacity(selected.len());
         for line in selected {
@@ -331,7 +324,7 @@ impl PlaceOrder {
             created_at: now,
             updated_at: now,
         };
-        self.orders.insert_order(tx, &order).await?;
+        tx.orders().insert_order(&order).await?;
 
         let mut spu_sales: BTreeMap<SpuId, u32> = BTreeMap::new();
         let mut categories = BTreeSet::new();
@@ -342,9 +335,9 @@ impl PlaceOrder {
         }
         // SPU rows are locked after every SKU row, in SPU-id order: no lock cycle between orders.
         for (spu, count) in spu_sales {
-            self.stock.add_spu_sales(tx, spu, count).await?;
+            tx.stock().add_spu_sales(spu, count).await?;
         }
-        self.orders.insert_lines(tx, &order, &lines).await?;
+        tx.orders().insert_lines(&order, &lines).await?;
         Ok((PlacedOrder { order, lines }, categories))
     }
 
@@ -362,7 +355,7 @@ impl PlaceOrder {
     /// row was written with the price read first.
     async fn take_stock(
         &self,
-        tx: &mut DynTransaction,
+        tx: &dyn Transaction,
         line: &CartLine,
         read: Sku,
     ) -> Result<(), AttemptError> {
@@ -374,7 +367,7 @@ impl PlaceOrder {
                 StockUpdate::Equality => StockGuard::Equals(current.stock),
                 StockUpdate::Covering => StockGuard::Covers,
             };
-            if self.stock.take_stock(tx, current.id, line.count, guard).await? {
+            if tx.stock().take_stock(current.id, line.count, guard).await? {
                 return Ok(());
             }
             misses += 1;
@@ -384,10 +377,12 @@ impl PlaceOrder {
                 return Err(PlaceOrderError::Busy.into());
             }
             self.clock.sleep(self.policy.backoff_for(misses)).await;
-            let again = self.stock.read_skus(tx, &[current.id]).await?.into_iter().next();
+            let again = tx.stock().read_skus(&[current.id]).await?.into_iter().next();
             current = Self::check(line, again.as_ref())?.clone();
             if current.price != price {
-                return Err(AttemptError::Retry(StoreError::Conflict));
+                return Err(AttemptError::Retry(
+                    format!("the price of SKU {} changed during the order", current.id).into(),
+                ));
             }
         }
     }
@@ -395,7 +390,7 @@ impl PlaceOrder {
 
 /// Rolls a failed attempt back: first to the savepoint (when one was set), then the whole
 /// transaction. Failures here are logged: the database discards an unfinished transaction anyway.
-async fn discard(mut tx: Box<DynTransaction>, to_savepoint: bool) {
+async fn discard(mut tx: Box<dyn Transaction>, to_savepoint: bool) {
     if to_savepoint && let Err(error) = tx.rollback_to_savepoint().await {
         tracing::warn!(%error, "rollback to the order savepoint failed");
     }

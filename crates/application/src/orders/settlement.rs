@@ -3,8 +3,10 @@
 
 use std::sync::Arc;
 
-use meiduo_domain::ports::{CartStore, CartStoreError, SkuCatalog, StoreError};
+use meiduo_domain::ports::{CartStore, SkuCatalog, StoreError};
 use meiduo_domain::{Money, Quantity, SkuId, UserId};
+
+use crate::errors::ServiceFailure;
 
 /// One selected line, priced.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,32 +32,18 @@ pub struct SettlementView {
 }
 
 /// Why the settlement cannot be shown.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
 pub enum SettlementError {
     /// Selected SKUs that do not exist or are not on sale: the buyer must untick them first.
     #[error("these SKUs are not on sale: {0:?}")]
     SkusUnavailable(Vec<SkuId>),
-    #[error("a service the settlement needs is unavailable: {0}")]
-    Unavailable(String),
-    #[error("unexpected failure: {0}")]
-    Internal(String),
+    #[error(transparent)]
+    Failure(#[from] ServiceFailure),
 }
 
 impl From<StoreError> for SettlementError {
     fn from(value: StoreError) -> Self {
-        match value {
-            StoreError::Unavailable(why) => SettlementError::Unavailable(why),
-            other => SettlementError::Internal(other.to_string()),
-        }
-    }
-}
-
-impl From<CartStoreError> for SettlementError {
-    fn from(value: CartStoreError) -> Self {
-        match value {
-            CartStoreError::Unavailable(why) => SettlementError::Unavailable(why),
-            CartStoreError::Internal(why) => SettlementError::Internal(why),
-        }
+        SettlementError::Failure(value.into())
     }
 }
 

@@ -4,11 +4,13 @@
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 
+use async_trait::async_trait;
 use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts};
 use meiduo_application::{OrderPolicy, StockUpdate};
 use meiduo_domain::ports::{
-    MockAddressRepository, MockCartStore, MockClock, MockOrderIdSource, MockOrderRepository,
-    MockStockRepository, MockTransaction, MockUnitOfWork,
+    MockAddressRepository, MockCartStore, MockClock, MockOrderIdSource, MockOrderWriter,
+    MockPaymentLedger, MockStockRepository, OrderWriter, PaymentLedger, StockRepository,
+    StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     Address, AddressId, Cart, CartLine, CategoryId, Money, Quantity, QuantityLimit, Sku, SkuId,
@@ -89,9 +91,99 @@ pub fn address(user: UserId, deleted: bool) -> Address {
     }
 }
 
-/// A transaction mock that expects to be committed: savepoint, then commit, no rollback.
-pub fn committing_tx() -> MockTransaction {
-    let mut tx = MockTransaction::new();
+/// The control of a transaction (savepoint, commit, rollback), to mock.
+#[mockall::automock]
+pub trait TxControl: Send + Sync {
+    fn savepoint(&self) -> Result<(), StoreError>;
+    fn rollback_to_savepoint(&self) -> Result<(), StoreError>;
+    fn commit(&self) -> Result<(), StoreError>;
+    fn rollback(&self) -> Result<(), StoreError>;
+}
+
+/// A transaction whose control is a mock and whose repositories are the test's mocks.
+pub struct FakeTx {
+    control: MockTxControl,
+    stock: Arc<MockStockRepository>,
+    orders: Arc<MockOrderWriter>,
+    payments: Arc<MockPaymentLedger>,
+}
+
+#[async_trait]
+impl Transaction for FakeTx {
+    fn stock(&self) -> &dyn StockRepository {
+        &*self.stock
+    }
+    fn orders(&self) -> &dyn OrderWriter {
+        &*self.orders
+    }
+    fn payments(&self) -> &dyn PaymentLedger {
+        &*self.payments
+    }
+    async fn savepoint(&mut self) -> Result<(), StoreError> {
+        self.control.savepoint()
+    }
+    async fn rollback_to_savepoint(&mut self) -> Result<(), StoreError> {
+        self.control.rollback_to_savepoint()
+    }
+    async fn commit(self: Box<Self>) -> Result<(), StoreError> {
+        self.control.commit()
+    }
+    async fn rollback(self: Box<Self>) -> Result<(), StoreError> {
+        self.control.rollback()
+    }
+}
+
+/// A unit of work that hands out transactions with these controls, one per `begin`, in order,
+/// each with the same repository mocks. A further `begin` fails the test, and so does a
+/// control left unused when it is dropped.
+pub struct ScriptedUnitOfWork {
+    controls: Mutex<VecDeque<MockTxControl>>,
+    stock: Arc<MockStockRepository>,
+    orders: Arc<MockOrderWriter>,
+    payments: Arc<MockPaymentLedger>,
+}
+
+impl ScriptedUnitOfWork {
+    pub fn new(
+        controls: Vec<MockTxControl>,
+        stock: MockStockRepository,
+        orders: MockOrderWriter,
+        payments: MockPaymentLedger,
+    ) -> Self {
+        ScriptedUnitOfWork {
+            controls: Mutex::new(VecDeque::from(controls)),
+            stock: Arc::new(stock),
+            orders: Arc::new(orders),
+            payments: Arc::new(payments),
+        }
+    }
+}
+
+#[async_trait]
+impl UnitOfWork for ScriptedUnitOfWork {
+    async fn begin(&self) -> Result<Box<dyn Transaction>, StoreError> {
+        let control = self.controls.lock().unwrap().pop_front().expect("no transaction left");
+        Ok(Box::new(FakeTx {
+            control,
+            stock: Arc::clone(&self.stock),
+            orders: Arc::clone(&self.orders),
+            payments: Arc::clone(&self.payments),
+        }))
+    }
+}
+
+impl Drop for ScriptedUnitOfWork {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            let left = self.controls.lock().map(|c| c.len()).unwrap_or(0);
+            assert_eq!(left, 0, "{left} scripted transactions were never begun");
+        }
+    }
+}
+
+/// A transaction that expects to be committed: savepoint, then commit, no rollback.
+pub fn committing_tx() -> MockTxControl {
+    let mut tx = MockTxControl::new();
     tx.expect_savepoint().times(1).returning(|| Ok(()));
     tx.expect_commit().times(1).returning(|| Ok(()));
     tx.expect_rollback_to_savepoint().never();
@@ -99,27 +191,32 @@ pub fn committing_tx() -> MockTransaction {
     tx
 }
 
-/// A transaction mock that expects to be rolled back to its savepoint and then entirely.
-pub fn rolled_back_tx() -> MockTransaction {
-    let mut tx = MockTransaction::new();
+/// A transaction without savepoint that expects to be committed.
+pub fn committed() -> MockTxControl {
+    let mut tx = MockTxControl::new();
+    tx.expect_savepoint().never();
+    tx.expect_commit().times(1).returning(|| Ok(()));
+    tx.expect_rollback().never();
+    tx
+}
+
+/// A transaction without savepoint that expects to be rolled back.
+pub fn rolled_back() -> MockTxControl {
+    let mut tx = MockTxControl::new();
+    tx.expect_savepoint().never();
+    tx.expect_commit().never();
+    tx.expect_rollback().times(1).returning(|| Ok(()));
+    tx
+}
+
+/// A transaction that expects to be rolled back to its savepoint and then entirely.
+pub fn rolled_back_tx() -> MockTxControl {
+    let mut tx = MockTxControl::new();
     tx.expect_savepoint().times(1).returning(|| Ok(()));
     tx.expect_commit().never();
     tx.expect_rollback_to_savepoint().times(1).returning(|| Ok(()));
     tx.expect_rollback().times(1).returning(|| Ok(()));
     tx
-}
-
-/// A unit of work that hands out these transactions, one per `begin`, in order; a further
-/// `begin` fails the test.
-pub fn unit_of_work(txs: Vec<MockTransaction>) -> MockUnitOfWork {
-    let count = txs.len();
-    let queue = Arc::new(Mutex::new(VecDeque::from(txs)));
-    let mut uow = MockUnitOfWork::new();
-    uow.expect_begin().times(count).returning(move || {
-        let tx = queue.lock().unwrap().pop_front().expect("no transaction left");
-        Ok(Box::new(tx))
-    });
-    uow
 }
 
 pub fn cart_of(lines: Vec<CartLine>) -> MockCartStore {
@@ -156,11 +253,13 @@ pub fn policy(stock_update: StockUpdate) -> OrderPolicy {
     OrderPolicy { stock_update, ..OrderPolicy::default() }
 }
 
-/// The mocks of every port of `PlaceOrder`, to adjust before `build`.
+/// The mocks of every port of `PlaceOrder`, to adjust before `build`: `txs` are the transactions
+/// its unit of work hands out, in order (none: beginning one fails the test), each with the
+/// `stock` and `orders` repositories.
 pub struct Mocks {
-    pub uow: MockUnitOfWork,
+    pub txs: Vec<MockTxControl>,
     pub stock: MockStockRepository,
-    pub orders: MockOrderRepository,
+    pub orders: MockOrderWriter,
     pub addresses: MockAddressRepository,
     pub carts: MockCartStore,
     pub clock: MockClock,
@@ -170,9 +269,9 @@ pub struct Mocks {
 impl Mocks {
     pub fn new(carts: MockCartStore) -> Self {
         Mocks {
-            uow: MockUnitOfWork::new(),
+            txs: Vec::new(),
             stock: MockStockRepository::new(),
-            orders: MockOrderRepository::new(),
+            orders: MockOrderWriter::new(),
             addresses: own_address(),
             carts,
             clock: clock(),
@@ -183,9 +282,12 @@ impl Mocks {
     pub fn build(self, policy: OrderPolicy) -> PlaceOrder {
         PlaceOrder::new(
             PlaceOrderPorts {
-                uow: Arc::new(self.uow),
-                stock: Arc::new(self.stock),
-                orders: Arc::new(self.orders),
+                uow: Arc::new(ScriptedUnitOfWork::new(
+                    self.txs,
+                    self.stock,
+                    self.orders,
+                    MockPaymentLedger::new(),
+                )),
                 addresses: Arc::new(self.addresses),
                 carts: Arc::new(self.carts),
                 clock: Arc::new(self.clock),

@@ -5,6 +5,17 @@ use async_trait::async_trait;
 use super::StoreError;
 use crate::{Mobile, NewUser, SmsCode, User, UserId};
 
+/// Why [`UserRepository::create`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum CreateUserError {
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the mobile number is taken")]
+    MobileTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
 /// Registered users.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
@@ -15,9 +26,13 @@ pub trait UserRepository: Send + Sync {
     /// How many users have this mobile number (0 or 1).
     async fn count_mobile(&self, mobile: &str) -> Result<u64, StoreError>;
 
-    /// Creates the user. [`StoreError::Duplicate`] when the username or mobile is taken (the
-    /// key name tells which).
-    async fn create(&self, user: &NewUser) -> Result<User, StoreError>;
+    /// Creates the user.
+    ///
+    /// # Errors
+    /// [`CreateUserError::UsernameTaken`] or [`CreateUserError::MobileTaken`] when another user
+    /// has it (checked by the store's unique keys, so two concurrent registrations of one name
+    /// cannot both succeed); nothing was written then.
+    async fn create(&self, user: &NewUser) -> Result<User, CreateUserError>;
 
     /// The active user whose username or mobile is `login`, with the password hash.
     async fn find_credentials(&self, login: &str) -> Result<Option<(User, String)>, StoreError>;
@@ -39,13 +54,6 @@ pub trait PasswordHasher: Send + Sync {
     async fn verify(&self, password: &str, hash: &str) -> bool;
 }
 
-/// Why a verification code could not be stored or checked.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CodeStoreError {
-    #[error("the code store is unavailable: {0}")]
-    Unavailable(String),
-}
-
 /// SMS verification codes and their send interval.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
@@ -59,10 +67,10 @@ pub trait VerificationCodes: Send + Sync {
         code: &SmsCode,
         ttl: Duration,
         interval: Duration,
-    ) -> Result<bool, CodeStoreError>;
+    ) -> Result<bool, StoreError>;
 
     /// Whether `code` is the unexpired code of `mobile`; a match consumes it.
-    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, CodeStoreError>;
+    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError>;
 }
 
 /// Sends SMS messages.

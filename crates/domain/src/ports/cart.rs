@@ -1,17 +1,7 @@
 use async_trait::async_trait;
 
+use super::StoreError;
 use crate::{Cart, CartLine, SkuId, UserId};
-
-/// An error of the cart store.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CartStoreError {
-    /// The store cannot be reached or timed out; nothing was changed.
-    #[error("the cart store is unavailable: {0}")]
-    Unavailable(String),
-    /// Anything else; the text is for the log, never for a client.
-    #[error("cart store failure: {0}")]
-    Internal(String),
-}
 
 /// What [`CartStore::add`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +17,7 @@ pub enum CartAddition {
 #[async_trait]
 pub trait CartStore: Send + Sync {
     /// The user's cart; an empty cart when the user has none.
-    async fn load(&self, user: UserId) -> Result<Cart, CartStoreError>;
+    async fn load(&self, user: UserId) -> Result<Cart, StoreError>;
 
     /// Adds `line.count` units to the user's line of that SKU (creating it) and sets its selected
     /// flag, unless the line would then hold more than `at_most` units: one atomic step, so that
@@ -39,18 +29,18 @@ pub trait CartStore: Send + Sync {
         user: UserId,
         line: CartLine,
         at_most: u32,
-    ) -> Result<CartAddition, CartStoreError>;
+    ) -> Result<CartAddition, StoreError>;
 
     /// Sets the line's count and selected flag, creating the line if needed.
-    async fn set(&self, user: UserId, line: CartLine) -> Result<(), CartStoreError>;
+    async fn set(&self, user: UserId, line: CartLine) -> Result<(), StoreError>;
 
     /// Removes exactly these SKUs' lines; others stay. Unknown SKUs are ignored.
-    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), CartStoreError>;
+    async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), StoreError>;
 
     /// Ticks or unticks every line.
-    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), CartStoreError>;
+    async fn select_all(&self, user: UserId, selected: bool) -> Result<(), StoreError>;
 
     /// Merges an anonymous cart into the user's: each of `lines` replaces the user's line of the
     /// same SKU (its count and selected flag win); the user's other lines stay. Atomic.
-    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), CartStoreError>;
+    async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError>;
 }

@@ -1,6 +1,6 @@
 use async_trait::async_trait;
 
-use super::{DynTransaction, StoreError};
+use super::StoreError;
 use crate::{
     Area, AreaWithSubs, Breadcrumb, CategoryId, ChannelGroupMenu, Page, Quantity, Sku, SkuComment,
     SkuDetailData, SkuId, SkuOrdering, SkuSummary, SpuId, UserId,
@@ -17,26 +17,31 @@ pub enum StockGuard {
     Covers,
 }
 
-/// Stock and sales of SKUs, changed inside a transaction.
+/// Stock, sales and comment counters of SKUs and SPUs, changed inside a transaction (handed
+/// out by [`Transaction::stock`](super::Transaction::stock)).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait StockRepository: Send + Sync {
     /// Reads the SKUs with these ids as the transaction sees them now (the latest committed
     /// values at READ COMMITTED), in id order. Unknown ids are left out of the result.
-    async fn read_skus(
-        &self,
-        tx: &mut DynTransaction,
-        ids: &[SkuId],
-    ) -> Result<Vec<Sku>, StoreError>;
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unavailable`]
+    /// when the connection was lost, [`StoreError::Unexpected`] for a row that breaks the
+    /// schema's rules.
+    async fn read_skus(&self, ids: &[SkuId]) -> Result<Vec<Sku>, StoreError>;
 
     /// Compare-and-swap: takes `count` units from the SKU's stock and adds them to its sales in
-    /// one conditional update, only if `guard` still holds. `Ok(true)`: applied (the row stays
-    /// locked until the transaction ends). `Ok(false)`: the compare missed (the stock changed, or
-    /// no longer covers the count, or the SKU is gone) and nothing changed; read again to decide.
-    /// Never makes the stock negative.
+    /// one conditional update, only if `guard` still holds and the SKU is on sale. `Ok(true)`:
+    /// applied (the row stays locked until the transaction ends). `Ok(false)`: the compare missed
+    /// (the stock changed, or no longer covers the count, or the SKU is gone or off sale) and
+    /// nothing changed; read again to decide. Never makes the stock negative.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unavailable`]
+    /// when the connection was lost.
     async fn take_stock(
         &self,
-        tx: &mut DynTransaction,
         sku: SkuId,
         count: Quantity,
         guard: StockGuard,
@@ -44,12 +49,18 @@ pub trait StockRepository: Send + Sync {
 
     /// Adds `count` to the SPU's sales counter atomically (`sales = sales + count`), so that
     /// concurrent orders never lose an update.
-    async fn add_spu_sales(
-        &self,
-        tx: &mut DynTransaction,
-        spu: SpuId,
-        count: u32,
-    ) -> Result<(), StoreError>;
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unavailable`]
+    /// when the connection was lost.
+    async fn add_spu_sales(&self, spu: SpuId, count: u32) -> Result<(), StoreError>;
+
+    /// Counts one more comment on the SKU and on its SPU, atomically.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unavailable`]
+    /// when the connection was lost.
+    async fn count_comment(&self, sku: SkuId) -> Result<(), StoreError>;
 }
 
 /// Read-only look-ups of the catalog, outside any transaction.

@@ -1,36 +1,21 @@
 use async_trait::async_trait;
 
-use super::{DynTransaction, StoreError};
+use super::StoreError;
 use crate::{
     Address, AddressId, AddressInput, AddressView, Order, OrderGoods, OrderId, OrderStatus, Page,
     SkuId, UserId,
 };
 
-/// Orders and their lines.
+/// Orders and their lines, as the buyer reads them, and status changes outside a transaction.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait OrderRepository: Send + Sync {
-    /// Writes the order's own row inside `tx`; its lines follow with
-    /// [`insert_lines`](Self::insert_lines).
-    ///
-    /// Returns [`StoreError::Duplicate`] when an order with the same id exists (then nothing of
-    /// this order was written), [`StoreError::Conflict`] on a deadlock or lock wait timeout.
-    async fn insert_order(&self, tx: &mut DynTransaction, order: &Order) -> Result<(), StoreError>;
-
-    /// Writes the lines of an order written by [`insert_order`](Self::insert_order) in the same
-    /// `tx`. Each line refers to its SKU: on MySQL that takes a shared lock on the SKU row, so a
-    /// transaction that updates the SKU must do so before.
-    ///
-    /// Returns [`StoreError::Conflict`] on a deadlock or lock wait timeout.
-    async fn insert_lines(
-        &self,
-        tx: &mut DynTransaction,
-        order: &Order,
-        lines: &[OrderGoods],
-    ) -> Result<(), StoreError>;
-
     /// The order with this id and its lines (in SKU-id order), if it is `user`'s; `None` when it
     /// does not exist or belongs to somebody else.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached, [`StoreError::Unexpected`]
+    /// for a stored order that breaks the domain's rules.
     async fn find_for_user(
         &self,
         user: UserId,
@@ -38,6 +23,9 @@ pub trait OrderRepository: Send + Sync {
     ) -> Result<Option<(Order, Vec<OrderGoods>)>, StoreError>;
 
     /// A page of the user's orders with their lines, newest first.
+    ///
+    /// # Errors
+    /// As [`find_for_user`](Self::find_for_user).
     async fn list_for_user(
         &self,
         user: UserId,
@@ -46,30 +34,115 @@ pub trait OrderRepository: Send + Sync {
     ) -> Result<Page<(Order, Vec<OrderGoods>)>, StoreError>;
 
     /// The lines of the user's order not commented yet; `None` when the order is not the user's.
+    ///
+    /// # Errors
+    /// As [`find_for_user`](Self::find_for_user).
     async fn uncommented(
         &self,
         user: UserId,
         order_id: &OrderId,
     ) -> Result<Option<Vec<OrderGoods>>, StoreError>;
 
-    /// Comments one line of the user's order, atomically: the line gets the comment (once), the
-    /// SKU's and SPU's comment counters grow, and when it was the last uncommented line the order
-    /// moves Uncomment → Finished.
-    async fn add_comment(
-        &self,
-        user: UserId,
-        order_id: &OrderId,
-        comment: &NewComment,
-    ) -> Result<CommentOutcome, StoreError>;
-
     /// Moves an order from `from` to `to` with a conditional update: `Ok(false)` when the order
     /// is not in `from` (any more). The caller has checked the transition against the table.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unavailable`]
+    /// when the store cannot be reached.
     async fn transition(
         &self,
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
     ) -> Result<bool, StoreError>;
+}
+
+/// Why [`OrderWriter::insert_order`] wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertOrderError {
+    /// An order with this id exists already: take another id and run the transaction again.
+    #[error("an order with this id exists already")]
+    IdTaken,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// An order row locked by [`OrderWriter::lock`]: its owner and status as of the lock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockedOrder {
+    pub user_id: UserId,
+    pub status: OrderStatus,
+}
+
+/// What [`OrderWriter::comment_line`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineComment {
+    /// The line took the comment.
+    Commented,
+    /// The line had a comment already; nothing changed.
+    AlreadyCommented,
+    /// The order has no line of that SKU.
+    NoSuchLine,
+}
+
+/// Orders as a transaction writes them (handed out by
+/// [`Transaction::orders`](super::Transaction::orders)).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait OrderWriter: Send + Sync {
+    /// Writes the order's own row; its lines follow with [`insert_lines`](Self::insert_lines).
+    ///
+    /// # Errors
+    /// [`InsertOrderError::IdTaken`] when an order with the same id exists (then nothing of this
+    /// order was written); [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn insert_order(&self, order: &Order) -> Result<(), InsertOrderError>;
+
+    /// Writes the lines of an order written by [`insert_order`](Self::insert_order) in the same
+    /// transaction. Each line refers to its SKU: on MySQL that takes a shared lock on the SKU
+    /// row, so a transaction that updates the SKU must do so before.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout; [`StoreError::Unexpected`]
+    /// when the order was not written first.
+    async fn insert_lines(&self, order: &Order, lines: &[OrderGoods]) -> Result<(), StoreError>;
+
+    /// Locks the order's row until the transaction ends (`SELECT ... FOR UPDATE` on MySQL; a
+    /// SQLite write transaction holds the whole database) and reads its owner and status;
+    /// `None` when there is no such order. Concurrent lockers of one order follow each other.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unexpected`] for
+    /// a stored status the domain does not know.
+    async fn lock(&self, order_id: &OrderId) -> Result<Option<LockedOrder>, StoreError>;
+
+    /// Moves the order from `from` to `to` with a conditional update (`... WHERE status =
+    /// from`): `Ok(false)` when it is not in `from`. The caller has checked the transition
+    /// against the table.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn move_status(
+        &self,
+        order_id: &OrderId,
+        from: OrderStatus,
+        to: OrderStatus,
+    ) -> Result<bool, StoreError>;
+
+    /// Gives one line of the order its comment, once.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn comment_line(
+        &self,
+        order_id: &OrderId,
+        comment: &NewComment,
+    ) -> Result<LineComment, StoreError>;
+
+    /// How many lines of the order wait for a comment.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn uncommented_count(&self, order_id: &OrderId) -> Result<u64, StoreError>;
 }
 
 /// A buyer's comment on one line of an order.
@@ -80,19 +153,6 @@ pub struct NewComment {
     /// 0 to 5.
     pub score: u8,
     pub is_anonymous: bool,
-}
-
-/// What [`OrderRepository::add_comment`] did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CommentOutcome {
-    /// Commented; `order_finished` when it was the order's last uncommented line.
-    Commented { order_finished: bool },
-    /// The order is not the user's, or has no line of that SKU.
-    NotFound,
-    /// The order is not waiting for comments (status other than Uncomment).
-    NotCommentable,
-    /// That line was commented already.
-    AlreadyCommented,
 }
 
 /// The users' delivery addresses.

@@ -4,40 +4,12 @@ use time::OffsetDateTime;
 use super::StoreError;
 use crate::{Money, Order, OrderId};
 
-/// What [`PaymentRepository::confirm`] did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ConfirmOutcome {
-    /// The payment is recorded and the order moved Unpaid → Unsend.
-    Confirmed,
-    /// This trade was confirmed before: nothing changed (a replay).
-    AlreadyConfirmed,
-    /// The order was paid by another trade; this one is recorded for refund.
-    OtherTradeRecorded { paid_trade_id: String },
-    /// The order was cancelled; this trade is recorded for refund.
-    OrderCanceled,
-    /// The order does not wait for an online payment (a cash order, or already further along).
-    NotPayable,
-    /// No such order.
-    NotFound,
-}
-
 /// Payments of orders.
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait PaymentRepository: Send + Sync {
     /// The order, whoever it belongs to (callbacks name orders, not users).
     async fn find_order(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError>;
-
-    /// Records a verified payment exactly once, in one transaction that locks the order: a
-    /// payment row unique per order and per trade number, and the order moved Unpaid → Unsend by
-    /// a conditional update. Concurrent calls for one order are serialised by the lock; a trade
-    /// that cannot be accepted is recorded for refund (see [`ConfirmOutcome`]).
-    async fn confirm(
-        &self,
-        order_id: &OrderId,
-        trade_id: &str,
-        amount: Money,
-    ) -> Result<ConfirmOutcome, StoreError>;
 
     /// Marks a trade recorded for refund as refunded.
     async fn mark_refunded(&self, trade_id: &str) -> Result<(), StoreError>;
@@ -56,4 +28,37 @@ pub trait PaymentRepository: Send + Sync {
     /// conditional update Unpaid → Canceled decides, so of several replicas cancelling the same
     /// order exactly one does it. `Ok(false)` when the order was not unpaid (any more).
     async fn cancel_unpaid(&self, order_id: &OrderId) -> Result<bool, StoreError>;
+}
+
+/// Payments as a transaction records them (handed out by
+/// [`Transaction::payments`](super::Transaction::payments)).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait PaymentLedger: Send + Sync {
+    /// The trade number of the order's payment, if one is recorded.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn paid_trade(&self, order_id: &OrderId) -> Result<Option<String>, StoreError>;
+
+    /// Records the order's payment by this trade. The payment is unique per order and per trade.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when a payment of the order or of the trade exists (a concurrent
+    /// confirmation got there first: read again), or on a deadlock or lock wait timeout.
+    async fn insert_payment(&self, order_id: &OrderId, trade_id: &str) -> Result<(), StoreError>;
+
+    /// Records a trade that cannot count for its order, for refund of `amount` (with the
+    /// reason, for operators), unless it is recorded already; `Ok(true)` when recorded now.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] when a concurrent transaction recorded the same trade, or on a
+    /// deadlock or lock wait timeout.
+    async fn record_refund(
+        &self,
+        order_id: &OrderId,
+        trade_id: &str,
+        amount: Money,
+        reason: &str,
+    ) -> Result<bool, StoreError>;
 }

@@ -19,7 +19,7 @@ pub trait Clock: Send + Sync {
 pub trait OrderIdSource: Send + Sync {
     /// A suffix (0..1,000,000) for the next order id. Consecutive calls in one process give
     /// different values until a million ids later; across processes a clash is possible and shows
-    /// as [`StoreError::Duplicate`](super::StoreError::Duplicate) on insert, upon which the caller
+    /// as [`InsertOrderError::IdTaken`](super::InsertOrderError::IdTaken) on insert, upon which the caller
     /// takes a new suffix.
     fn next_suffix(&self) -> u32;
 }

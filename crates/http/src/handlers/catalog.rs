@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::paging::{PageQuery, Paged};
 use crate::state::ApiState;
 
@@ -344,7 +344,7 @@ pub async fn record_visit(
 ) -> Result<HttpResponse, ApiError> {
     state.catalog.record_visit(user.0, SkuId(body.sku_id)).await.map_err(|e| match e {
         meiduo_application::catalog::CatalogError::SkuNotFound => {
-            ApiError::field("sku_unavailable", "sku_id", "no such SKU on sale")
+            ApiError::field(ErrorCode::SkuUnavailable, "sku_id", "no such SKU on sale")
         }
         other => other.into(),
     })?;

@@ -95,7 +95,7 @@ pub async fn notify(state: web::Data<ApiState>, body: String) -> HttpResponse {
         }
         Err(failure) => {
             let error = ApiError::from(failure);
-            tracing::warn!(code = error.code, message = %error.message, "payment notification refused");
+            tracing::warn!(code = %error.code, message = %error.message, "payment notification refused");
             text(error.status, "failure")
         }
     }

@@ -1,0 +1,110 @@
+//! Users, their addresses, and the areas addresses name.
+
+pub(crate) mod user {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_users")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub username: String,
+        /// An argon2 PHC string.
+        pub password: String,
+        pub mobile: String,
+        pub email: Option<String>,
+        pub email_active: bool,
+        pub default_address_id: Option<i64>,
+        pub is_active: bool,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+
+    impl Model {
+        /// The domain's user (without the password hash).
+        pub(crate) fn to_user(
+            &self,
+        ) -> Result<meiduo_domain::User, meiduo_domain::ports::StoreError> {
+            use crate::codec::id_of;
+            use meiduo_domain::{AddressId, User, UserId};
+            Ok(User {
+                id: UserId(id_of(self.id)?),
+                username: self.username.clone(),
+                mobile: self.mobile.clone(),
+                email: self.email.clone(),
+                email_active: self.email_active,
+                default_address_id: self.default_address_id.map(id_of).transpose()?.map(AddressId),
+            })
+        }
+    }
+}
+
+pub(crate) mod area {
+    use sea_orm::entity::prelude::*;
+
+    /// Provinces, cities and districts; the id is the national division code.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_areas")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: i64,
+        pub name: String,
+        pub parent_id: Option<i64>,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod address {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_address")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub title: String,
+        pub receiver: String,
+        pub province_id: i64,
+        pub city_id: i64,
+        pub district_id: i64,
+        pub place: String,
+        pub mobile: String,
+        pub tel: Option<String>,
+        pub email: Option<String>,
+        pub is_deleted: bool,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+
+    impl Model {
+        /// The domain's address.
+        pub(crate) fn into_address(
+            self,
+        ) -> Result<meiduo_domain::Address, meiduo_domain::ports::StoreError> {
+            use crate::codec::id_of;
+            use meiduo_domain::{Address, AddressId, UserId};
+            Ok(Address {
+                id: AddressId(id_of(self.id)?),
+                user_id: UserId(id_of(self.user_id)?),
+                title: self.title,
+                receiver: self.receiver,
+                province_id: id_of(self.province_id)?,
+                city_id: id_of(self.city_id)?,
+                district_id: id_of(self.district_id)?,
+                place: self.place,
+                mobile: self.mobile,
+                tel: self.tel,
+                email: self.email,
+                is_deleted: self.is_deleted,
+            })
+        }
+    }
+}
