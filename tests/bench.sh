@@ -25,7 +25,7 @@ for mode in $modes; do
     data=$(mktemp -d)
     MEIDUO_LISTEN=127.0.0.1:${port} MEIDUO_DATA_DIR=$data MEIDUO_DATABASE_URL=${mysql}/${db} \
       MEIDUO_DATABASE_MAX_CONNECTIONS=$pool MEIDUO_REDIS_URL=$redis MEIDUO_STOCK_UPDATE=$mode \
-      MEIDUO_EXPIRY_INTERVAL_SECS=0 RUST_LOG=warn ./target/release/meiduo serve &
+      MEIDUO_PAYMENT_EXPIRY_INTERVAL=0s RUST_LOG=warn ./target/release/meiduo serve &
     server=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null && break; sleep 0.2; done
     echo "== stock update: ${mode}; ${clients} shoppers; pool ${pool}; server RSS before: $(ps -o rss= -p $server) KiB"

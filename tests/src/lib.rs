@@ -13,7 +13,8 @@ use meiduo_domain::ports::SmsSender;
 use meiduo_domain::{Mobile, SmsCode};
 use meiduo_pay_alipay::AlipayConfig;
 use meiduo_pay_alipay::sandbox::Sandbox;
-use meiduo_server::{Application, Secret, Settings, api_state, payment_wiring};
+use meiduo_server::settings::PaymentSettings;
+use meiduo_server::{Application, Settings, api_state, payment_wiring};
 use meiduo_store_sql::testing::{TestDb, engines, mysql, sqlite};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -113,10 +114,13 @@ pub fn test_settings() -> Settings {
     Settings {
         listen: "127.0.0.1:0".into(),
         workers: 2,
-        alipay_app_private_key: Secret::new(APP_KEY),
-        sandbox_private_key: Secret::new(SANDBOX_KEY),
-        // The tests run expiry rounds themselves.
-        expiry_interval_secs: 0,
+        payment: PaymentSettings {
+            app_private_key: APP_KEY.into(),
+            sandbox_private_key: SANDBOX_KEY.into(),
+            // The tests run expiry rounds themselves.
+            expiry_interval: std::time::Duration::ZERO,
+            ..PaymentSettings::default()
+        },
         ..Settings::default()
     }
 }
@@ -141,7 +145,7 @@ pub async fn spawn_with_settings(
     let sandbox = payment.sandbox.clone().expect("the sandbox");
     let state = api_state(&settings, db.store.clone(), redis, &secret, sms.clone(), payment)
         .expect("state");
-    let app = Application::serve(&settings, listener, state).expect("serve");
+    let app = Application::serve(&settings, listener, state, Some(sandbox.clone())).expect("serve");
     tokio::spawn(app.run_until_stopped());
     TestApp { base, db, sms, settings, with_redis, gateway, sandbox }
 }

@@ -7,14 +7,15 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use meiduo_application::errors::ServiceFailure;
-use meiduo_application::orders::{PlaceOrder, PlaceOrderError, PlaceOrderPorts, PlaceOrderRequest};
-use meiduo_application::{OrderPolicy, StockUpdate};
+use meiduo_application::orders::{PlaceOrder, PlaceOrderError, PlaceOrderRequest};
+use meiduo_application::{OrderPolicy, Policies, StockUpdate, UseCases};
 use meiduo_domain::ports::{
     CartStore, InsertOrderError, LineComment, LockedOrder, NewComment, OrderRepository,
     OrderWriter, PaymentLedger, StockRepository, StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, SpuId};
-use meiduo_inprocess::{CounterOrderIdSource, SystemClock};
+use meiduo_inprocess::{LogSmsSender, NoPaymentGateway};
+use meiduo_server::Settings;
 use meiduo_store_sql::SqlUnitOfWork;
 use meiduo_store_sql::testing::*;
 
@@ -22,22 +23,22 @@ use meiduo_store_sql::testing::*;
 const HOT_SKU: u64 = 3;
 const HOT_SPU: SpuId = SpuId(2);
 
-/// The place-order use case on this database, with the real clock.
-fn place_order(db: &TestDb, policy: OrderPolicy) -> PlaceOrder {
+/// The place-order use case on this database, wired as the server wires it.
+fn place_order(db: &TestDb, policy: OrderPolicy) -> Arc<PlaceOrder> {
     place_order_with(db, policy, Arc::new(db.store.unit_of_work()))
 }
 
-fn place_order_with(db: &TestDb, policy: OrderPolicy, uow: Arc<dyn UnitOfWork>) -> PlaceOrder {
-    PlaceOrder::new(
-        PlaceOrderPorts {
-            uow,
-            addresses: Arc::new(db.store.addresses()),
-            carts: Arc::new(db.store.carts()),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(CounterOrderIdSource::new()),
-        },
-        policy,
-    )
+/// The same with these transactions.
+fn place_order_with(db: &TestDb, policy: OrderPolicy, uow: Arc<dyn UnitOfWork>) -> Arc<PlaceOrder> {
+    let mut ports = meiduo_server::ports(
+        &Settings::default(),
+        &db.store,
+        None,
+        Arc::new(LogSmsSender),
+        Arc::new(NoPaymentGateway),
+    );
+    ports.uow = uow;
+    UseCases::build(&ports, &Policies { order: policy, ..Policies::default() }).place_order
 }
 
 fn policy(stock_update: StockUpdate) -> OrderPolicy {
@@ -127,8 +128,7 @@ async fn sixty_four_buyers_of_twenty_units_make_exactly_twenty_orders() {
         let spu_before = db.spu_sales(HOT_SPU).await;
         let requests = shoppers(&db, 64, &[line(HOT_SKU, 1)]).await;
 
-        let outcomes =
-            place_all(Arc::new(place_order(&db, policy(StockUpdate::Covering))), requests).await;
+        let outcomes = place_all(place_order(&db, policy(StockUpdate::Covering)), requests).await;
 
         assert_eq!(
             outcomes,
@@ -152,7 +152,7 @@ async fn the_equality_compare_and_swap_never_oversells_either() {
         let (_, sales_before) = db.sku_counts(HOT_SKU).await;
         let spu_before = db.spu_sales(HOT_SPU).await;
         let requests = shoppers(&db, 64, &[line(HOT_SKU, 1)]).await;
-        let use_case = Arc::new(place_order(&db, policy(StockUpdate::Equality)));
+        let use_case = place_order(&db, policy(StockUpdate::Equality));
 
         let outcomes = place_all(Arc::clone(&use_case), requests).await;
 
@@ -181,8 +181,7 @@ async fn orders_of_a_and_b_in_either_order_do_not_deadlock() {
         let mut requests = shoppers(&db, 16, &[line(1, 1), line(HOT_SKU, 1)]).await;
         requests.extend(shoppers_reversed(&db, 16).await);
 
-        let outcomes =
-            place_all(Arc::new(place_order(&db, policy(StockUpdate::Covering))), requests).await;
+        let outcomes = place_all(place_order(&db, policy(StockUpdate::Covering)), requests).await;
 
         assert_eq!(outcomes, Outcomes { placed: 32, ..Outcomes::default() }, "{}", db.engine);
         assert_eq!(db.sku_counts(1).await, (68, sales_1 + 32), "{}", db.engine);

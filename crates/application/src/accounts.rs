@@ -100,18 +100,21 @@ impl Accounts {
     }
 
     /// How many users have this username (0 or 1).
+    #[tracing::instrument(name = "accounts.username_count", skip_all)]
     pub async fn username_count(&self, username: &str) -> Result<u64, AccountError> {
         let username = field("username", Username::parse(username))?;
         Ok(self.users.count_username(username.as_str()).await?)
     }
 
     /// How many users have this mobile number (0 or 1).
+    #[tracing::instrument(name = "accounts.mobile_count", skip_all)]
     pub async fn mobile_count(&self, mobile: &str) -> Result<u64, AccountError> {
         let mobile = field("mobile", Mobile::parse(mobile))?;
         Ok(self.users.count_mobile(mobile.as_str()).await?)
     }
 
     /// Sends a fresh 6-digit code to `mobile`, at most once per interval.
+    #[tracing::instrument(name = "accounts.send_sms_code", skip_all)]
     pub async fn send_sms_code(&self, mobile: &str) -> Result<(), AccountError> {
         let mobile = field("mobile", Mobile::parse(mobile))?;
         let code = SmsCode::from_number(fastrand::u32(..1_000_000));
@@ -131,6 +134,7 @@ impl Accounts {
     }
 
     /// Registers a user after checking every field and the SMS code; the code is consumed.
+    #[tracing::instrument(name = "accounts.register", skip_all)]
     pub async fn register(&self, form: Registration) -> Result<User, AccountError> {
         let username = field("username", Username::parse(&form.username))?;
         let password = field("password", Password::parse(&form.password))?;
@@ -164,6 +168,7 @@ impl Accounts {
     }
 
     /// Checks a username-or-mobile and password. The same error whichever of the two is wrong.
+    #[tracing::instrument(name = "accounts.login", skip_all)]
     pub async fn login(&self, login: &str, password: &str) -> Result<User, AccountError> {
         if login.is_empty() || login.len() > 20 || password.len() > 64 {
             return Err(AccountError::BadCredentials);
@@ -174,6 +179,7 @@ impl Accounts {
         }
     }
 
+    #[tracing::instrument(name = "accounts.profile", skip_all, fields(user_id = %user))]
     pub async fn profile(&self, user: UserId) -> Result<User, AccountError> {
         self.users.find(user).await?.ok_or(AccountError::NotFound)
     }

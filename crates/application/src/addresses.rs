@@ -96,6 +96,7 @@ impl Addresses {
 
     /// Validates a form: lengths, the mobile, the e-mail's shape, and that the district lies in
     /// the city and the city in the province.
+    #[tracing::instrument(name = "addresses.validate", skip_all)]
     pub async fn validate(&self, form: &AddressForm) -> Result<AddressInput, AddressError> {
         let receiver = bounded("receiver", &form.receiver, 20)?;
         let title = match form.title.as_deref().map(str::trim) {
@@ -152,6 +153,7 @@ impl Addresses {
         })
     }
 
+    #[tracing::instrument(name = "addresses.list", skip_all, fields(user_id = %user))]
     pub async fn list(&self, user: UserId) -> Result<AddressBook, AddressError> {
         let profile = self.users.find(user).await?.ok_or(AddressError::NotFound)?;
         Ok(AddressBook {
@@ -162,6 +164,7 @@ impl Addresses {
         })
     }
 
+    #[tracing::instrument(name = "addresses.create", skip_all, fields(user_id = %user))]
     pub async fn create(
         &self,
         user: UserId,
@@ -174,6 +177,7 @@ impl Addresses {
             .ok_or(AddressError::LimitReached(ADDRESS_LIMIT))
     }
 
+    #[tracing::instrument(name = "addresses.update", skip_all, fields(user_id = %user))]
     pub async fn update(
         &self,
         user: UserId,
@@ -184,14 +188,17 @@ impl Addresses {
         self.addresses.update(user, id, &input).await?.ok_or(AddressError::NotFound)
     }
 
+    #[tracing::instrument(name = "addresses.delete", skip_all, fields(user_id = %user))]
     pub async fn delete(&self, user: UserId, id: AddressId) -> Result<(), AddressError> {
         self.addresses.delete(user, id).await?.then_some(()).ok_or(AddressError::NotFound)
     }
 
+    #[tracing::instrument(name = "addresses.set_default", skip_all, fields(user_id = %user))]
     pub async fn set_default(&self, user: UserId, id: AddressId) -> Result<(), AddressError> {
         self.addresses.set_default(user, id).await?.then_some(()).ok_or(AddressError::NotFound)
     }
 
+    #[tracing::instrument(name = "addresses.set_title", skip_all, fields(user_id = %user))]
     pub async fn set_title(
         &self,
         user: UserId,

@@ -2,17 +2,11 @@
 //! HTTP layer keeps in a signed cookie). The same rules hold for both.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use meiduo_domain::ports::{Cache, CartAddition, CartStore, SkuCatalog};
+use meiduo_domain::ports::{CartAddition, CartStore, SkuCatalog};
 use meiduo_domain::{Cart, CartLine, Money, Quantity, QuantityLimit, Sku, SkuId, UserId};
 
-use crate::caching::cached;
 use crate::errors::ServiceFailure;
-
-/// How long a SKU's sale state and stock, as the cart checks them, stay cached. The check is
-/// advisory: placing the order checks the stock again in its transaction.
-pub const SKU_TTL: Duration = Duration::from_secs(1);
 
 /// The most lines an anonymous (cookie) cart holds.
 pub const ANONYMOUS_CART_LINES: usize = 50;
@@ -48,7 +42,6 @@ pub struct Carts {
     store: Arc<dyn CartStore>,
     catalog: Arc<dyn SkuCatalog>,
     limit: QuantityLimit,
-    cache: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for Carts {
@@ -58,18 +51,15 @@ impl std::fmt::Debug for Carts {
 }
 
 impl Carts {
+    /// The cart checks each SKU it adds through `catalog` (the check is advisory: placing the
+    /// order checks the stock again in its transaction, so a catalog that caches for a moment
+    /// will do).
     pub fn new(
         store: Arc<dyn CartStore>,
         catalog: Arc<dyn SkuCatalog>,
         limit: QuantityLimit,
     ) -> Self {
-        Carts { store, catalog, limit, cache: None }
-    }
-
-    /// Caches the SKUs the cart checks there, for [`SKU_TTL`].
-    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
-        self.cache = Some(cache);
-        self
+        Carts { store, catalog, limit }
     }
 
     pub fn limit(&self) -> QuantityLimit {
@@ -77,11 +67,8 @@ impl Carts {
     }
 
     async fn sku_on_sale(&self, sku: SkuId) -> Result<Sku, CartError> {
-        let load = async { Ok(self.catalog.find_skus(&[sku]).await?.into_iter().next()) };
         let found: Option<Sku> =
-            cached(self.cache.as_deref(), &format!("sku:{sku}"), SKU_TTL, load)
-                .await
-                .map_err(ServiceFailure::from)?;
+            self.catalog.find_skus(&[sku]).await.map_err(ServiceFailure::from)?.into_iter().next();
         found.filter(|s| s.id == sku && s.is_launched).ok_or(CartError::SkuUnavailable(sku))
     }
 
@@ -124,6 +111,7 @@ impl Carts {
 
     /// Adds `count` units to the user's line (one atomic step in the store). The line's new count
     /// must stay within the limit and the stock.
+    #[tracing::instrument(name = "cart.add", skip_all, fields(user_id = %user, sku_id = %sku))]
     pub async fn add(
         &self,
         user: UserId,
@@ -146,6 +134,7 @@ impl Carts {
     }
 
     /// The same for an anonymous cart held by the caller.
+    #[tracing::instrument(name = "cart.add_anonymous", skip_all, fields(sku_id = %sku))]
     pub async fn add_anonymous(
         &self,
         cart: &mut Cart,
@@ -163,6 +152,7 @@ impl Carts {
     }
 
     /// Sets the user's line to `count` units.
+    #[tracing::instrument(name = "cart.set", skip_all, fields(user_id = %user, sku_id = %sku))]
     pub async fn set(
         &self,
         user: UserId,
@@ -175,6 +165,7 @@ impl Carts {
         Ok(line)
     }
 
+    #[tracing::instrument(name = "cart.set_anonymous", skip_all, fields(sku_id = %sku))]
     pub async fn set_anonymous(
         &self,
         cart: &mut Cart,
@@ -190,20 +181,24 @@ impl Carts {
         Ok(line)
     }
 
+    #[tracing::instrument(name = "cart.remove", skip_all, fields(user_id = %user, sku_id = %sku))]
     pub async fn remove(&self, user: UserId, sku: SkuId) -> Result<(), CartError> {
         Ok(self.store.remove(user, &[sku]).await.map_err(ServiceFailure::from)?)
     }
 
+    #[tracing::instrument(name = "cart.select_all", skip_all, fields(user_id = %user))]
     pub async fn select_all(&self, user: UserId, selected: bool) -> Result<(), CartError> {
         Ok(self.store.select_all(user, selected).await.map_err(ServiceFailure::from)?)
     }
 
     /// The user's cart.
+    #[tracing::instrument(name = "cart.load", skip_all, fields(user_id = %user))]
     pub async fn load(&self, user: UserId) -> Result<Cart, CartError> {
         Ok(self.store.load(user).await.map_err(ServiceFailure::from)?)
     }
 
     /// The lines of a cart with their SKUs; lines of SKUs that no longer exist are left out.
+    #[tracing::instrument(name = "cart.items", skip_all)]
     pub async fn items(&self, cart: &Cart) -> Result<Vec<CartItem>, CartError> {
         let ids: Vec<SkuId> = cart.lines().map(|line| line.sku_id).collect();
         if ids.is_empty() {
@@ -227,6 +222,7 @@ impl Carts {
 
     /// Merges an anonymous cart into the user's at login: the anonymous line's count and flag
     /// win for a SKU in both. Counts above the limit are capped to it.
+    #[tracing::instrument(name = "cart.merge", skip_all, fields(user_id = %user))]
     pub async fn merge(&self, user: UserId, anonymous: &Cart) -> Result<(), CartError> {
         let lines: Vec<CartLine> = anonymous
             .lines()

@@ -1,44 +1,19 @@
 //! Browsing: the category menu, lists, details, search, comments, areas and browse history.
 
 use std::sync::Arc;
-use std::time::Duration;
 
-use meiduo_domain::ports::{
-    AreaRepository, BrowseHistory, Cache, CatalogQueries, SkuCatalog, StoreError,
-};
+use meiduo_domain::ports::{AreaRepository, BrowseHistory, CatalogQueries, SkuCatalog, StoreError};
 use meiduo_domain::{
     Area, AreaWithSubs, Breadcrumb, CategoryId, ChannelGroupMenu, Page, SkuComment, SkuDetailData,
     SkuId, SkuOrdering, SkuSummary, UserId,
 };
 
-use crate::caching::cached;
 use crate::errors::{PageRequest, ServiceFailure};
 
 /// How many SKUs a category's hot list shows (the original's `HOT_SKUS_COUNT_LIMIT`).
 pub const HOT_SKUS: u64 = 2;
 /// How many SKUs the browse history keeps.
 pub const HISTORY_LENGTH: u32 = 5;
-/// How long the category menu stays cached.
-pub const MENU_TTL: Duration = Duration::from_secs(300);
-/// How long a category's hot list stays cached (orders also forget it).
-pub const HOT_TTL: Duration = Duration::from_secs(60);
-/// How long a page of a category's SKU list stays cached.
-pub const LIST_TTL: Duration = Duration::from_secs(2);
-/// How long a SKU's detail stays cached.
-pub const DETAIL_TTL: Duration = Duration::from_secs(2);
-/// The cache name of the category menu.
-pub const MENU_CACHE: &str = "category_menu";
-
-/// The cache name of a category's hot list.
-pub fn hot_cache(category: CategoryId) -> String {
-    format!("hot_skus:{category}")
-}
-
-/// The cache name of a SKU's detail.
-pub fn detail_cache(sku: SkuId) -> String {
-    format!("sku_detail:{sku}")
-}
-
 /// The longest search text.
 pub const MAX_SEARCH_LEN: usize = 50;
 
@@ -73,10 +48,6 @@ pub struct Catalog {
     skus: Arc<dyn SkuCatalog>,
     areas: Arc<dyn AreaRepository>,
     history: Arc<dyn BrowseHistory>,
-    /// Shared by the replicas (Redis): the menu and hot lists.
-    cache: Option<Arc<dyn Cache>>,
-    /// This process's: list pages and details.
-    local: Option<Arc<dyn Cache>>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -92,33 +63,21 @@ impl Catalog {
         areas: Arc<dyn AreaRepository>,
         history: Arc<dyn BrowseHistory>,
     ) -> Self {
-        Catalog { queries, skus, areas, history, cache: None, local: None }
+        Catalog { queries, skus, areas, history }
     }
 
-    /// Caches the menu and the hot lists there (a cache the replicas share; orders forget the
-    /// hot lists of their categories).
-    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
-        self.cache = Some(cache);
-        self
-    }
-
-    /// Caches list pages and SKU details there, for [`LIST_TTL`] and [`DETAIL_TTL`]: a page
-    /// ordered by sales, or a detail's stock, may be that old.
-    pub fn with_local_cache(mut self, cache: Arc<dyn Cache>) -> Self {
-        self.local = Some(cache);
-        self
-    }
-
+    #[tracing::instrument(name = "catalog.menu", skip_all)]
     pub async fn menu(&self) -> Result<Vec<ChannelGroupMenu>, CatalogError> {
-        Ok(cached(self.cache.as_deref(), MENU_CACHE, MENU_TTL, self.queries.category_menu())
-            .await?)
+        Ok(self.queries.category_menu().await?)
     }
 
+    #[tracing::instrument(name = "catalog.breadcrumb", skip_all, fields(category_id = %category))]
     pub async fn breadcrumb(&self, category: CategoryId) -> Result<Breadcrumb, CatalogError> {
         self.queries.breadcrumb(category).await?.ok_or(CatalogError::CategoryNotFound)
     }
 
     /// A page of a category's SKUs. An unknown category gives an empty list, as the original.
+    #[tracing::instrument(name = "catalog.list", skip_all, fields(category_id = %category))]
     pub async fn list(
         &self,
         category: CategoryId,
@@ -129,24 +88,20 @@ impl Catalog {
             None => SkuOrdering::Newest,
             Some(value) => SkuOrdering::parse(value).ok_or(CatalogError::BadOrdering)?,
         };
-        let (offset, size) = (page.offset(), page.page_size);
-        let name = format!("skus:{category}:{ordering:?}:{offset}:{size}");
-        let load = self.queries.list_skus(category, ordering, offset, size);
-        Ok(cached(self.local.as_deref(), &name, LIST_TTL, load).await?)
+        Ok(self.queries.list_skus(category, ordering, page.offset(), page.page_size).await?)
     }
 
+    #[tracing::instrument(name = "catalog.hot", skip_all, fields(category_id = %category))]
     pub async fn hot(&self, category: CategoryId) -> Result<Vec<SkuSummary>, CatalogError> {
-        let load = self.queries.hot_skus(category, HOT_SKUS);
-        Ok(cached(self.cache.as_deref(), &hot_cache(category), HOT_TTL, load).await?)
+        Ok(self.queries.hot_skus(category, HOT_SKUS).await?)
     }
 
+    #[tracing::instrument(name = "catalog.detail", skip_all, fields(sku_id = %sku))]
     pub async fn detail(&self, sku: SkuId) -> Result<SkuDetailData, CatalogError> {
-        let load = self.queries.sku_detail(sku);
-        cached(self.local.as_deref(), &detail_cache(sku), DETAIL_TTL, load)
-            .await?
-            .ok_or(CatalogError::SkuNotFound)
+        self.queries.sku_detail(sku).await?.ok_or(CatalogError::SkuNotFound)
     }
 
+    #[tracing::instrument(name = "catalog.search", skip_all)]
     pub async fn search(
         &self,
         text: &str,
@@ -160,6 +115,7 @@ impl Catalog {
     }
 
     /// The comments on a SKU; anonymous commenters' names are masked (`a***e`).
+    #[tracing::instrument(name = "catalog.comments", skip_all, fields(sku_id = %sku))]
     pub async fn comments(&self, sku: SkuId) -> Result<Vec<SkuComment>, CatalogError> {
         if self.skus.find_skus(&[sku]).await?.is_empty() {
             return Err(CatalogError::SkuNotFound);
@@ -173,15 +129,18 @@ impl Catalog {
         Ok(comments)
     }
 
+    #[tracing::instrument(name = "catalog.provinces", skip_all)]
     pub async fn provinces(&self) -> Result<Vec<Area>, CatalogError> {
         Ok(self.areas.provinces().await?)
     }
 
+    #[tracing::instrument(name = "catalog.area", skip_all)]
     pub async fn area(&self, id: u64) -> Result<AreaWithSubs, CatalogError> {
         self.areas.with_subs(id).await?.ok_or(CatalogError::AreaNotFound)
     }
 
     /// Records that the user looked at a SKU on sale.
+    #[tracing::instrument(name = "catalog.record_visit", skip_all, fields(user_id = %user, sku_id = %sku))]
     pub async fn record_visit(&self, user: UserId, sku: SkuId) -> Result<(), CatalogError> {
         match self.skus.find_skus(&[sku]).await?.first() {
             Some(found) if found.is_launched => {}
@@ -191,6 +150,7 @@ impl Catalog {
     }
 
     /// The SKUs the user looked at last, newest first.
+    #[tracing::instrument(name = "catalog.recent_visits", skip_all, fields(user_id = %user))]
     pub async fn recent_visits(&self, user: UserId) -> Result<Vec<SkuSummary>, CatalogError> {
         let ids = self.history.recent(user, HISTORY_LENGTH).await?;
         if ids.is_empty() {

@@ -3,12 +3,13 @@
 
 pub mod accounts;
 pub mod addresses;
-mod caching;
 pub mod cart;
 pub mod catalog;
 pub mod errors;
 pub mod orders;
 pub mod payments;
 pub mod policy;
+pub mod wiring;
 
 pub use policy::{OrderPolicy, StockUpdate};
+pub use wiring::{Policies, Ports, UseCases};

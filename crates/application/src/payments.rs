@@ -135,6 +135,7 @@ impl Payments {
     }
 
     /// The gateway URL where the owner pays their unpaid Alipay order.
+    #[tracing::instrument(name = "payments.pay_url", skip_all, fields(user_id = %user, order_id = %order_id))]
     pub async fn pay_url(
         &self,
         user: UserId,
@@ -157,11 +158,8 @@ impl Payments {
     }
 
     /// The checks every callback passes: signature, our app id, our order, its amount.
-    async fn verified(
-        &self,
-        params: &[(String, String)],
-    ) -> Result<(TradeCallback, Order), PaymentFailure> {
-        let callback = self.gateway.verify_callback(params)?;
+    async fn verified(&self, raw: &str) -> Result<(TradeCallback, Order), PaymentFailure> {
+        let callback = self.gateway.verify_callback(raw)?;
         if callback.app_id != self.app_id {
             return Err(PaymentFailure::WrongApp);
         }
@@ -179,11 +177,9 @@ impl Payments {
 
     /// The browser came back from the gateway. The return carries no trade status, so the trade
     /// is asked for. Answers the trade number; a replay answers the same.
-    pub async fn confirm_return(
-        &self,
-        params: &[(String, String)],
-    ) -> Result<String, PaymentFailure> {
-        let (callback, order) = self.verified(params).await?;
+    #[tracing::instrument(name = "payments.confirm_return", skip_all)]
+    pub async fn confirm_return(&self, raw: &str) -> Result<String, PaymentFailure> {
+        let (callback, order) = self.verified(raw).await?;
         let trade =
             self.gateway.query_trade(&order.order_id).await?.ok_or(PaymentFailure::NotPaid)?;
         if !trade.status.is_paid() || trade.trade_no != callback.trade_no {
@@ -200,11 +196,9 @@ impl Payments {
 
     /// The gateway's asynchronous notification. `Ok` when it needs no resending (confirmed, a
     /// replay, or a status that is not a payment); `Err` makes the gateway try again later.
-    pub async fn confirm_notification(
-        &self,
-        params: &[(String, String)],
-    ) -> Result<(), PaymentFailure> {
-        let (callback, order) = self.verified(params).await?;
+    #[tracing::instrument(name = "payments.confirm_notification", skip_all)]
+    pub async fn confirm_notification(&self, raw: &str) -> Result<(), PaymentFailure> {
+        let (callback, order) = self.verified(raw).await?;
         match callback.trade_status {
             Some(status) if status.is_paid() => {
                 self.settle(&order, &callback.trade_no).await.map(|_| ())
@@ -331,6 +325,7 @@ impl Payments {
     }
 
     /// Cancels the owner's unpaid order and gives the stock back.
+    #[tracing::instrument(name = "payments.cancel", skip_all, fields(user_id = %user, order_id = %order_id))]
     pub async fn cancel(&self, user: UserId, order_id: &OrderId) -> Result<(), PaymentFailure> {
         let (order, _) =
             self.orders.find_for_user(user, order_id).await?.ok_or(PaymentFailure::NotFound)?;
@@ -347,6 +342,7 @@ impl Payments {
     /// One round of expiry: unpaid orders older than the limit are cancelled, unless the gateway
     /// says they were paid (then they are confirmed). An order whose trade cannot be asked about
     /// is left for a later round: a lost notification must not cancel a paid order.
+    #[tracing::instrument(name = "payments.expire_unpaid", skip_all)]
     pub async fn expire_unpaid(&self, batch: u64) -> Result<ExpiryReport, PaymentFailure> {
         let cutoff = self.clock.now() - self.unpaid_ttl;
         let mut report = ExpiryReport::default();

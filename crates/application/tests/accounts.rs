@@ -236,23 +236,22 @@ async fn an_addition_past_the_count_limit_is_a_bad_count_even_with_stock_enough(
 }
 
 #[tokio::test]
-async fn the_cart_reads_a_sku_once_per_cache_lifetime_and_refuses_one_off_sale() {
+async fn the_cart_checks_each_addition_and_refuses_a_sku_off_sale() {
     let mut store = MockCartStore::new();
     store.expect_add().times(2).returning(|_, line, _| Ok(CartAddition::Added(line.count.get())));
     let mut catalog = MockSkuCatalog::new();
+    // Every addition reads its SKU (a cache in front of the catalog is the wiring's choice).
     catalog
         .expect_find_skus()
         .withf(|ids| ids == [SkuId(1)])
-        .times(1)
+        .times(2)
         .returning(|_| Ok(vec![SkuBuilder::new(1).stock(5).build()]));
     catalog
         .expect_find_skus()
         .withf(|ids| ids == [SkuId(2)])
-        .times(1)
+        .times(2)
         .returning(|_| Ok(vec![SkuBuilder::new(2).launched(false).build()]));
-    let cache = Arc::new(MemoryCache::default());
-    let carts = Carts::new(Arc::new(store), Arc::new(catalog), QuantityLimit::DEFAULT)
-        .with_cache(cache.clone());
+    let carts = Carts::new(Arc::new(store), Arc::new(catalog), QuantityLimit::DEFAULT);
     carts.add(USER, SkuId(1), 1, true).await.unwrap();
     carts.add(USER, SkuId(1), 1, true).await.unwrap();
     for _ in 0..2 {
@@ -261,5 +260,4 @@ async fn the_cart_reads_a_sku_once_per_cache_lifetime_and_refuses_one_off_sale()
             CartError::SkuUnavailable(SkuId(2))
         );
     }
-    assert_eq!(cache.ttl_of("sku:1"), Some(meiduo_application::cart::SKU_TTL));
 }

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use meiduo_application::orders::{CommentForm, OrderHistory, OrderHistoryError};
 use meiduo_domain::ports::{
-    LineComment, LockedOrder, MockCatalogQueries, MockOrderRepository, MockOrderWriter,
-    MockPaymentLedger, MockStockRepository,
+    LineComment, LockedOrder, MockCatalogChanges, MockCatalogQueries, MockOrderRepository,
+    MockOrderWriter, MockPaymentLedger, MockStockRepository,
 };
 use meiduo_domain::{OrderId, OrderStatus, SkuId, UserId};
 use mockall::predicate::eq;
@@ -30,6 +30,8 @@ struct Tx {
     control: MockTxControl,
     orders: MockOrderWriter,
     stock: MockStockRepository,
+    /// Hears of the comment; by default it must not (the comment failed).
+    changes: MockCatalogChanges,
 }
 
 impl Tx {
@@ -40,7 +42,9 @@ impl Tx {
             .with(eq(order_id()))
             .times(1)
             .returning(move |_| Ok(Some(LockedOrder { user_id: owner, status })));
-        Tx { control, orders, stock: MockStockRepository::new() }
+        let mut changes = MockCatalogChanges::new();
+        changes.expect_comments_changed().never();
+        Tx { control, orders, stock: MockStockRepository::new(), changes }
     }
 
     fn history(self) -> OrderHistory {
@@ -54,7 +58,15 @@ impl Tx {
             Arc::new(uow),
             Arc::new(MockOrderRepository::new()),
             Arc::new(MockCatalogQueries::new()),
+            Arc::new(self.changes),
         )
+    }
+
+    /// The comment on SKU 3 is heard of, once.
+    fn heard(mut self) -> Self {
+        self.changes = MockCatalogChanges::new();
+        self.changes.expect_comments_changed().with(eq(SkuId(3))).times(1).returning(|_| ());
+        self
     }
 }
 
@@ -74,7 +86,7 @@ async fn the_last_comment_counts_and_finishes_the_order() {
         .times(1)
         .returning(|_, _, _| Ok(true));
 
-    let finished = tx.history().comment(USER, &order_id(), form()).await;
+    let finished = tx.heard().history().comment(USER, &order_id(), form()).await;
 
     assert_eq!(finished, Ok(true));
 }
@@ -87,7 +99,7 @@ async fn a_comment_with_lines_left_leaves_the_order_waiting() {
     tx.orders.expect_uncommented_count().times(1).returning(|_| Ok(2));
     tx.orders.expect_move_status().never();
 
-    let finished = tx.history().comment(USER, &order_id(), form()).await;
+    let finished = tx.heard().history().comment(USER, &order_id(), form()).await;
 
     assert_eq!(finished, Ok(false));
 }
@@ -143,6 +155,7 @@ async fn an_invalid_comment_begins_no_transaction() {
         )),
         Arc::new(MockOrderRepository::new()),
         Arc::new(MockCatalogQueries::new()),
+        Arc::new(MockCatalogChanges::new()),
     );
     let blank = CommentForm { comment: "   ".into(), ..form() };
     assert!(matches!(

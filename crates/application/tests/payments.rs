@@ -123,7 +123,7 @@ async fn a_callback_for_another_app_or_amount_records_nothing() {
         let mut gateway = MockPaymentGateway::new();
         gateway.expect_verify_callback().returning(move |_| Ok(cb.clone()));
         let payments = payments_of(OrderStatus::Unpaid);
-        let result = build(gateway, payments, Ledger::untouched()).confirm_notification(&[]).await;
+        let result = build(gateway, payments, Ledger::untouched()).confirm_notification("").await;
         assert_eq!(result.unwrap_err(), expected);
     }
 }
@@ -155,7 +155,7 @@ async fn a_return_is_confirmed_only_when_the_gateway_says_the_trade_is_paid() {
         } else {
             Ledger::untouched()
         };
-        let result = build(gateway, payments, ledger).confirm_return(&[]).await;
+        let result = build(gateway, payments, ledger).confirm_return("").await;
         assert_eq!(result.is_ok(), confirmed, "{state:?}: {result:?}");
     }
 }
@@ -183,7 +183,7 @@ async fn a_payment_for_a_cancelled_order_is_refunded() {
     ledger.payments.expect_insert_payment().never();
     ledger.orders.expect_move_status().never();
     assert_eq!(
-        build(gateway, payments, ledger).confirm_notification(&[]).await.unwrap_err(),
+        build(gateway, payments, ledger).confirm_notification("").await.unwrap_err(),
         PaymentFailure::Refunded
     );
 }
@@ -211,7 +211,7 @@ async fn a_replayed_notification_of_the_paying_trade_changes_nothing() {
     let mut gateway = paid_notification();
     gateway.expect_refund().never();
     let payments = payments_of(OrderStatus::Unsend);
-    build(gateway, payments, ledger).confirm_notification(&[]).await.unwrap();
+    build(gateway, payments, ledger).confirm_notification("").await.unwrap();
 }
 
 #[tokio::test]
@@ -229,7 +229,7 @@ async fn a_second_trade_for_a_paid_order_is_recorded_and_refunded() {
     gateway.expect_refund().withf(|r| r.trade_no == "T1").times(1).returning(|_| Ok(()));
     let mut payments = payments_of(OrderStatus::Unsend);
     payments.expect_mark_refunded().withf(|t| t == "T1").times(1).returning(|_| Ok(()));
-    let result = build(gateway, payments, ledger).confirm_notification(&[]).await;
+    let result = build(gateway, payments, ledger).confirm_notification("").await;
     assert_eq!(result.unwrap_err(), PaymentFailure::PaidByAnotherTrade);
 }
 
@@ -240,7 +240,7 @@ async fn a_payment_for_an_order_past_unpaid_is_refused_and_nothing_recorded() {
     ledger.payments.expect_record_refund().never();
     ledger.orders.expect_move_status().never();
     let payments = payments_of(OrderStatus::Unsend);
-    let result = build(paid_notification(), payments, ledger).confirm_notification(&[]).await;
+    let result = build(paid_notification(), payments, ledger).confirm_notification("").await;
     assert_eq!(result.unwrap_err(), PaymentFailure::NotPayable);
 }
 
@@ -274,7 +274,7 @@ async fn a_confirmation_that_loses_the_payment_key_to_a_concurrent_one_reads_aga
         .returning(|_, _| Err(StoreError::Conflict("duplicate entry for tb_payment".into())));
     ledger.orders.expect_move_status().never();
     let payments = payments_of(OrderStatus::Unpaid);
-    build(paid_notification(), payments, ledger).confirm_notification(&[]).await.unwrap();
+    build(paid_notification(), payments, ledger).confirm_notification("").await.unwrap();
 }
 
 #[tokio::test]
@@ -287,6 +287,6 @@ async fn a_notification_for_an_order_that_vanished_is_not_found() {
     ledger.orders.expect_lock().times(1).returning(|_| Ok(None));
     ledger.payments.expect_paid_trade().never();
     let payments = payments_of(OrderStatus::Unpaid);
-    let result = build(paid_notification(), payments, ledger).confirm_notification(&[]).await;
+    let result = build(paid_notification(), payments, ledger).confirm_notification("").await;
     assert_eq!(result.unwrap_err(), PaymentFailure::NotFound);
 }

@@ -1,8 +1,9 @@
 //! The storefront's JSON HTTP API on actix-web. It keeps the original Django REST shop's paths,
 //! methods, field names and shapes, so that its front end works unchanged.
 //!
-//! [`configure`] mounts every endpoint on an actix-web app; the server crate builds the
-//! [`ApiState`] from its adapters. Errors are [`error::ApiError`]s: JSON with a stable code.
+//! [`configure`] mounts every endpoint, with its OpenAPI entry, on a `utoipa-actix-web` app;
+//! [`api`] builds such an app with the document and the Swagger UI. The server crate builds
+//! the [`ApiState`] from its adapters. Errors are [`error::ApiError`]s: JSON with a stable code.
 
 pub mod auth;
 pub mod cookie_cart;
@@ -12,19 +13,42 @@ pub mod openapi;
 pub mod paging;
 pub mod state;
 
-use actix_web::{HttpResponse, web};
+use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
+use actix_web::{App, Error, HttpResponse, web};
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Tokens;
 pub use state::{ApiState, Readiness};
 
 use crate::error::ApiError;
-use crate::handlers::{cart, catalog, health, orders, payment, places, sandbox, users};
+use crate::handlers::{cart, catalog, health, orders, payment, places, users};
 
 /// The largest JSON body accepted.
 pub const MAX_JSON_BODY: usize = 16 * 1024;
 
-/// Mounts the API, its OpenAPI document (`/api-docs/openapi.json`) and UI (`/docs/`).
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// `app` with the API, its OpenAPI document (`/api-docs/openapi.json`) and UI (`/docs/`).
+pub fn api<T>(app: App<T>) -> App<T>
+where
+    T: ServiceFactory<
+            ServiceRequest,
+            Config = (),
+            Response = ServiceResponse,
+            Error = Error,
+            InitError = (),
+        >,
+{
+    let (app, document) = app
+        .into_utoipa_app()
+        .openapi(openapi::ApiDoc::openapi())
+        .configure(configure)
+        .split_for_parts();
+    app.configure(openapi::docs(document))
+}
+
+/// Mounts every endpoint, each with its OpenAPI entry.
+pub fn configure(cfg: &mut ServiceConfig) {
     cfg.app_data(
         web::JsonConfig::default()
             .limit(MAX_JSON_BODY)
@@ -76,12 +100,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .service(places::set_title)
     .service(health::live)
     .service(health::ready)
-    .service(health::order_counters)
-    .service(sandbox::page)
-    .service(sandbox::pay)
-    .service(sandbox::api)
-    .service(openapi::document)
-    .service(openapi::swagger_ui());
+    .service(health::order_counters);
 }
 
 /// The answer to a path no endpoint serves.

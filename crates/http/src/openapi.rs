@@ -1,11 +1,9 @@
 //! The OpenAPI 3 document, generated from the handlers, and the Swagger UI (bundled at build time).
 
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_swagger_ui::SwaggerUi;
-
-use crate::handlers::{cart, catalog, health, orders, payment, places, users};
 
 struct JwtScheme;
 
@@ -22,32 +20,28 @@ impl Modify for JwtScheme {
     }
 }
 
+/// The document's own parts; the paths are added by [`crate::configure`] as it registers each
+/// endpoint, so that a route and its documentation are declared once.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(title = "Meiduo mall storefront API", description = "The JSON API of the Meiduo mall storefront, compatible with the original Django REST shop."),
     modifiers(&JwtScheme),
-    paths(
-        health::live, health::ready, health::order_counters,
-        users::username_count, users::mobile_count, users::sms_code, users::register, users::login, users::profile,
-        places::provinces, places::area, places::list, places::create, places::update, places::remove,
-        places::set_default, places::set_title,
-        catalog::menu, catalog::breadcrumb, catalog::skus, catalog::hot, catalog::search, catalog::detail,
-        catalog::comments, catalog::record_visit, catalog::recent_visits,
-        cart::add, cart::list, cart::update, cart::remove, cart::select_all,
-        orders::settlement, orders::place, orders::list, orders::uncommented, orders::comment,
-        payment::pay_url, payment::payment_status, payment::payment_status_get, payment::notify, payment::cancel,
-    )
+    components(schemas(crate::error::ErrorBody, crate::error::ErrorCode)),
 )]
 pub struct ApiDoc;
 
-/// `GET /api-docs/openapi.json`
-#[allow(unreachable_pub)]
-#[get("/api-docs/openapi.json")]
-pub async fn document() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+/// The document at `GET /api-docs/openapi.json` and the Swagger UI at `/docs/`, serving `api`
+/// (the document [`crate::api`] collected).
+pub fn docs(api: utoipa::openapi::OpenApi) -> impl FnOnce(&mut actix_web::web::ServiceConfig) {
+    move |cfg| {
+        let json = web::Data::new(api.clone());
+        cfg.service(
+            web::resource("/api-docs/openapi.json").app_data(json).route(web::get().to(document)),
+        )
+        .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi-ui.json", api));
+    }
 }
 
-/// The Swagger UI at `/docs/`, reading the document above.
-pub fn swagger_ui() -> SwaggerUi {
-    SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi-ui.json", ApiDoc::openapi())
+async fn document(api: web::Data<utoipa::openapi::OpenApi>) -> HttpResponse {
+    HttpResponse::Ok().json(api.get_ref())
 }

@@ -10,7 +10,6 @@ use meiduo_application::cart::Carts;
 use meiduo_application::catalog::Catalog;
 use meiduo_application::orders::{OrderHistory, PlaceOrder, Settlement};
 use meiduo_application::payments::Payments;
-use meiduo_pay_alipay::sandbox::Sandbox;
 
 use crate::auth::Tokens;
 
@@ -31,8 +30,6 @@ pub struct ApiState {
     pub place_order: Arc<PlaceOrder>,
     pub history: OrderHistory,
     pub payments: Arc<Payments>,
-    /// The sandbox that plays Alipay's part, when it does (its pages are served then).
-    pub sandbox: Option<Arc<Sandbox>>,
     pub tokens: Tokens,
     /// Signs the anonymous cart cookie.
     pub cookie_key: Key,

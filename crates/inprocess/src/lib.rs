@@ -4,6 +4,7 @@
 //! ([`cache`]), alone or in front of a shared one.
 
 pub mod cache;
+pub mod cached_catalog;
 mod ids;
 
 pub use ids::CounterOrderIdSource;
@@ -16,8 +17,12 @@ use argon2::password_hash::PasswordVerifier;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher as _};
 use async_trait::async_trait;
-use meiduo_domain::ports::{Clock, PasswordHasher, SmsSender, StoreError, VerificationCodes};
-use meiduo_domain::{Mobile, SmsCode};
+use meiduo_domain::ports::{
+    Clock, PasswordHasher, PaymentError, PaymentGateway, SmsSender, StoreError, VerificationCodes,
+};
+use meiduo_domain::{
+    Mobile, OrderId, PagePayRequest, RefundRequest, SmsCode, TradeCallback, TradeState,
+};
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
@@ -168,6 +173,36 @@ impl SmsSender for LogSmsSender {
     ) -> Result<(), String> {
         tracing::info!(%mobile, code = code.as_str(), valid_minutes, "SMS verification code (not sent: logging SMS sender)");
         Ok(())
+    }
+}
+
+/// The payment gateway of a tool that takes no payments (the load generator's direct drive):
+/// every call answers that no gateway is configured.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoPaymentGateway;
+
+impl NoPaymentGateway {
+    fn refused() -> PaymentError {
+        PaymentError::Unavailable("no payment gateway is configured here".into())
+    }
+}
+
+#[async_trait]
+impl PaymentGateway for NoPaymentGateway {
+    async fn page_pay_url(&self, _: &PagePayRequest) -> Result<String, PaymentError> {
+        Err(Self::refused())
+    }
+
+    fn verify_callback(&self, _: &str) -> Result<TradeCallback, PaymentError> {
+        Err(Self::refused())
+    }
+
+    async fn query_trade(&self, _: &OrderId) -> Result<Option<TradeState>, PaymentError> {
+        Err(Self::refused())
+    }
+
+    async fn refund(&self, _: &RefundRequest) -> Result<(), PaymentError> {
+        Err(Self::refused())
     }
 }
 

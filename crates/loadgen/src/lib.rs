@@ -12,8 +12,8 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request, header};
 use hyper_util::rt::TokioIo;
-use meiduo_application::OrderPolicy;
-use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts, PlaceOrderRequest};
+use meiduo_application::orders::PlaceOrderRequest;
+use meiduo_application::{OrderPolicy, Policies, UseCases};
 use meiduo_cart_redis::RedisStore;
 use meiduo_domain::ports::{
     AddressRepository, CartStore, PasswordHasher, StoreError, UserRepository,
@@ -22,7 +22,8 @@ use meiduo_domain::{
     AddressId, AddressInput, CartLine, Mobile, NewUser, PayMethod, Quantity, QuantityLimit, SkuId,
     UserId, Username,
 };
-use meiduo_inprocess::{Argon2Hasher, CounterOrderIdSource, SystemClock};
+use meiduo_inprocess::{Argon2Hasher, LogSmsSender, NoPaymentGateway};
+use meiduo_server::Settings;
 use meiduo_store_sql::SqlStore;
 use serde_json::{Value, json};
 
@@ -458,18 +459,17 @@ impl Bench {
         duration: Duration,
         policy: OrderPolicy,
     ) -> Report {
-        let store = Arc::new(self.store.clone());
-        let carts = self.cart_store();
-        let place = Arc::new(PlaceOrder::new(
-            PlaceOrderPorts {
-                uow: Arc::new(store.unit_of_work()),
-                addresses: Arc::new(store.addresses()),
-                carts: carts.clone(),
-                clock: Arc::new(SystemClock),
-                ids: Arc::new(CounterOrderIdSource::new()),
-            },
-            policy,
-        ));
+        // The server's own wiring, with the server's default settings.
+        let ports = meiduo_server::ports(
+            &Settings::default(),
+            &self.store,
+            self.redis.as_ref(),
+            Arc::new(LogSmsSender),
+            Arc::new(NoPaymentGateway),
+        );
+        let carts = ports.carts.clone();
+        let policies = Policies { order: policy, ..Policies::default() };
+        let place = UseCases::build(&ports, &policies).place_order;
         let stats = place.stats();
         let started = Instant::now();
         let deadline = started + duration;

@@ -213,11 +213,8 @@ impl PaymentGateway for AlipayGateway {
         Ok(self.page_pay_url_at(request, OffsetDateTime::now_utc()))
     }
 
-    fn verify_callback(&self, params: &[(String, String)]) -> Result<TradeCallback, PaymentError> {
-        let mut seen = HashSet::new();
-        if let Some((key, _)) = params.iter().find(|(k, _)| !seen.insert(k.as_str())) {
-            return Err(PaymentError::Malformed(format!("parameter `{key}` is given twice")));
-        }
+    fn verify_callback(&self, raw: &str) -> Result<TradeCallback, PaymentError> {
+        let params = &parse_form(raw)?;
         let signature =
             field(params, "sign").filter(|s| !s.is_empty()).ok_or(PaymentError::BadSignature)?;
         let content = signing_string(params, &["sign", "sign_type"]);

@@ -4,6 +4,7 @@
 pub mod gateway;
 pub mod keys;
 pub mod sandbox;
+pub mod sandbox_http;
 pub mod sign;
 
 pub use gateway::{AlipayConfig, AlipayGateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};

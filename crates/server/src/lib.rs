@@ -13,52 +13,47 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use async_trait::async_trait;
-use meiduo_application::accounts::{Accounts, SmsPolicy};
-use meiduo_application::addresses::Addresses;
-use meiduo_application::cart::Carts;
-use meiduo_application::catalog::Catalog;
-use meiduo_application::catalog::MENU_CACHE;
-use meiduo_application::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
-use meiduo_application::payments::{PaymentPorts, Payments};
-use meiduo_application::{OrderPolicy, StockUpdate};
+use meiduo_application::accounts::SmsPolicy;
+use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
+use meiduo_domain::QuantityLimit;
 use meiduo_domain::ports::{
-    AddressRepository, AreaRepository, BrowseHistory, Cache, CartStore, CatalogQueries,
-    OrderRepository, SkuCatalog, SmsSender, UnitOfWork, UserRepository, VerificationCodes,
+    BrowseHistory, Cache, CartStore, PaymentGateway, SkuCatalog, SmsSender, VerificationCodes,
 };
-use meiduo_domain::{Money, QuantityLimit};
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
+use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
     Argon2Hasher, CounterOrderIdSource, LogSmsSender, MemoryCodes, SystemClock,
 };
 use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::Sandbox;
+use meiduo_pay_alipay::sandbox_http;
 use meiduo_pay_alipay::{AlipayConfig, AlipayGateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
 use meiduo_store_sql::{SqlConfig, SqlStore};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
+use secrecy::ExposeSecret;
+use secrecy::SecretString;
 
-pub use settings::{Secret, Settings, StockUpdateSetting};
+pub use settings::{Gateway, Settings, SettingsError, StockUpdateSetting};
 
 /// Connects the database of the settings (creating the data directory for SQLite).
 pub async fn connect(settings: &Settings) -> anyhow::Result<SqlStore> {
     std::fs::create_dir_all(&settings.data_dir)
         .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
     let mut config = SqlConfig::new(settings.database_url());
-    config.max_connections = settings.database_max_connections;
+    config.max_connections = settings.database.max_connections;
     SqlStore::connect(&config).await.context("connecting to the database")
 }
 
 /// The secret that signs tokens and cookies: the configured one, or one generated once into the
 /// data directory.
 pub fn secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
-    if !settings.secret.expose().is_empty() {
-        anyhow::ensure!(
-            settings.secret.expose().len() >= 32,
-            "the secret must be at least 32 bytes"
-        );
-        return Ok(settings.secret.expose().as_bytes().to_vec());
+    let configured = settings.secret.expose_secret();
+    if !configured.is_empty() {
+        anyhow::ensure!(configured.len() >= 32, "MEIDUO_SECRET must be at least 32 bytes");
+        return Ok(configured.as_bytes().to_vec());
     }
     let path = settings.data_dir.join("secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
@@ -119,11 +114,11 @@ impl std::fmt::Debug for PaymentWiring {
 /// A private key from the settings, or kept in (and at first generated into) `data_dir/file`.
 fn key_or_generated(
     settings: &Settings,
-    configured: &Secret,
+    configured: &SecretString,
     file: &str,
 ) -> anyhow::Result<RsaPrivateKey> {
-    if !configured.expose().is_empty() {
-        return private_key(configured.expose()).map_err(|e| anyhow::anyhow!("{file}: {e}"));
+    if !configured.expose_secret().is_empty() {
+        return private_key(configured.expose_secret()).map_err(|e| anyhow::anyhow!("{file}: {e}"));
     }
     let path = settings.data_dir.join(file);
     if let Ok(pem) = std::fs::read_to_string(&path) {
@@ -141,21 +136,27 @@ fn key_or_generated(
 pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<PaymentWiring> {
     let public_url = public_url.trim_end_matches('/');
     let notify_url = format!("{public_url}/payment/alipay/notify/");
-    let return_url = if settings.alipay_return_url.is_empty() {
+    let payment = &settings.payment;
+    let return_url = if payment.return_url.is_empty() {
         format!("{public_url}/payment/status/")
     } else {
-        settings.alipay_return_url.clone()
+        payment.return_url.clone()
     };
     let timeout = Duration::from_secs(10);
-    if settings.alipay_gateway == "sandbox" {
-        let app_key =
-            key_or_generated(settings, &settings.alipay_app_private_key, "sandbox_app_key.pem")?;
+    let gateway = match &payment.gateway {
+        Gateway::Sandbox => None,
+        Gateway::Alipay => Some(PRODUCTION_GATEWAY.to_owned()),
+        Gateway::AlipaySandbox => Some(SANDBOX_GATEWAY.to_owned()),
+        Gateway::Url(url) => Some(url.clone()),
+    };
+    let Some(gateway) = gateway else {
+        let app_key = key_or_generated(settings, &payment.app_private_key, "sandbox_app_key.pem")?;
         let sandbox_key =
-            key_or_generated(settings, &settings.sandbox_private_key, "sandbox_alipay_key.pem")?;
+            key_or_generated(settings, &payment.sandbox_private_key, "sandbox_alipay_key.pem")?;
         let sandbox = Arc::new(Sandbox::new(sandbox_key.clone(), RsaPublicKey::from(&app_key)));
         return Ok(PaymentWiring {
             gateway: AlipayConfig {
-                app_id: settings.alipay_app_id.clone(),
+                app_id: payment.app_id.clone(),
                 app_private_key: app_key,
                 alipay_public_key: RsaPublicKey::from(&sandbox_key),
                 gateway: format!("{public_url}/sandbox/alipay/gateway.do"),
@@ -165,19 +166,14 @@ pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<P
             },
             sandbox: Some(sandbox),
         });
-    }
-    let gateway = match settings.alipay_gateway.as_str() {
-        "alipay" => PRODUCTION_GATEWAY.to_owned(),
-        "alipay-sandbox" => SANDBOX_GATEWAY.to_owned(),
-        url => url.to_owned(),
     };
     Ok(PaymentWiring {
         gateway: AlipayConfig {
-            app_id: settings.alipay_app_id.clone(),
-            app_private_key: private_key(settings.alipay_app_private_key.expose())
-                .map_err(|e| anyhow::anyhow!("MEIDUO_ALIPAY_APP_PRIVATE_KEY: {e}"))?,
-            alipay_public_key: public_key(&settings.alipay_public_key)
-                .map_err(|e| anyhow::anyhow!("MEIDUO_ALIPAY_PUBLIC_KEY: {e}"))?,
+            app_id: payment.app_id.clone(),
+            app_private_key: private_key(payment.app_private_key.expose_secret())
+                .map_err(|e| anyhow::anyhow!("MEIDUO_PAYMENT_APP_PRIVATE_KEY: {e}"))?,
+            alipay_public_key: public_key(&payment.alipay_public_key)
+                .map_err(|e| anyhow::anyhow!("MEIDUO_PAYMENT_ALIPAY_PUBLIC_KEY: {e}"))?,
             gateway,
             notify_url,
             return_url: Some(return_url),
@@ -189,13 +185,14 @@ pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<P
 
 /// The Redis store of the settings, when `redis_url` is set.
 pub fn redis(settings: &Settings) -> anyhow::Result<Option<RedisStore>> {
-    if settings.redis_url.expose().is_empty() {
+    let redis = &settings.redis;
+    if redis.url.expose_secret().is_empty() {
         return Ok(None);
     }
-    let mut config = RedisConfig::new(settings.redis_url.expose());
-    config.cluster = settings.redis_cluster;
-    config.pool_size = settings.redis_pool_size.max(1);
-    config.timeout = Duration::from_millis(settings.redis_timeout_ms.max(1));
+    let mut config = RedisConfig::new(redis.url.expose_secret());
+    config.cluster = redis.cluster;
+    config.pool_size = redis.pool_size.max(1);
+    config.timeout = redis.timeout.max(Duration::from_millis(1));
     RedisStore::new(&config).map(Some).map_err(|e| anyhow::anyhow!("configuring Redis: {e:?}"))
 }
 
@@ -219,7 +216,7 @@ impl Readiness for StoresReadiness {
     }
 }
 
-/// The ports Redis serves when configured: cart, SMS codes, browse history, cache.
+/// The ports Redis serves when configured: cart, SMS codes, browse history, shared cache.
 type KeyValuePorts = (
     Arc<dyn CartStore>,
     Arc<dyn VerificationCodes>,
@@ -230,8 +227,93 @@ type KeyValuePorts = (
 /// How many documents the process's own cache holds at most.
 const LOCAL_CACHE_ENTRIES: u64 = 10_000;
 
-/// Builds the API's state: the SQL store, Redis when given (carts, SMS codes, history, caches),
-/// the in-process adapters for the rest, and this SMS sender.
+/// The order rules of the settings.
+pub fn order_policy(settings: &Settings) -> anyhow::Result<OrderPolicy> {
+    let order = &settings.order;
+    Ok(OrderPolicy {
+        freight: order.freight,
+        max_count: QuantityLimit::new(order.max_count).context("max_count must be at least 1")?,
+        stock_update: match order.stock_update {
+            StockUpdateSetting::Equality => StockUpdate::Equality,
+            StockUpdateSetting::Covering => StockUpdate::Covering,
+        },
+        max_swap_attempts: order.max_swap_attempts.max(1),
+        max_transaction_attempts: order.max_transaction_attempts.max(1),
+        ..OrderPolicy::default()
+    })
+}
+
+/// The rules of the settings, for [`UseCases::build`].
+pub fn policies(settings: &Settings, payment: &PaymentWiring) -> anyhow::Result<Policies> {
+    Ok(Policies {
+        order: order_policy(settings)?,
+        sms: SmsPolicy::default(),
+        payment_app_id: payment.gateway.app_id.clone(),
+        unpaid_ttl: settings.payment.unpaid_ttl.max(Duration::from_secs(60)),
+    })
+}
+
+/// The adapters of one deployment: the SQL store for what must be transactional, Redis when
+/// configured (carts, SMS codes, browse history and the shared cache), this process's cache in
+/// front of the catalog, the in-process adapters for the rest, and this SMS sender and gateway.
+pub fn ports(
+    settings: &Settings,
+    store: &SqlStore,
+    redis: Option<&RedisStore>,
+    sms: Arc<dyn SmsSender>,
+    gateway: Arc<dyn PaymentGateway>,
+) -> Ports {
+    let local_ttl = settings.cache.local_ttl;
+    let local_cache =
+        (!local_ttl.is_zero()).then(|| LocalCache::new(LOCAL_CACHE_ENTRIES, local_ttl));
+    let local = local_cache.clone().map(|cache| Arc::new(cache) as Arc<dyn Cache>);
+    let (carts, codes, browse_history, shared): KeyValuePorts = match redis {
+        Some(redis) => {
+            let redis = Arc::new(redis.clone());
+            // The shared cache, with this process's copy in front of it.
+            let shared: Arc<dyn Cache> = match local_cache {
+                Some(local) => Arc::new(TieredCache::new(local, redis.clone())),
+                None => redis.clone(),
+            };
+            (redis.clone(), redis.clone(), redis, Some(shared))
+        }
+        None => (
+            Arc::new(store.carts()),
+            Arc::new(MemoryCodes::new()),
+            Arc::new(store.browse_history()),
+            local.clone(),
+        ),
+    };
+    let catalog = Arc::new(
+        CachedCatalog::new(Arc::new(store.catalog()))
+            .with_shared_cache(shared)
+            .with_local_cache(local.clone()),
+    );
+    let skus: Arc<dyn SkuCatalog> = Arc::new(store.skus());
+    Ports {
+        uow: Arc::new(store.unit_of_work()),
+        users: Arc::new(store.users()),
+        hasher: Arc::new(Argon2Hasher::default()),
+        codes,
+        sms,
+        areas: Arc::new(store.areas()),
+        addresses: Arc::new(store.addresses()),
+        catalog: catalog.clone(),
+        catalog_changes: catalog,
+        skus: skus.clone(),
+        cart_skus: Arc::new(CachedSkus::new(skus, local)),
+        browse_history,
+        orders: Arc::new(store.orders()),
+        payments: Arc::new(store.payments()),
+        gateway,
+        carts,
+        clock: Arc::new(SystemClock),
+        ids: Arc::new(CounterOrderIdSource::new()),
+    }
+}
+
+/// Builds the API's state: the use cases over the adapters of the settings, with this SMS
+/// sender and payment wiring.
 pub fn api_state(
     settings: &Settings,
     store: SqlStore,
@@ -240,104 +322,20 @@ pub fn api_state(
     sms: Arc<dyn SmsSender>,
     payment: PaymentWiring,
 ) -> anyhow::Result<ApiState> {
-    let freight: Money = settings.freight.parse().map_err(|e| anyhow::anyhow!("freight: {e}"))?;
-    let limit = QuantityLimit::new(settings.max_count).context("max_count must be at least 1")?;
-    let policy = OrderPolicy {
-        freight,
-        max_count: limit,
-        stock_update: match settings.stock_update {
-            StockUpdateSetting::Equality => StockUpdate::Equality,
-            StockUpdateSetting::Covering => StockUpdate::Covering,
-        },
-        max_swap_attempts: settings.max_swap_attempts.max(1),
-        max_transaction_attempts: settings.max_transaction_attempts.max(1),
-        ..OrderPolicy::default()
-    };
-    let uow: Arc<dyn UnitOfWork> = Arc::new(store.unit_of_work());
-    let users: Arc<dyn UserRepository> = Arc::new(store.users());
-    let areas: Arc<dyn AreaRepository> = Arc::new(store.areas());
-    let addresses: Arc<dyn AddressRepository> = Arc::new(store.addresses());
-    let queries: Arc<dyn CatalogQueries> = Arc::new(store.catalog());
-    let skus: Arc<dyn SkuCatalog> = Arc::new(store.skus());
-    let orders: Arc<dyn OrderRepository> = Arc::new(store.orders());
-    let (cart_store, codes, browsing, cache): KeyValuePorts = match &redis {
-        Some(redis) => {
-            let redis = Arc::new(redis.clone());
-            (redis.clone(), redis.clone(), redis.clone(), Some(redis))
-        }
-        None => (
-            Arc::new(store.carts()),
-            Arc::new(MemoryCodes::new()),
-            Arc::new(store.browse_history()),
-            None,
-        ),
-    };
-    let mut place_order = PlaceOrder::new(
-        PlaceOrderPorts {
-            uow: uow.clone(),
-            addresses: addresses.clone(),
-            carts: cart_store.clone(),
-            clock: Arc::new(SystemClock),
-            ids: Arc::new(CounterOrderIdSource::new()),
-        },
-        policy,
-    );
     let gateway =
         AlipayGateway::new(payment.gateway.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let payments = Payments::new(
-        PaymentPorts {
-            uow: uow.clone(),
-            orders: orders.clone(),
-            payments: Arc::new(store.payments()),
-            gateway: Arc::new(gateway),
-            clock: Arc::new(SystemClock),
-        },
-        payment.gateway.app_id.clone(),
-        Duration::from_secs(settings.unpaid_minutes.max(1) * 60),
-    );
-    let mut catalog = Catalog::new(queries.clone(), skus.clone(), areas.clone(), browsing);
-    let mut carts = Carts::new(cart_store.clone(), skus.clone(), limit);
-    let mut history = OrderHistory::new(uow, orders, queries);
-    let local = (settings.local_cache_ms > 0).then(|| {
-        LocalCache::new(LOCAL_CACHE_ENTRIES, Duration::from_millis(settings.local_cache_ms))
-    });
-    if let Some(local) = &local {
-        let local: Arc<dyn Cache> = Arc::new(local.clone());
-        catalog = catalog.with_local_cache(local.clone());
-        history = history.with_cache(local.clone());
-        carts = carts.with_cache(local);
-    }
-    // The shared cache (Redis), with this process's copy in front of it; or this process's only.
-    let shared: Option<Arc<dyn Cache>> = match (cache, local) {
-        (Some(redis), Some(local)) => Some(Arc::new(TieredCache::new(local, redis))),
-        (Some(redis), None) => Some(redis),
-        (None, Some(local)) => Some(Arc::new(local)),
-        (None, None) => None,
-    };
-    if let Some(cache) = shared {
-        place_order = place_order.with_cache(cache.clone());
-        catalog = catalog.with_cache(cache);
-    }
+    let ports = ports(settings, &store, redis.as_ref(), sms, Arc::new(gateway));
+    let use_cases = UseCases::build(&ports, &policies(settings, &payment)?);
     Ok(ApiState {
-        accounts: Accounts::new(
-            users.clone(),
-            Arc::new(Argon2Hasher::default()),
-            codes,
-            sms,
-            SmsPolicy::default(),
-        ),
-        addresses: Addresses::new(addresses, areas, users),
-        catalog,
-        carts,
-        settlement: Settlement::new(cart_store, skus, freight),
-        place_order: Arc::new(place_order),
-        history,
-        payments: Arc::new(payments),
-        sandbox: payment.sandbox,
-        tokens: Tokens::new(
-            secret,
-            Duration::from_secs(settings.token_lifetime_hours.max(1) * 3600),
-        ),
+        accounts: use_cases.accounts,
+        addresses: use_cases.addresses,
+        catalog: use_cases.catalog,
+        carts: use_cases.carts,
+        settlement: use_cases.settlement,
+        place_order: use_cases.place_order,
+        history: use_cases.history,
+        payments: use_cases.payments,
+        tokens: Tokens::new(secret, settings.token.lifetime.max(Duration::from_secs(60))),
         cookie_key: Key::derive_from(secret),
         image_host: settings.image_host.clone(),
         readiness: Arc::new(StoresReadiness { sql: store, redis }),
@@ -374,8 +372,9 @@ impl Application {
         }
         let (listener, public_url) = Self::bind(settings)?;
         let payment = payment_wiring(settings, &public_url)?;
+        let sandbox = payment.sandbox.clone();
         let state = api_state(settings, store, redis, &secret, Arc::new(LogSmsSender), payment)?;
-        Self::serve(settings, listener, state)
+        Self::serve(settings, listener, state, sandbox)
     }
 
     /// Binds the listener; returns it with this server's public URL.
@@ -390,16 +389,18 @@ impl Application {
         Ok((listener, public_url))
     }
 
-    /// Serves the API on the listener, and runs the expiry of unpaid orders in the background.
+    /// Serves the API on the listener (and the sandbox's pages, when it plays Alipay's part), and
+    /// runs the expiry of unpaid orders in the background.
     pub fn serve(
         settings: &Settings,
         listener: TcpListener,
         state: ApiState,
+        sandbox: Option<Arc<Sandbox>>,
     ) -> anyhow::Result<Self> {
         let port = listener.local_addr()?.port();
-        if settings.expiry_interval_secs > 0 {
+        if !settings.payment.expiry_interval.is_zero() {
             let payments = Arc::clone(&state.payments);
-            let every = Duration::from_secs(settings.expiry_interval_secs);
+            let every = settings.payment.expiry_interval;
             tokio::spawn(async move {
                 loop {
                     tokio::time::sleep(every).await;
@@ -417,11 +418,12 @@ impl Application {
         }
         let state = web::Data::new(state);
         let mut server = HttpServer::new(move || {
-            App::new()
-                .app_data(state.clone())
-                .wrap(tracing_actix_web::TracingLogger::default())
-                .configure(meiduo_http::configure)
-                .default_service(web::to(meiduo_http::not_found))
+            let mut app = meiduo_http::api(App::new().app_data(state.clone()))
+                .wrap(tracing_actix_web::TracingLogger::default());
+            if let Some(sandbox) = &sandbox {
+                app = app.configure(sandbox_http::configure(sandbox.clone()));
+            }
+            app.default_service(web::to(meiduo_http::not_found))
         })
         .listen(listener)?;
         if settings.workers > 0 {

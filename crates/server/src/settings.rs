@@ -1,55 +1,21 @@
 //! Configuration: defaults, then an optional TOML file, then `MEIDUO_*` environment variables.
+//!
+//! The settings are nested by concern (`database`, `redis`, `order`, `payment`, ...) and typed:
+//! money is [`Money`], durations are written with units (`500ms`, `30m`, `24h`), secrets are
+//! [`SecretString`]s that never print, and the payment gateway is a [`Gateway`]. In TOML each
+//! section is a table; in the environment a setting is `MEIDUO_` and its path joined by `_`
+//! (`database.url` is `MEIDUO_DATABASE_URL`), except the order rules, which keep their short
+//! names (`MEIDUO_FREIGHT`, `MEIDUO_MAX_COUNT`, `MEIDUO_STOCK_UPDATE`, ...).
 
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Toml};
+use meiduo_domain::Money;
+use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer};
-
-/// A secret value: never printed, never logged.
-#[derive(Clone, PartialEq, Eq, Default)]
-pub struct Secret(String);
-
-impl Secret {
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("Secret(***)")
-    }
-}
-
-impl<'de> Deserialize<'de> for Secret {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        lenient_string(deserializer).map(Secret)
-    }
-}
-
-/// A string, also when the environment's value looks like a number (`MEIDUO_FREIGHT=8.00`).
-fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Scalar {
-        Text(String),
-        Integer(i64),
-        Float(f64),
-        Flag(bool),
-    }
-    Ok(match Scalar::deserialize(deserializer)? {
-        Scalar::Text(text) => text,
-        Scalar::Integer(n) => n.to_string(),
-        Scalar::Float(x) => x.to_string(),
-        Scalar::Flag(b) => b.to_string(),
-    })
-}
 
 /// Which compare-and-swap takes stock.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -59,69 +25,219 @@ pub enum StockUpdateSetting {
     Covering,
 }
 
-/// Everything the server reads from configuration. Each field is also `MEIDUO_<FIELD>` in the
-/// environment (e.g. `MEIDUO_DATABASE_URL`, `MEIDUO_LISTEN`).
+/// Where payments go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Gateway {
+    /// The local stand-in that plays Alipay's part (the embedded default).
+    Sandbox,
+    /// Alipay's production gateway.
+    Alipay,
+    /// Alipay's own sandbox (its test environment).
+    AlipaySandbox,
+    /// Another gateway speaking Alipay's protocol, at this URL.
+    Url(String),
+}
+
+impl<'de> Deserialize<'de> for Gateway {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = lenient_string(deserializer)?;
+        Ok(match text.as_str() {
+            "sandbox" => Gateway::Sandbox,
+            "alipay" => Gateway::Alipay,
+            "alipay-sandbox" => Gateway::AlipaySandbox,
+            url if url.starts_with("https://") || url.starts_with("http://") => {
+                Gateway::Url(url.to_owned())
+            }
+            other => {
+                return Err(serde::de::Error::custom(format!(
+                    "`{other}` is not a gateway: sandbox, alipay, alipay-sandbox or an http(s) URL"
+                )));
+            }
+        })
+    }
+}
+
+/// The database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DatabaseSettings {
+    /// `mysql://user:password@host:3306/db`, or `sqlite://...`; empty: SQLite in `data_dir`.
+    #[serde(deserialize_with = "secret")]
+    pub url: SecretString,
+    /// Pool size.
+    pub max_connections: u32,
+}
+
+impl Default for DatabaseSettings {
+    fn default() -> Self {
+        DatabaseSettings { url: SecretString::default(), max_connections: 16 }
+    }
+}
+
+/// Redis, for carts, SMS codes, browse history and caches.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct RedisSettings {
+    /// `redis://host:6379/0` (or comma-separated cluster nodes); empty: no Redis, and those
+    /// stay in the database and in memory.
+    #[serde(deserialize_with = "secret")]
+    pub url: SecretString,
+    /// The URL names Redis Cluster nodes.
+    pub cluster: bool,
+    pub pool_size: usize,
+    /// Each Redis call (connecting included) gives up after this long: the request answers 503.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for RedisSettings {
+    fn default() -> Self {
+        RedisSettings {
+            url: SecretString::default(),
+            cluster: false,
+            pool_size: 32,
+            timeout: Duration::from_millis(500),
+        }
+    }
+}
+
+/// Login tokens.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TokenSettings {
+    /// How long a token stays valid.
+    #[serde(with = "humantime_serde")]
+    pub lifetime: Duration,
+}
+
+impl Default for TokenSettings {
+    fn default() -> Self {
+        TokenSettings { lifetime: Duration::from_secs(24 * 3600) }
+    }
+}
+
+/// How orders are placed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OrderSettings {
+    /// Freight of every order, yuan (`MEIDUO_FREIGHT`).
+    #[serde(deserialize_with = "money")]
+    pub freight: Money,
+    /// The most units of one SKU per cart or order line (`MEIDUO_MAX_COUNT`).
+    pub max_count: u32,
+    /// `covering` (a guarded decrement) or `equality` (the original's optimistic lock).
+    pub stock_update: StockUpdateSetting,
+    pub max_swap_attempts: u32,
+    pub max_transaction_attempts: u32,
+}
+
+impl Default for OrderSettings {
+    fn default() -> Self {
+        OrderSettings {
+            freight: Money::from_fen(1000),
+            max_count: 200,
+            stock_update: StockUpdateSetting::Covering,
+            max_swap_attempts: 64,
+            max_transaction_attempts: 5,
+        }
+    }
+}
+
+/// Alipay, or the sandbox that plays its part.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct PaymentSettings {
+    /// `sandbox` (the embedded stand-in, the default), `alipay` (production), `alipay-sandbox`
+    /// (Alipay's own sandbox), or a gateway URL.
+    pub gateway: Gateway,
+    /// Our application id at Alipay (all digits; taken as text also when unquoted).
+    #[serde(deserialize_with = "lenient_string")]
+    pub app_id: String,
+    /// Our application's private key (PEM or one-line base64). With the sandbox, empty: one is
+    /// generated into the data directory at first start.
+    #[serde(deserialize_with = "secret")]
+    pub app_private_key: SecretString,
+    /// Alipay's public key (PEM or one-line base64); not needed with the sandbox.
+    #[serde(deserialize_with = "lenient_string")]
+    pub alipay_public_key: String,
+    /// The sandbox's own private key; empty: generated into the data directory at first start.
+    #[serde(deserialize_with = "secret")]
+    pub sandbox_private_key: SecretString,
+    /// Where the browser returns after paying; empty: this server's `/payment/status/`.
+    #[serde(deserialize_with = "lenient_string")]
+    pub return_url: String,
+    /// Unpaid online orders older than this are cancelled and their stock given back.
+    #[serde(with = "humantime_serde")]
+    pub unpaid_ttl: Duration,
+    /// How often the expiry of unpaid orders runs (`0s`: never).
+    #[serde(with = "humantime_serde")]
+    pub expiry_interval: Duration,
+}
+
+impl Default for PaymentSettings {
+    fn default() -> Self {
+        PaymentSettings {
+            gateway: Gateway::Sandbox,
+            app_id: "2016091100487120".into(),
+            app_private_key: SecretString::default(),
+            alipay_public_key: String::new(),
+            sandbox_private_key: SecretString::default(),
+            return_url: String::new(),
+            unpaid_ttl: Duration::from_secs(30 * 60),
+            expiry_interval: Duration::from_secs(60),
+        }
+    }
+}
+
+/// This process's cache of catalog reads.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheSettings {
+    /// How long this process keeps catalog reads (list pages, details, the SKUs the cart checks,
+    /// and its copy of the shared menu and hot lists); `0s`: not at all. A change made elsewhere
+    /// shows here within this time.
+    #[serde(with = "humantime_serde")]
+    pub local_ttl: Duration,
+}
+
+impl Default for CacheSettings {
+    fn default() -> Self {
+        CacheSettings { local_ttl: Duration::from_secs(1) }
+    }
+}
+
+/// Everything the server reads from configuration. Unknown names inside a section are refused
+/// (a misspelt `MEIDUO_REDIS_TIMEOUT_MS` says so); other `MEIDUO_*` variables are left to the
+/// tools that read them.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default)]
 pub struct Settings {
     /// Address and port to listen on.
     pub listen: String,
-    /// Where the embedded default keeps its SQLite file and generated secret.
+    /// Where the embedded default keeps its SQLite file, generated secret and keys.
     pub data_dir: PathBuf,
-    /// `mysql://user:password@host:3306/db`, or `sqlite://...`; empty: SQLite in `data_dir`.
-    pub database_url: Secret,
-    pub database_max_connections: u32,
-    /// `redis://host:6379/0` (or comma-separated cluster nodes): carts, SMS codes, browse history
-    /// and caches go to Redis. Empty: they stay in the database and in memory.
-    pub redis_url: Secret,
-    /// The URL names Redis Cluster nodes.
-    pub redis_cluster: bool,
-    pub redis_pool_size: usize,
-    /// Each Redis call (connecting included) gives up after this long: the request answers 503.
-    pub redis_timeout_ms: u64,
+    /// HTTP worker threads (0: one per core).
+    pub workers: usize,
+    /// This server's URL as browsers and Alipay reach it; empty: `http://<listen address>`.
+    #[serde(deserialize_with = "lenient_string")]
+    pub public_url: String,
+    /// Prefix of image URLs.
+    #[serde(deserialize_with = "lenient_string")]
+    pub image_host: String,
     /// Apply pending migrations at start.
     pub migrate_on_start: bool,
     /// Load the demo catalog and areas into an empty database at start.
     pub seed_on_start: bool,
     /// Signs tokens and the cart cookie (at least 32 bytes); empty: generated once into
     /// `data_dir/secret` with a warning.
-    pub secret: Secret,
-    pub token_lifetime_hours: u64,
-    /// Prefix of image URLs.
-    pub image_host: String,
-    /// Freight of every order, yuan.
-    #[serde(deserialize_with = "lenient_string")]
-    pub freight: String,
-    /// The most units of one SKU per cart or order line.
-    pub max_count: u32,
-    pub stock_update: StockUpdateSetting,
-    pub max_swap_attempts: u32,
-    pub max_transaction_attempts: u32,
-    /// This server's URL as browsers and Alipay reach it; empty: `http://<listen address>`.
-    pub public_url: String,
-    /// `sandbox` (the embedded stand-in, the default), `alipay` (production), `alipay-sandbox`
-    /// (Alipay's own sandbox), or a gateway URL.
-    pub alipay_gateway: String,
-    pub alipay_app_id: String,
-    /// Our application's private key (PEM or one-line base64). In `sandbox` mode, empty: one is
-    /// generated into the data directory at first start.
-    pub alipay_app_private_key: Secret,
-    /// Alipay's public key (PEM or one-line base64); not needed in `sandbox` mode.
-    pub alipay_public_key: String,
-    /// The sandbox's own private key; empty: generated into the data directory at first start.
-    pub sandbox_private_key: Secret,
-    /// Where the browser returns after paying; empty: this server's `/payment/status/`.
-    pub alipay_return_url: String,
-    /// Unpaid Alipay orders older than this are cancelled and their stock given back.
-    pub unpaid_minutes: u64,
-    /// How often the expiry task runs (0: never).
-    pub expiry_interval_secs: u64,
-    /// HTTP worker threads (0: one per core).
-    pub workers: usize,
-    /// How long this process keeps catalog reads (list pages, details, the SKUs the cart checks,
-    /// and its copy of the shared menu and hot lists) in memory, in milliseconds; 0: not at all.
-    /// A change made elsewhere shows here within this time.
-    pub local_cache_ms: u64,
+    #[serde(deserialize_with = "secret")]
+    pub secret: SecretString,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub token: TokenSettings,
+    pub order: OrderSettings,
+    pub payment: PaymentSettings,
+    pub cache: CacheSettings,
 }
 
 impl Default for Settings {
@@ -129,55 +245,141 @@ impl Default for Settings {
         Settings {
             listen: "127.0.0.1:8000".into(),
             data_dir: PathBuf::from("data"),
-            database_url: Secret::default(),
-            database_max_connections: 16,
-            redis_url: Secret::default(),
-            redis_cluster: false,
-            redis_pool_size: 32,
-            redis_timeout_ms: 500,
+            workers: 0,
+            public_url: String::new(),
+            image_host: "http://image.meiduo.site:8888/".into(),
             migrate_on_start: true,
             seed_on_start: true,
-            secret: Secret::default(),
-            token_lifetime_hours: 24,
-            image_host: "http://image.meiduo.site:8888/".into(),
-            freight: "10.00".into(),
-            max_count: 200,
-            stock_update: StockUpdateSetting::Covering,
-            max_swap_attempts: 64,
-            max_transaction_attempts: 5,
-            local_cache_ms: 1000,
-            public_url: String::new(),
-            alipay_gateway: "sandbox".into(),
-            alipay_app_id: "2016091100487120".into(),
-            alipay_app_private_key: Secret::default(),
-            alipay_public_key: String::new(),
-            sandbox_private_key: Secret::default(),
-            alipay_return_url: String::new(),
-            unpaid_minutes: 30,
-            expiry_interval_secs: 60,
-            workers: 0,
+            secret: SecretString::default(),
+            database: DatabaseSettings::default(),
+            redis: RedisSettings::default(),
+            token: TokenSettings::default(),
+            order: OrderSettings::default(),
+            payment: PaymentSettings::default(),
+            cache: CacheSettings::default(),
         }
     }
 }
 
+/// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
+const SECTIONS: [&str; 6] = ["database", "redis", "token", "payment", "cache", "order"];
+
+/// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).
+const ORDER_SETTINGS: [&str; 5] =
+    ["freight", "max_count", "stock_update", "max_swap_attempts", "max_transaction_attempts"];
+
+/// The path of a setting from its environment name without the prefix, lower-cased
+/// (`database_max_connections` → `database.max_connections`).
+fn setting_path(name: &str) -> String {
+    if ORDER_SETTINGS.contains(&name) {
+        return format!("order.{name}");
+    }
+    for section in SECTIONS {
+        if let Some(rest) = name.strip_prefix(section).and_then(|r| r.strip_prefix('_')) {
+            return format!("{section}.{rest}");
+        }
+    }
+    name.to_owned()
+}
+
+/// The environment variable of a setting's path (`database.max_connections` →
+/// `MEIDUO_DATABASE_MAX_CONNECTIONS`).
+pub fn env_name(path: &[String]) -> String {
+    let path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let name = match path.as_slice() {
+        ["order", name] if ORDER_SETTINGS.contains(name) => (*name).to_owned(),
+        parts => parts.join("_"),
+    };
+    format!("MEIDUO_{}", name.to_ascii_uppercase())
+}
+
+/// A setting that could not be read, named as the operator wrote it.
+#[derive(Debug)]
+pub struct SettingsError(Box<figment::Error>);
+
+impl fmt::Display for SettingsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut first = true;
+        for error in (*self.0).clone() {
+            if !first {
+                f.write_str("; ")?;
+            }
+            first = false;
+            if error.path.is_empty() {
+                write!(f, "{}", error.kind)?;
+            } else {
+                write!(
+                    f,
+                    "setting `{}` ({}): {}",
+                    error.path.join("."),
+                    env_name(&error.path),
+                    error.kind
+                )?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for SettingsError {}
+
 impl Settings {
     /// Defaults, then `file` (if given), then the environment.
-    pub fn load(file: Option<&Path>) -> Result<Self, Box<figment::Error>> {
+    ///
+    /// # Errors
+    /// A [`SettingsError`] naming each setting that is malformed (by its path and its
+    /// environment variable) and what it expected.
+    pub fn load(file: Option<&Path>) -> Result<Self, SettingsError> {
         let mut figment = Figment::new();
         if let Some(file) = file {
             figment = figment.merge(Toml::file_exact(file));
         }
-        figment.merge(Env::prefixed("MEIDUO_")).extract().map_err(Box::new)
+        let env = Env::prefixed("MEIDUO_")
+            .ignore(&["config"])
+            .map(|key| setting_path(&key.as_str().to_ascii_lowercase()).into());
+        figment.merge(env).extract().map_err(|e| SettingsError(Box::new(e)))
     }
 
     /// The database URL: the configured one, or the embedded default's SQLite file.
     pub fn database_url(&self) -> String {
-        if self.database_url.expose().is_empty() {
+        let url = self.database.url.expose_secret();
+        if url.is_empty() {
             format!("sqlite://{}?mode=rwc", self.data_dir.join("meiduo.db").display())
         } else {
-            self.database_url.expose().to_owned()
+            url.to_owned()
         }
     }
+}
+
+/// A string, also when the value looks like a number or a flag (an all-digit app id, unquoted,
+/// in the environment).
+fn lenient_string<'de, D: Deserializer<'de>>(deserializer: D) -> Result<String, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Scalar {
+        Text(String),
+        Unsigned(u64),
+        Integer(i64),
+        Float(f64),
+        Flag(bool),
+    }
+    Ok(match Scalar::deserialize(deserializer)? {
+        Scalar::Text(text) => text,
+        Scalar::Unsigned(n) => n.to_string(),
+        Scalar::Integer(n) => n.to_string(),
+        Scalar::Float(x) => x.to_string(),
+        Scalar::Flag(b) => b.to_string(),
+    })
+}
+
+fn secret<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SecretString, D::Error> {
+    lenient_string(deserializer).map(SecretString::from)
+}
+
+/// An amount of money written as `8.00`, `"8.00"` or `8`.
+fn money<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> {
+    let text = lenient_string(deserializer)?;
+    text.parse().map_err(|e| serde::de::Error::custom(format!("`{text}` is not an amount: {e}")))
 }
 
 #[cfg(test)]
@@ -186,26 +388,86 @@ mod tests {
 
     #[test]
     fn secrets_never_print() {
-        let settings = Settings { secret: Secret::new("top secret value"), ..Settings::default() };
-        assert!(!format!("{settings:?}").contains("top secret value"));
+        let settings = Settings {
+            secret: SecretString::from("top secret value"),
+            database: DatabaseSettings {
+                url: SecretString::from("mysql://root:hunter2@db/meiduo"),
+                ..DatabaseSettings::default()
+            },
+            ..Settings::default()
+        };
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("top secret value"));
+        assert!(!printed.contains("hunter2"));
     }
 
     #[test]
     #[allow(clippy::result_large_err)]
     fn files_and_the_environment_override_the_defaults() {
         figment::Jail::expect_with(|jail| {
-            jail.create_file("meiduo.toml", "listen = \"0.0.0.0:9000\"\nfreight = \"12.50\"")?;
+            jail.create_file(
+                "meiduo.toml",
+                "listen = \"0.0.0.0:9000\"\n[order]\nfreight = \"12.50\"\n[redis]\ntimeout = \"2s\"",
+            )?;
             jail.set_env("MEIDUO_FREIGHT", "8.00");
             jail.set_env("MEIDUO_STOCK_UPDATE", "equality");
-            let settings = Settings::load(Some(Path::new("meiduo.toml"))).map_err(|e| *e)?;
+            jail.set_env("MEIDUO_DATABASE_MAX_CONNECTIONS", "4");
+            jail.set_env("MEIDUO_PAYMENT_UNPAID_TTL", "45m");
+            let settings = Settings::load(Some(Path::new("meiduo.toml")))
+                .map_err(|e| figment::Error::from(e.to_string()))?;
             assert_eq!(settings.listen, "0.0.0.0:9000");
-            assert_eq!(
-                settings.freight.parse::<meiduo_domain::Money>().unwrap().to_string(),
-                "8.00"
-            );
-            assert_eq!(settings.stock_update, StockUpdateSetting::Equality);
-            assert_eq!(settings.max_count, 200);
-            assert!(settings.secret.expose().is_empty());
+            assert_eq!(settings.order.freight.to_string(), "8.00");
+            assert_eq!(settings.order.stock_update, StockUpdateSetting::Equality);
+            assert_eq!(settings.order.max_count, 200);
+            assert_eq!(settings.database.max_connections, 4);
+            assert_eq!(settings.redis.timeout, Duration::from_secs(2));
+            assert_eq!(settings.payment.unpaid_ttl, Duration::from_secs(45 * 60));
+            assert!(settings.secret.expose_secret().is_empty());
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn an_all_digit_app_id_is_taken_unquoted_and_the_gateway_by_name() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEIDUO_PAYMENT_APP_ID", "2021000000000001");
+            jail.set_env("MEIDUO_PAYMENT_GATEWAY", "alipay-sandbox");
+            let settings = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(settings.payment.app_id, "2021000000000001");
+            assert_eq!(settings.payment.gateway, Gateway::AlipaySandbox);
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn a_bad_setting_names_its_variable_and_what_it_expected() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEIDUO_DATABASE_MAX_CONNECTIONS", "many");
+            let error = Settings::load(None).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("MEIDUO_DATABASE_MAX_CONNECTIONS"), "{error}");
+            assert!(error.contains("database.max_connections"), "{error}");
+            assert!(error.contains("u32"), "{error}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEIDUO_FREIGHT", "ten yuan");
+            let error = Settings::load(None).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("MEIDUO_FREIGHT") && error.contains("not an amount"), "{error}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEIDUO_PAYMENT_GATEWAY", "paypal");
+            let error = Settings::load(None).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("MEIDUO_PAYMENT_GATEWAY"), "{error}");
+            assert!(error.contains("not a gateway"), "{error}");
+            Ok(())
+        });
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEIDUO_REDIS_TIMEOUT", "500");
+            let error = Settings::load(None).map(|_| ()).unwrap_err().to_string();
+            assert!(error.contains("MEIDUO_REDIS_TIMEOUT"), "{error}");
             Ok(())
         });
     }
@@ -215,5 +477,6 @@ mod tests {
         let settings = Settings::default();
         assert_eq!(settings.database_url(), "sqlite://data/meiduo.db?mode=rwc");
         assert_eq!(settings.listen, "127.0.0.1:8000");
+        assert_eq!(settings.payment.gateway, Gateway::Sandbox);
     }
 }

@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use meiduo_domain::ports::{
-    Cache, CatalogQueries, LineComment, NewComment, OrderRepository, StoreError, Transaction,
-    UnitOfWork,
+    CatalogChanges, CatalogQueries, LineComment, NewComment, OrderRepository, StoreError,
+    Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     Money, Order, OrderGoods, OrderId, OrderStatus, Quantity, SkuId, SkuSummary, UserId,
@@ -67,7 +67,7 @@ pub struct OrderHistory {
     uow: Arc<dyn UnitOfWork>,
     orders: Arc<dyn OrderRepository>,
     catalog: Arc<dyn CatalogQueries>,
-    cache: Option<Arc<dyn Cache>>,
+    changes: Arc<dyn CatalogChanges>,
 }
 
 impl std::fmt::Debug for OrderHistory {
@@ -77,18 +77,14 @@ impl std::fmt::Debug for OrderHistory {
 }
 
 impl OrderHistory {
+    /// `changes` hears of every comment (a SKU's comment count changed).
     pub fn new(
         uow: Arc<dyn UnitOfWork>,
         orders: Arc<dyn OrderRepository>,
         catalog: Arc<dyn CatalogQueries>,
+        changes: Arc<dyn CatalogChanges>,
     ) -> Self {
-        OrderHistory { uow, orders, catalog, cache: None }
-    }
-
-    /// Forgets a SKU's cached detail there when a comment changes its comment count.
-    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
-        self.cache = Some(cache);
-        self
+        OrderHistory { uow, orders, catalog, changes }
     }
 
     async fn with_skus(
@@ -115,6 +111,7 @@ impl OrderHistory {
     }
 
     /// A page of the user's orders, newest first, with their lines.
+    #[tracing::instrument(name = "order_history.list", skip_all, fields(user_id = %user))]
     pub async fn list(
         &self,
         user: UserId,
@@ -129,6 +126,7 @@ impl OrderHistory {
     }
 
     /// The user's order, with its lines.
+    #[tracing::instrument(name = "order_history.get", skip_all, fields(user_id = %user, order_id = %order_id))]
     pub async fn get(
         &self,
         user: UserId,
@@ -140,6 +138,7 @@ impl OrderHistory {
     }
 
     /// The lines of the user's order that wait for a comment.
+    #[tracing::instrument(name = "order_history.uncommented", skip_all, fields(user_id = %user, order_id = %order_id))]
     pub async fn uncommented(
         &self,
         user: UserId,
@@ -151,6 +150,7 @@ impl OrderHistory {
     }
 
     /// Comments a line of the user's order (once); the last comment finishes the order.
+    #[tracing::instrument(name = "order_history.comment", skip_all, fields(user_id = %user, order_id = %order_id))]
     pub async fn comment(
         &self,
         user: UserId,
@@ -185,11 +185,7 @@ impl OrderHistory {
             }
         }
         let order_finished = outcome?;
-        if let Some(cache) = &self.cache
-            && let Err(error) = cache.forget(&[crate::catalog::detail_cache(form.sku)]).await
-        {
-            tracing::warn!(%error, "comment saved, but the cached detail was not forgotten");
-        }
+        self.changes.comments_changed(form.sku).await;
         Ok(order_finished)
     }
 

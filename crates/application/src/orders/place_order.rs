@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use meiduo_domain::ports::{
-    AddressRepository, Cache, CartStore, Cause, Clock, InsertOrderError, OrderIdSource, StockGuard,
-    StoreError, Transaction, UnitOfWork,
+    AddressRepository, CartStore, CatalogChanges, Cause, Clock, InsertOrderError, OrderIdSource,
+    StockGuard, StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     AddressId, CartLine, CategoryId, Money, Order, OrderGoods, OrderId, PayMethod, Sku, SkuId,
@@ -129,7 +129,7 @@ pub struct PlaceOrder {
     ids: Arc<dyn OrderIdSource>,
     policy: OrderPolicy,
     stats: Arc<PlaceOrderStats>,
-    cache: Option<Arc<dyn Cache>>,
+    changes: Arc<dyn CatalogChanges>,
 }
 
 impl std::fmt::Debug for PlaceOrder {
@@ -148,6 +148,8 @@ pub struct PlaceOrderPorts {
     pub carts: Arc<dyn CartStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn OrderIdSource>,
+    /// Hears of the categories whose sales each order changed.
+    pub changes: Arc<dyn CatalogChanges>,
 }
 
 impl PlaceOrder {
@@ -160,15 +162,8 @@ impl PlaceOrder {
             ids: ports.ids,
             policy,
             stats: Arc::default(),
-            cache: None,
+            changes: ports.changes,
         }
-    }
-
-    /// Forgets the hot lists of the ordered SKUs' categories there after each order (their sales
-    /// changed).
-    pub fn with_cache(mut self, cache: Arc<dyn Cache>) -> Self {
-        self.cache = Some(cache);
-        self
     }
 
     pub fn stats(&self) -> Arc<PlaceOrderStats> {
@@ -181,7 +176,7 @@ impl PlaceOrder {
     /// taken in id order by compare-and-swap, SPU sales grow, and the order and its lines are
     /// written; any failure rolls back to the savepoint and nothing survives. After the commit
     /// the ordered SKUs leave the cart; a failure there is logged and does not undo the order.
-    #[tracing::instrument(name = "place_order", skip_all, fields(user_id = %request.user))]
+    #[tracing::instrument(name = "place_order.execute", skip_all, fields(user_id = %request.user))]
     pub async fn execute(
         &self,
         request: PlaceOrderRequest,
@@ -206,13 +201,8 @@ impl PlaceOrder {
 
         let (placed, categories) = self.run_transaction(&request, &selected).await?;
         self.stats.placed.fetch_add(1, Ordering::Relaxed);
-        if let Some(cache) = &self.cache {
-            let names: Vec<String> =
-                categories.into_iter().map(crate::catalog::hot_cache).collect();
-            if let Err(error) = cache.forget(&names).await {
-                tracing::warn!(%error, "order placed, but the hot lists could not be forgotten");
-            }
-        }
+        let categories: Vec<CategoryId> = categories.into_iter().collect();
+        self.changes.sales_changed(&categories).await;
 
         let ordered: Vec<SkuId> = placed.lines.iter().map(|line| line.sku_id).collect();
         if let Err(error) = self.carts.remove(request.user, &ordered).await {

@@ -67,6 +67,7 @@ impl Settlement {
 
     /// Prices the user's selected lines at today's prices. An empty selection gives an empty
     /// settlement (freight still shown, as the original does).
+    #[tracing::instrument(name = "settlement.execute", skip_all, fields(user_id = %user))]
     pub async fn execute(&self, user: UserId) -> Result<SettlementView, SettlementError> {
         let selected = self.carts.load(user).await?.selected();
         let ids: Vec<SkuId> = selected.iter().map(|line| line.sku_id).collect();

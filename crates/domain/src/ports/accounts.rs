@@ -21,9 +21,17 @@ pub enum CreateUserError {
 #[async_trait]
 pub trait UserRepository: Send + Sync {
     /// How many users have this username (0 or 1).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn count_username(&self, username: &str) -> Result<u64, StoreError>;
 
     /// How many users have this mobile number (0 or 1).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn count_mobile(&self, mobile: &str) -> Result<u64, StoreError>;
 
     /// Creates the user.
@@ -35,9 +43,17 @@ pub trait UserRepository: Send + Sync {
     async fn create(&self, user: &NewUser) -> Result<User, CreateUserError>;
 
     /// The active user whose username or mobile is `login`, with the password hash.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn find_credentials(&self, login: &str) -> Result<Option<(User, String)>, StoreError>;
 
     /// The user with this id.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn find(&self, id: UserId) -> Result<Option<User>, StoreError>;
 }
 
@@ -48,6 +64,9 @@ pub trait UserRepository: Send + Sync {
 #[async_trait]
 pub trait PasswordHasher: Send + Sync {
     /// A self-describing hash (PHC string) with its own salt.
+    ///
+    /// # Errors
+    /// `Err` with the reason when the hasher fails (its parameters or memory); nothing is stored.
     async fn hash(&self, password: &str) -> Result<String, String>;
 
     /// Whether `password` matches `hash`; false for a malformed hash.
@@ -61,6 +80,9 @@ pub trait VerificationCodes: Send + Sync {
     /// Stores `code` for `mobile` for `ttl`, unless a code was stored for it less than
     /// `interval` ago: then nothing changes and it returns `Ok(false)`. Atomic: of two
     /// concurrent calls at most one returns `Ok(true)`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
     async fn store_if_quiet(
         &self,
         mobile: &Mobile,
@@ -70,6 +92,9 @@ pub trait VerificationCodes: Send + Sync {
     ) -> Result<bool, StoreError>;
 
     /// Whether `code` is the unexpired code of `mobile`; a match consumes it.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
     async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError>;
 }
 
@@ -78,6 +103,9 @@ pub trait VerificationCodes: Send + Sync {
 #[async_trait]
 pub trait SmsSender: Send + Sync {
     /// Sends the verification code, valid for `valid_minutes`.
+    ///
+    /// # Errors
+    /// `Err` with the reason when the SMS provider refuses the message or cannot be reached.
     async fn send_code(
         &self,
         mobile: &Mobile,

@@ -17,6 +17,10 @@ pub enum CartAddition {
 #[async_trait]
 pub trait CartStore: Send + Sync {
     /// The user's cart; an empty cart when the user has none.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn load(&self, user: UserId) -> Result<Cart, StoreError>;
 
     /// Adds `line.count` units to the user's line of that SKU (creating it) and sets its selected
@@ -24,6 +28,12 @@ pub trait CartStore: Send + Sync {
     /// two concurrent additions cannot pass the bound together. Returns
     /// [`CartAddition::Added`] with the line's new count, or [`CartAddition::Refused`] with the
     /// count it keeps (0 for no line), in which case nothing changed.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn add(
         &self,
         user: UserId,
@@ -32,15 +42,39 @@ pub trait CartStore: Send + Sync {
     ) -> Result<CartAddition, StoreError>;
 
     /// Sets the line's count and selected flag, creating the line if needed.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn set(&self, user: UserId, line: CartLine) -> Result<(), StoreError>;
 
     /// Removes exactly these SKUs' lines; others stay. Unknown SKUs are ignored.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn remove(&self, user: UserId, skus: &[SkuId]) -> Result<(), StoreError>;
 
     /// Ticks or unticks every line.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn select_all(&self, user: UserId, selected: bool) -> Result<(), StoreError>;
 
     /// Merges an anonymous cart into the user's: each of `lines` replaces the user's line of the
     /// same SKU (its count and selected flag win); the user's other lines stay. Atomic.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError>;
 }

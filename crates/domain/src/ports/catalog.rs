@@ -68,6 +68,10 @@ pub trait StockRepository: Send + Sync {
 #[async_trait]
 pub trait SkuCatalog: Send + Sync {
     /// The SKUs with these ids (launched or not), in id order; unknown ids are left out.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn find_skus(&self, ids: &[SkuId]) -> Result<Vec<Sku>, StoreError>;
 }
 
@@ -76,12 +80,24 @@ pub trait SkuCatalog: Send + Sync {
 #[async_trait]
 pub trait CatalogQueries: Send + Sync {
     /// The channel menu: groups in id order, channels by their sequence, categories by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn category_menu(&self) -> Result<Vec<ChannelGroupMenu>, StoreError>;
 
     /// The breadcrumb of a category; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn breadcrumb(&self, category: CategoryId) -> Result<Option<Breadcrumb>, StoreError>;
 
     /// A page of the launched SKUs of a category, ordered.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn list_skus(
         &self,
         category: CategoryId,
@@ -91,6 +107,10 @@ pub trait CatalogQueries: Send + Sync {
     ) -> Result<Page<SkuSummary>, StoreError>;
 
     /// The best-selling launched SKUs of a category.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn hot_skus(
         &self,
         category: CategoryId,
@@ -99,9 +119,17 @@ pub trait CatalogQueries: Send + Sync {
 
     /// Everything the detail page of a launched SKU needs; `None` when it does not exist or is
     /// not on sale.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn sku_detail(&self, sku: SkuId) -> Result<Option<SkuDetailData>, StoreError>;
 
     /// Launched SKUs whose name or caption contains `text` (matched literally), best sellers first.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn search_skus(
         &self,
         text: &str,
@@ -110,10 +138,33 @@ pub trait CatalogQueries: Send + Sync {
     ) -> Result<Page<SkuSummary>, StoreError>;
 
     /// Summaries of these SKUs, in the order of `ids`; unknown ones are left out.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn sku_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError>;
 
     /// The comments on a SKU, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn sku_comments(&self, sku: SkuId, limit: u64) -> Result<Vec<SkuComment>, StoreError>;
+}
+
+/// Changes to the catalog that what is derived from it (caches) must hear of.
+///
+/// Neither method fails: they only spare others stale reads. An adapter that cannot pass a
+/// change on logs that, and what it derived expires on its own.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CatalogChanges: Send + Sync {
+    /// The sales of SKUs in these categories changed (an order was placed or cancelled): lists
+    /// ordered by sales are stale.
+    async fn sales_changed(&self, categories: &[CategoryId]);
+
+    /// A SKU's comments changed.
+    async fn comments_changed(&self, sku: SkuId);
 }
 
 /// Which SKUs a user looked at last.
@@ -121,9 +172,19 @@ pub trait CatalogQueries: Send + Sync {
 #[async_trait]
 pub trait BrowseHistory: Send + Sync {
     /// Records a visit: the SKU moves to the front, once, and only the newest `keep` stay.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn record(&self, user: UserId, sku: SkuId, keep: u32) -> Result<(), StoreError>;
 
     /// The last visited SKUs, newest first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn recent(&self, user: UserId, limit: u32) -> Result<Vec<SkuId>, StoreError>;
 }
 
@@ -132,11 +193,23 @@ pub trait BrowseHistory: Send + Sync {
 #[async_trait]
 pub trait AreaRepository: Send + Sync {
     /// The provinces, in code order.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn provinces(&self) -> Result<Vec<Area>, StoreError>;
 
     /// An area with the areas directly under it; `None` when it does not exist.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn with_subs(&self, id: u64) -> Result<Option<AreaWithSubs>, StoreError>;
 
     /// The parent of each of these areas that exists: (id, parent id, name).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn lineage(&self, ids: &[u64]) -> Result<Vec<(u64, Option<u64>, String)>, StoreError>;
 }

@@ -161,6 +161,10 @@ pub struct NewComment {
 pub trait AddressRepository: Send + Sync {
     /// The address with this id if it belongs to `user` (deleted ones included, with
     /// `is_deleted` set); `None` when it does not exist or belongs to somebody else.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn find_for_user(
         &self,
         user: UserId,
@@ -168,10 +172,20 @@ pub trait AddressRepository: Send + Sync {
     ) -> Result<Option<Address>, StoreError>;
 
     /// The user's addresses that are not deleted, with area names, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn list_for_user(&self, user: UserId) -> Result<Vec<AddressView>, StoreError>;
 
     /// Creates an address unless the user has `limit` (not deleted) already: then `Ok(None)`.
     /// Atomic per user: concurrent creations never pass the limit.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn create(
         &self,
         user: UserId,
@@ -180,6 +194,12 @@ pub trait AddressRepository: Send + Sync {
     ) -> Result<Option<AddressView>, StoreError>;
 
     /// Replaces the fields of the user's (not deleted) address; `None` when there is none.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn update(
         &self,
         user: UserId,
@@ -189,12 +209,30 @@ pub trait AddressRepository: Send + Sync {
 
     /// Marks the user's address deleted (orders keep pointing at it); clears it as the default.
     /// `false` when there is no such (not deleted) address.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn delete(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;
 
     /// Renames the user's address. `false` when there is none.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn set_title(&self, user: UserId, id: AddressId, title: &str)
     -> Result<bool, StoreError>;
 
     /// Makes it the user's default address. `false` when there is none.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn set_default(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;
 }

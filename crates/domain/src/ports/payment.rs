@@ -24,16 +24,32 @@ pub enum PaymentError {
 #[async_trait]
 pub trait PaymentGateway: Send + Sync {
     /// The URL the buyer's browser is sent to, to pay `request` (a signed page-pay request).
+    ///
+    /// # Errors
+    /// [`PaymentError::Malformed`] when the request cannot be encoded or signed.
     async fn page_pay_url(&self, request: &PagePayRequest) -> Result<String, PaymentError>;
 
-    /// Verifies the parameters of a browser return or an asynchronous notification, exactly as
-    /// received. `Ok` only when the signature verifies; [`PaymentError::BadSignature`] otherwise,
-    /// [`PaymentError::Malformed`] for a duplicated or unparsable parameter.
-    fn verify_callback(&self, params: &[(String, String)]) -> Result<TradeCallback, PaymentError>;
+    /// Verifies a browser return (its query string) or an asynchronous notification (its form
+    /// body), URL-encoded exactly as received.
+    ///
+    /// # Errors
+    /// [`PaymentError::BadSignature`] unless the signature verifies with the gateway's public
+    /// key; [`PaymentError::Malformed`] for a parameter given twice, missing or unparsable.
+    fn verify_callback(&self, raw: &str) -> Result<TradeCallback, PaymentError>;
 
     /// Asks the gateway for the trade of this order: `Ok(None)` when it knows no such trade.
+    ///
+    /// # Errors
+    /// [`PaymentError::Unavailable`] when the gateway cannot be reached or does not answer in time;
+    /// [`PaymentError::Refused`] when it answers with a business error; [`PaymentError::BadSignature`]
+    /// or [`PaymentError::Malformed`] when its answer does not verify or does not parse.
     async fn query_trade(&self, order_id: &OrderId) -> Result<Option<TradeState>, PaymentError>;
 
     /// Refunds (part of) a trade. Idempotent per `request_id`.
+    ///
+    /// # Errors
+    /// [`PaymentError::Unavailable`] when the gateway cannot be reached or does not answer in time;
+    /// [`PaymentError::Refused`] when it answers with a business error; [`PaymentError::BadSignature`]
+    /// or [`PaymentError::Malformed`] when its answer does not verify or does not parse.
     async fn refund(&self, request: &RefundRequest) -> Result<(), PaymentError>;
 }

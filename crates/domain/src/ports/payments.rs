@@ -9,15 +9,33 @@ use crate::{Money, Order, OrderId};
 #[async_trait]
 pub trait PaymentRepository: Send + Sync {
     /// The order, whoever it belongs to (callbacks name orders, not users).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn find_order(&self, order_id: &OrderId) -> Result<Option<Order>, StoreError>;
 
     /// Marks a trade recorded for refund as refunded.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn mark_refunded(&self, trade_id: &str) -> Result<(), StoreError>;
 
     /// The trade number of the order's payment, if it was paid.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn trade_of(&self, order_id: &OrderId) -> Result<Option<String>, StoreError>;
 
     /// Unpaid orders placed before `placed_before`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
+    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn unpaid_before(
         &self,
         placed_before: OffsetDateTime,
@@ -27,6 +45,12 @@ pub trait PaymentRepository: Send + Sync {
     /// Cancels an unpaid order and gives its stock and sales back, atomically and once: the
     /// conditional update Unpaid → Canceled decides, so of several replicas cancelling the same
     /// order exactly one does it. `Ok(false)` when the order was not unpaid (any more).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
+    /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
+    /// was changed and the call may be repeated.
     async fn cancel_unpaid(&self, order_id: &OrderId) -> Result<bool, StoreError>;
 }
 

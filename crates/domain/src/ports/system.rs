@@ -29,11 +29,20 @@ pub trait OrderIdSource: Send + Sync {
 #[async_trait]
 pub trait Cache: Send + Sync {
     /// The cached document, if present and not expired.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`](super::StoreError::Unavailable) when the cache cannot be reached or does not answer in time.
     async fn get(&self, name: &str) -> Result<Option<String>, super::StoreError>;
 
     /// Caches a document for `ttl`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`](super::StoreError::Unavailable) when the cache cannot be reached or does not answer in time.
     async fn put(&self, name: &str, value: &str, ttl: Duration) -> Result<(), super::StoreError>;
 
     /// Removes documents (when what they were made of changed).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`](super::StoreError::Unavailable) when the cache cannot be reached or does not answer in time.
     async fn forget(&self, names: &[String]) -> Result<(), super::StoreError>;
 }

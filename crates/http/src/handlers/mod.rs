@@ -8,5 +8,4 @@ pub mod health;
 pub mod orders;
 pub mod payment;
 pub mod places;
-pub mod sandbox;
 pub mod users;

@@ -3,7 +3,6 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use meiduo_application::payments::PaymentFailure;
 use meiduo_domain::OrderId;
-use meiduo_pay_alipay::gateway::parse_form;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -48,8 +47,7 @@ async fn confirm_return(
     req: HttpRequest,
     state: web::Data<ApiState>,
 ) -> Result<HttpResponse, ApiError> {
-    let params = parse_form(req.query_string()).map_err(PaymentFailure::from)?;
-    let trade_id = state.payments.confirm_return(&params).await?;
+    let trade_id = state.payments.confirm_return(req.query_string()).await?;
     Ok(HttpResponse::Ok().json(TradeJson { trade_id }))
 }
 
@@ -81,10 +79,7 @@ pub async fn payment_status_get(
     responses((status = 200, body = String), (status = 400, body = String), (status = 503, body = String)))]
 #[post("/payment/alipay/notify/")]
 pub async fn notify(state: web::Data<ApiState>, body: String) -> HttpResponse {
-    let outcome = match parse_form(&body) {
-        Ok(params) => state.payments.confirm_notification(&params).await,
-        Err(error) => Err(error.into()),
-    };
+    let outcome = state.payments.confirm_notification(&body).await;
     let text = |status: actix_web::http::StatusCode, body: &'static str| {
         HttpResponse::build(status).content_type("text/plain; charset=utf-8").body(body)
     };

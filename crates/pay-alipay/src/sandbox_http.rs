@@ -1,10 +1,19 @@
-//! The payment sandbox's pages and API, served when the sandbox plays Alipay's part.
+//! The sandbox's inbound side: its pages and API over HTTP, mounted by the server when the
+//! sandbox plays Alipay's part (`/sandbox/alipay/...`).
+
+use std::sync::Arc;
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use meiduo_pay_alipay::gateway::parse_form;
-use meiduo_pay_alipay::sandbox::{SandboxError, deliver};
 
-use crate::state::ApiState;
+use crate::gateway::parse_form;
+use crate::sandbox::{Sandbox, SandboxError, deliver};
+
+/// Mounts the sandbox's pages and API; `sandbox` answers them.
+pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::from(sandbox)).service(page).service(pay).service(api);
+    }
+}
 
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
@@ -18,8 +27,7 @@ fn refused(error: impl std::fmt::Display) -> HttpResponse {
 
 /// The page the page-pay URL opens: the order and a "pay" button.
 #[get("/sandbox/alipay/gateway.do")]
-pub async fn page(req: HttpRequest, state: web::Data<ApiState>) -> HttpResponse {
-    let Some(sandbox) = &state.sandbox else { return HttpResponse::NotFound().finish() };
+async fn page(req: HttpRequest, sandbox: web::Data<Sandbox>) -> HttpResponse {
     let params = match parse_form(req.query_string()) {
         Ok(params) => params,
         Err(error) => return refused(error),
@@ -42,8 +50,7 @@ pub async fn page(req: HttpRequest, state: web::Data<ApiState>) -> HttpResponse 
 
 /// The buyer pays: the sandbox posts its signed notification and sends the browser back.
 #[post("/sandbox/alipay/pay")]
-pub async fn pay(state: web::Data<ApiState>, body: String) -> HttpResponse {
-    let Some(sandbox) = &state.sandbox else { return HttpResponse::NotFound().finish() };
+async fn pay(sandbox: web::Data<Sandbox>, body: String) -> HttpResponse {
     let request = match parse_form(&body) {
         Ok(form) => {
             form.into_iter().find(|(k, _)| k == "request").map(|(_, v)| v).unwrap_or_default()
@@ -74,8 +81,7 @@ pub async fn pay(state: web::Data<ApiState>, body: String) -> HttpResponse {
 
 /// `alipay.trade.query` and `alipay.trade.refund`, answered like Alipay.
 #[post("/sandbox/alipay/gateway.do")]
-pub async fn api(state: web::Data<ApiState>, body: String) -> HttpResponse {
-    let Some(sandbox) = &state.sandbox else { return HttpResponse::NotFound().finish() };
+async fn api(sandbox: web::Data<Sandbox>, body: String) -> HttpResponse {
     match parse_form(&body)
         .map_err(|e| e.to_string())
         .and_then(|p| sandbox.api(&p).map_err(|e| e.to_string()))

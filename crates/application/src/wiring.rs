@@ -1,0 +1,128 @@
+//! The one place the use cases are assembled from ports: the server, the load generator and the
+//! tests each fill [`Ports`] with the adapters they chose and call [`UseCases::build`].
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use meiduo_domain::ports::{
+    AddressRepository, AreaRepository, BrowseHistory, CartStore, CatalogChanges, CatalogQueries,
+    Clock, OrderIdSource, OrderRepository, PasswordHasher, PaymentGateway, PaymentRepository,
+    SkuCatalog, SmsSender, UnitOfWork, UserRepository, VerificationCodes,
+};
+
+use crate::accounts::{Accounts, SmsPolicy};
+use crate::addresses::Addresses;
+use crate::cart::Carts;
+use crate::catalog::Catalog;
+use crate::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
+use crate::payments::{PaymentPorts, Payments};
+use crate::policy::OrderPolicy;
+
+/// Every port a use case needs, with the adapters of one deployment.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct Ports {
+    /// Transactions, and the stock, order and payment repositories bound to each.
+    pub uow: Arc<dyn UnitOfWork>,
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub codes: Arc<dyn VerificationCodes>,
+    pub sms: Arc<dyn SmsSender>,
+    pub areas: Arc<dyn AreaRepository>,
+    pub addresses: Arc<dyn AddressRepository>,
+    /// The storefront's catalog reads (cached or not: the wiring's choice).
+    pub catalog: Arc<dyn CatalogQueries>,
+    /// Hears of changed sales and comments (whatever caches the catalog).
+    pub catalog_changes: Arc<dyn CatalogChanges>,
+    /// SKUs by id, as settlement, comments and browse history check them.
+    pub skus: Arc<dyn SkuCatalog>,
+    /// SKUs by id, as the cart checks them on every addition (may be cached for a moment: the
+    /// order checks stock again in its transaction).
+    pub cart_skus: Arc<dyn SkuCatalog>,
+    pub browse_history: Arc<dyn BrowseHistory>,
+    pub orders: Arc<dyn OrderRepository>,
+    pub payments: Arc<dyn PaymentRepository>,
+    pub gateway: Arc<dyn PaymentGateway>,
+    pub carts: Arc<dyn CartStore>,
+    pub clock: Arc<dyn Clock>,
+    pub ids: Arc<dyn OrderIdSource>,
+}
+
+/// The rules of one deployment.
+#[derive(Debug, Clone)]
+pub struct Policies {
+    pub order: OrderPolicy,
+    pub sms: SmsPolicy,
+    /// Our application id at the payment gateway (callbacks naming another are refused).
+    pub payment_app_id: String,
+    /// Unpaid online orders older than this are cancelled.
+    pub unpaid_ttl: Duration,
+}
+
+impl Default for Policies {
+    /// The original's rules: freight 10.00, 200 units a line, SMS codes for 5 minutes, unpaid
+    /// orders cancelled after 30 minutes; no payment application id.
+    fn default() -> Self {
+        Policies {
+            order: OrderPolicy::default(),
+            sms: SmsPolicy::default(),
+            payment_app_id: String::new(),
+            unpaid_ttl: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
+/// Every use case, ready to serve.
+#[allow(missing_debug_implementations)]
+pub struct UseCases {
+    pub accounts: Accounts,
+    pub addresses: Addresses,
+    pub catalog: Catalog,
+    pub carts: Carts,
+    pub settlement: Settlement,
+    pub place_order: Arc<PlaceOrder>,
+    pub history: OrderHistory,
+    pub payments: Arc<Payments>,
+}
+
+impl UseCases {
+    /// Assembles every use case from `ports` under `policies`.
+    pub fn build(ports: &Ports, policies: &Policies) -> Self {
+        let p = ports.clone();
+        UseCases {
+            accounts: Accounts::new(p.users.clone(), p.hasher, p.codes, p.sms, policies.sms),
+            addresses: Addresses::new(p.addresses.clone(), p.areas.clone(), p.users),
+            catalog: Catalog::new(p.catalog.clone(), p.skus.clone(), p.areas, p.browse_history),
+            carts: Carts::new(p.carts.clone(), p.cart_skus, policies.order.max_count),
+            settlement: Settlement::new(p.carts.clone(), p.skus, policies.order.freight),
+            place_order: Arc::new(PlaceOrder::new(
+                PlaceOrderPorts {
+                    uow: p.uow.clone(),
+                    addresses: p.addresses,
+                    carts: p.carts,
+                    clock: p.clock.clone(),
+                    ids: p.ids,
+                    changes: p.catalog_changes.clone(),
+                },
+                policies.order.clone(),
+            )),
+            history: OrderHistory::new(
+                p.uow.clone(),
+                p.orders.clone(),
+                p.catalog,
+                p.catalog_changes,
+            ),
+            payments: Arc::new(Payments::new(
+                PaymentPorts {
+                    uow: p.uow,
+                    orders: p.orders,
+                    payments: p.payments,
+                    gateway: p.gateway,
+                    clock: p.clock,
+                },
+                policies.payment_app_id.clone(),
+                policies.unpaid_ttl,
+            )),
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! The catalog caches against mocks: what is cached where, for how long, and what a change
+//! forgets.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use meiduo_domain::ports::{
+    Cache, CatalogChanges, CatalogQueries, MockCatalogQueries, MockSkuCatalog, SkuCatalog,
+};
+use meiduo_domain::{CategoryId, Page, SkuId, SkuOrdering};
+use meiduo_inprocess::cached_catalog::{
+    CachedCatalog, CachedSkus, DETAIL_TTL, HOT_TTL, LIST_TTL, MENU_CACHE, MENU_TTL, SKU_TTL,
+};
+use meiduo_test_support::{MemoryCache, SkuBuilder, detail, summary};
+
+fn local(queries: MockCatalogQueries, cache: &Arc<MemoryCache>) -> CachedCatalog {
+    let cache: Arc<dyn Cache> = cache.clone();
+    CachedCatalog::new(Arc::new(queries)).with_local_cache(Some(cache))
+}
+
+#[tokio::test]
+async fn a_list_page_is_read_once_per_lifetime_and_each_page_and_order_on_its_own() {
+    let mut queries = MockCatalogQueries::new();
+    queries
+        .expect_list_skus()
+        .withf(|c, o, offset, limit| {
+            *c == CategoryId(157) && *o == SkuOrdering::BestSelling && *offset == 0 && *limit == 10
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(Page { count: 2, items: vec![summary(1), summary(2)] }));
+    queries
+        .expect_list_skus()
+        .withf(|_, o, offset, _| *o == SkuOrdering::PriceAscending && *offset == 10)
+        .times(1)
+        .returning(|_, _, _, _| Ok(Page { count: 12, items: vec![summary(3)] }));
+    let cache = Arc::new(MemoryCache::default());
+    let catalog = local(queries, &cache);
+    for _ in 0..3 {
+        let page = catalog.list_skus(CategoryId(157), SkuOrdering::BestSelling, 0, 10).await;
+        let page = page.unwrap();
+        assert_eq!((page.count, page.items.len()), (2, 2));
+        assert_eq!(page.items[1], summary(2), "the cached page reads back the same");
+        let page = catalog.list_skus(CategoryId(157), SkuOrdering::PriceAscending, 10, 10).await;
+        assert_eq!(page.unwrap().items, vec![summary(3)]);
+    }
+    assert_eq!(cache.names().len(), 2);
+    assert!(cache.names().iter().all(|name| cache.ttl_of(name) == Some(LIST_TTL)));
+}
+
+#[tokio::test]
+async fn a_detail_is_cached_and_so_is_the_absence_of_one() {
+    let mut queries = MockCatalogQueries::new();
+    queries
+        .expect_sku_detail()
+        .withf(|sku| *sku == SkuId(1))
+        .times(1)
+        .returning(|_| Ok(Some(detail(1))));
+    queries.expect_sku_detail().withf(|sku| *sku == SkuId(2)).times(1).returning(|_| Ok(None));
+    let cache = Arc::new(MemoryCache::default());
+    let catalog = local(queries, &cache);
+    assert_eq!(catalog.sku_detail(SkuId(1)).await.unwrap(), Some(detail(1)));
+    assert_eq!(catalog.sku_detail(SkuId(1)).await.unwrap(), Some(detail(1)));
+    assert_eq!(catalog.sku_detail(SkuId(2)).await.unwrap(), None);
+    assert_eq!(catalog.sku_detail(SkuId(2)).await.unwrap(), None);
+    assert_eq!(cache.ttl_of("sku_detail:1"), Some(DETAIL_TTL));
+    assert_eq!(cache.ttl_of("sku_detail:2"), Some(DETAIL_TTL), "unknown ids cost no query either");
+}
+
+#[tokio::test]
+async fn without_a_local_cache_every_list_is_read() {
+    let mut queries = MockCatalogQueries::new();
+    queries
+        .expect_list_skus()
+        .times(2)
+        .returning(|_, _, _, _| Ok(Page { count: 0, items: vec![] }));
+    let catalog = CachedCatalog::new(Arc::new(queries));
+    for _ in 0..2 {
+        catalog.list_skus(CategoryId(1), SkuOrdering::Newest, 0, 10).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn the_menu_and_hot_lists_go_to_the_shared_cache_and_an_order_forgets_its_categories() {
+    let mut queries = MockCatalogQueries::new();
+    queries.expect_category_menu().times(1).returning(|| Ok(Vec::new()));
+    // Read again after the order forgot it; category 116's list stays cached.
+    queries
+        .expect_hot_skus()
+        .withf(|c, _| *c == CategoryId(115))
+        .times(2)
+        .returning(|_, _| Ok(vec![summary(1)]));
+    queries
+        .expect_hot_skus()
+        .withf(|c, _| *c == CategoryId(116))
+        .times(1)
+        .returning(|_, _| Ok(vec![summary(2)]));
+    let shared = Arc::new(MemoryCache::default());
+    let cache: Arc<dyn Cache> = shared.clone();
+    let catalog = CachedCatalog::new(Arc::new(queries)).with_shared_cache(Some(cache));
+    catalog.category_menu().await.unwrap();
+    catalog.category_menu().await.unwrap();
+    for category in [115, 116] {
+        catalog.hot_skus(CategoryId(category), 2).await.unwrap();
+    }
+    assert_eq!(shared.ttl_of(MENU_CACHE), Some(MENU_TTL));
+    assert_eq!(shared.ttl_of("hot_skus:115"), Some(HOT_TTL));
+
+    catalog.sales_changed(&[CategoryId(115)]).await;
+
+    assert_eq!(shared.ttl_of("hot_skus:115"), None, "forgotten");
+    assert_eq!(shared.ttl_of("hot_skus:116"), Some(HOT_TTL), "untouched");
+    for category in [115, 116] {
+        catalog.hot_skus(CategoryId(category), 2).await.unwrap();
+    }
+}
+
+#[tokio::test]
+async fn a_comment_forgets_the_skus_cached_detail() {
+    let mut queries = MockCatalogQueries::new();
+    queries.expect_sku_detail().times(2).returning(|sku| Ok(Some(detail(sku.0))));
+    let cache = Arc::new(MemoryCache::default());
+    let catalog = local(queries, &cache);
+    catalog.sku_detail(SkuId(1)).await.unwrap();
+    catalog.comments_changed(SkuId(1)).await;
+    assert_eq!(cache.ttl_of("sku_detail:1"), None);
+    catalog.sku_detail(SkuId(1)).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_single_sku_is_read_once_per_lifetime_and_lists_of_skus_every_time() {
+    let mut inner = MockSkuCatalog::new();
+    inner
+        .expect_find_skus()
+        .withf(|ids| ids == [SkuId(1)])
+        .times(1)
+        .returning(|_| Ok(vec![SkuBuilder::new(1).stock(5).build()]));
+    inner
+        .expect_find_skus()
+        .withf(|ids| ids == [SkuId(2)])
+        .times(1)
+        .returning(|_| Ok(vec![SkuBuilder::new(2).launched(false).build()]));
+    inner.expect_find_skus().withf(|ids| ids.len() == 2).times(2).returning(|_| Ok(Vec::new()));
+    let cache = Arc::new(MemoryCache::default());
+    let local: Arc<dyn Cache> = cache.clone();
+    let skus = CachedSkus::new(Arc::new(inner), Some(local));
+    for _ in 0..2 {
+        assert_eq!(skus.find_skus(&[SkuId(1)]).await.unwrap()[0].stock, 5);
+        assert!(!skus.find_skus(&[SkuId(2)]).await.unwrap()[0].is_launched, "cached as read");
+        skus.find_skus(&[SkuId(1), SkuId(2)]).await.unwrap();
+    }
+    assert_eq!(cache.ttl_of("sku:1"), Some(SKU_TTL));
+}
