@@ -72,6 +72,15 @@ impl Carts {
         found.filter(|s| s.id == sku && s.is_launched).ok_or(CartError::SkuUnavailable(sku))
     }
 
+    /// The SKU, on sale and with stock for `count` units.
+    async fn sku_with_stock(&self, sku: SkuId, count: Quantity) -> Result<Sku, CartError> {
+        let found = self.sku_on_sale(sku).await?;
+        if !found.covers(count) {
+            return Err(CartError::NotEnoughStock { sku, stock: found.stock });
+        }
+        Ok(found)
+    }
+
     /// A line of `count` units, checked against the count limit and the SKU's stock.
     async fn checked_line(
         &self,
@@ -80,10 +89,7 @@ impl Carts {
         selected: bool,
     ) -> Result<CartLine, CartError> {
         let count = Quantity::new(count, self.limit).map_err(CartError::BadCount)?;
-        let found = self.sku_on_sale(sku).await?;
-        if !found.covers(count) {
-            return Err(CartError::NotEnoughStock { sku, stock: found.stock });
-        }
+        self.sku_with_stock(sku, count).await?;
         Ok(CartLine { sku_id: sku, count, selected })
     }
 
@@ -99,10 +105,7 @@ impl Carts {
         let added = Quantity::new(count, self.limit).map_err(CartError::BadCount)?;
         let total =
             Quantity::new(i64::from(have) + count, self.limit).map_err(CartError::BadCount)?;
-        let found = self.sku_on_sale(sku).await?;
-        if !found.covers(total) {
-            return Err(CartError::NotEnoughStock { sku, stock: found.stock });
-        }
+        self.sku_with_stock(sku, total).await?;
         Ok((
             CartLine { sku_id: sku, count: added, selected },
             CartLine { sku_id: sku, count: total, selected },

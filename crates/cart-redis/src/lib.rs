@@ -18,9 +18,6 @@
 //! Every key starts with the configured prefix (empty in production; one per test). A refused
 //! connection or a timeout becomes the domain's "unavailable" error.
 
-#[cfg(feature = "testing")]
-pub mod testing;
-
 use std::sync::LazyLock;
 use std::time::Duration;
 

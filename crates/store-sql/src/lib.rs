@@ -6,7 +6,7 @@
 //! hands out the stock, order-writer and payment-ledger repositories bound to it), [`SqlUsers`],
 //! [`SqlAreas`], [`SqlAddresses`], [`SqlCatalogQueries`], [`SqlSkuCatalog`],
 //! [`SqlBrowseHistory`], [`SqlOrders`], [`SqlPayments`] and the SQL [`SqlCartStore`]. Rows are
-//! read into sea-orm entities ([`entity`]) or `FromQueryResult` structs; statements are built by
+//! read into sea-orm entities (`src/entity/`) or `FromQueryResult` structs; statements are built by
 //! sea-query, which writes each engine's dialect. Database errors become
 //! [`StoreError`](meiduo_domain::ports::StoreError)s (or a port's own business errors) inside
 //! it, with the database error kept as their source.
@@ -30,9 +30,6 @@ mod stock;
 mod store;
 mod unit_of_work;
 mod users;
-
-#[cfg(feature = "testing")]
-pub mod testing;
 
 pub use addresses::SqlAddresses;
 pub use areas::SqlAreas;

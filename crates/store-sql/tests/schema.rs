@@ -9,8 +9,8 @@ use meiduo_domain::ports::{
 use meiduo_domain::{
     Mobile, Money, NewUser, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, Username,
 };
-use meiduo_store_sql::testing::*;
 use meiduo_store_sql::{SeedReport, SqlConfig, SqlStore};
+use meiduo_test_support::*;
 use time::OffsetDateTime;
 
 fn money(s: &str) -> Money {

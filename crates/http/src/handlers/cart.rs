@@ -1,5 +1,6 @@
 //! The cart: the logged-in user's through the cart store, the anonymous one in a signed cookie.
 
+use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, HttpResponseBuilder, delete, get, post, put, web};
 use meiduo_application::cart::CartItem;
 use meiduo_domain::{Cart, SkuId};
@@ -83,21 +84,45 @@ pub async fn add(
     user: MaybeUser,
     body: web::Json<CartLineBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    match user.0 {
-        Some(user) => {
-            state.carts.add(user, SkuId(body.sku_id), body.count, body.selected).await?;
-            Ok(HttpResponse::Created().json(body))
-        }
-        None => {
-            let mut held = anonymous(&req, &state);
-            state
-                .carts
-                .add_anonymous(&mut held.cart, SkuId(body.sku_id), body.count, body.selected)
-                .await?;
-            Ok(with_cookie(HttpResponse::Created(), &state, &held.cart).json(body))
-        }
-    }
+    write_line(&req, &state, user, body.into_inner(), LineWrite::Add).await
+}
+
+/// What a write does to a line.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum LineWrite {
+    /// Adds the units to the line's count (`POST`, 201).
+    Add,
+    /// Sets the line's count and flag (`PUT`, 200).
+    Set,
+}
+
+/// Writes a line of the logged-in user's cart, or of the anonymous cart in its cookie.
+async fn write_line(
+    req: &HttpRequest,
+    state: &ApiState,
+    user: MaybeUser,
+    body: CartLineBody,
+    write: LineWrite,
+) -> Result<HttpResponse, ApiError> {
+    let (sku, count, selected) = (SkuId(body.sku_id), body.count, body.selected);
+    let status = match write {
+        LineWrite::Add => StatusCode::CREATED,
+        LineWrite::Set => StatusCode::OK,
+    };
+    let Some(user) = user.0 else {
+        let mut held = anonymous(req, state);
+        let cart = &mut held.cart;
+        match write {
+            LineWrite::Add => state.carts.add_anonymous(cart, sku, count, selected).await?,
+            LineWrite::Set => state.carts.set_anonymous(cart, sku, count, selected).await?,
+        };
+        return Ok(with_cookie(HttpResponse::build(status), state, &held.cart).json(body));
+    };
+    match write {
+        LineWrite::Add => state.carts.add(user, sku, count, selected).await?,
+        LineWrite::Set => state.carts.set(user, sku, count, selected).await?,
+    };
+    Ok(HttpResponse::build(status).json(body))
 }
 
 /// The cart's lines with their SKUs.
@@ -134,21 +159,7 @@ pub async fn update(
     user: MaybeUser,
     body: web::Json<CartLineBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    match user.0 {
-        Some(user) => {
-            state.carts.set(user, SkuId(body.sku_id), body.count, body.selected).await?;
-            Ok(HttpResponse::Ok().json(body))
-        }
-        None => {
-            let mut held = anonymous(&req, &state);
-            state
-                .carts
-                .set_anonymous(&mut held.cart, SkuId(body.sku_id), body.count, body.selected)
-                .await?;
-            Ok(with_cookie(HttpResponse::Ok(), &state, &held.cart).json(body))
-        }
-    }
+    write_line(&req, &state, user, body.into_inner(), LineWrite::Set).await
 }
 
 /// Removes a line.

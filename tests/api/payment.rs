@@ -1,6 +1,5 @@
 //! Payment over HTTP through the sandbox: confirmation exactly once, refused forgeries, refunds,
 //! cancellation and expiry of unpaid orders. On SQLite always, on MariaDB when configured.
-#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,11 +7,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use meiduo_application::payments::{ExpiryReport, PaymentPorts, Payments};
 use meiduo_domain::ports::Clock;
-use meiduo_e2e::*;
 use meiduo_pay_alipay::AlipayGateway;
 use meiduo_pay_alipay::gateway::{form_encode, parse_form};
 use meiduo_pay_alipay::keys::private_key;
 use meiduo_pay_alipay::sign::{sign, signing_string};
+use meiduo_test_support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 use time::OffsetDateTime;

@@ -1,11 +1,10 @@
 //! The whole shopper's path over HTTP: register → login → address → browse → cart → settlement →
 //! order → my orders → comment. On SQLite always, on MariaDB when configured.
-#![allow(clippy::unwrap_used)]
 
-use meiduo_cart_redis::testing::TestRedis;
 use meiduo_domain::ports::OrderRepository;
 use meiduo_domain::{OrderId, OrderStatus};
-use meiduo_e2e::*;
+use meiduo_test_support::redis::TestRedis;
+use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 

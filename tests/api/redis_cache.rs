@@ -1,16 +1,15 @@
 //! The category menu and hot lists are cached in Redis; an order forgets the hot lists of its
 //! categories, since their sales changed.
-#![allow(clippy::unwrap_used)]
 
-use meiduo_cart_redis::testing::redis;
-use meiduo_e2e::*;
+use meiduo_test_support::redis::redis;
+use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hot_lists_are_cached_and_forgotten_when_an_order_changes_sales() {
     let Some(test_redis) = redis().await else { return };
-    let db = meiduo_store_sql::testing::sqlite().await.with_catalog().await;
+    let db = meiduo_test_support::sqlite().await.with_catalog().await;
     let app = spawn_with(db, Some(test_redis.store.clone())).await;
     let prefix = &test_redis.config.prefix;
     let exists = |name: String| {

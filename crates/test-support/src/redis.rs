@@ -1,11 +1,9 @@
 //! A Redis store of its own for each test: a random key prefix, removed when dropped. Without
 //! `MEIDUO_TEST_REDIS_URL` the Redis half of a test says loudly that it skipped; under `CI=true`
 //! a missing or unreachable Redis fails it.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use std::io::Write;
 
-use crate::{RedisConfig, RedisStore};
+use meiduo_cart_redis::{RedisConfig, RedisStore};
 
 /// A prefixed Redis store, emptied when dropped.
 #[derive(Debug)]
@@ -36,17 +34,7 @@ impl Drop for TestRedis {
 /// The configured test Redis (`MEIDUO_TEST_REDIS_URL`) under a fresh prefix, or `None` (said
 /// loudly) when the variable is not set.
 pub async fn redis() -> Option<TestRedis> {
-    let Ok(url) = std::env::var("MEIDUO_TEST_REDIS_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but MEIDUO_TEST_REDIS_URL is not set: the Redis tests must run in CI"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: the Redis half of this test (set MEIDUO_TEST_REDIS_URL to run it)"
-        );
-        return None;
-    };
+    let url = crate::service_url("MEIDUO_TEST_REDIS_URL", "Redis")?;
     let mut config = RedisConfig::new(url.clone());
     config.prefix = format!("meiduo_t_{:016x}:", fastrand::u64(..));
     config.timeout = std::time::Duration::from_secs(2);
@@ -61,17 +49,7 @@ pub async fn redis() -> Option<TestRedis> {
 /// The configured test Redis Cluster (`MEIDUO_TEST_REDIS_CLUSTER_URL`: node URLs separated by
 /// commas) under a fresh prefix, or `None` (said loudly) when the variable is not set.
 pub async fn redis_cluster() -> Option<TestRedis> {
-    let Ok(urls) = std::env::var("MEIDUO_TEST_REDIS_CLUSTER_URL") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but MEIDUO_TEST_REDIS_CLUSTER_URL is not set: the Redis Cluster tests must run in CI"
-        );
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED: the Redis Cluster half of this test (set MEIDUO_TEST_REDIS_CLUSTER_URL to run it)"
-        );
-        return None;
-    };
+    let urls = crate::service_url("MEIDUO_TEST_REDIS_CLUSTER_URL", "Redis Cluster")?;
     let mut config = RedisConfig::new(urls.clone());
     config.cluster = true;
     config.prefix = format!("meiduo_t_{:016x}:", fastrand::u64(..));

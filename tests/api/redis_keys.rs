@@ -1,11 +1,10 @@
 //! SMS codes and browse history in Redis, on one server and on a cluster.
-#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
-use meiduo_cart_redis::testing::{TestRedis, redis, redis_cluster};
 use meiduo_domain::ports::{BrowseHistory, Cache, VerificationCodes};
 use meiduo_domain::{Mobile, SkuId, SmsCode, UserId};
+use meiduo_test_support::redis::{TestRedis, redis, redis_cluster};
 
 async fn codes_and_history(redis: &TestRedis, name: &str) {
     let store = &redis.store;

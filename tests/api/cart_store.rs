@@ -1,24 +1,22 @@
 //! One behaviour suite for every cart store: the SQL one (SQLite, and MariaDB when configured)
 //! and the Redis one (when configured).
 
-#![allow(clippy::unwrap_used)]
-
 use std::sync::Arc;
 
-use meiduo_cart_redis::testing::{redis, redis_cluster};
 use meiduo_domain::ports::CartAddition::{Added, Refused};
 use meiduo_domain::ports::CartStore;
 use meiduo_domain::{CartLine, SkuId, UserId};
-use meiduo_store_sql::testing::*;
+use meiduo_test_support::redis::{redis, redis_cluster};
+use meiduo_test_support::*;
 
 /// What every cart store must do. `user` and `other` are two users the store accepts.
 async fn behaves_as_a_cart_store(cart: &dyn CartStore, user: UserId, other: UserId, name: &str) {
     assert!(cart.load(user).await.unwrap().is_empty(), "{name}: a new user's cart is empty");
 
     // Adding increments, and sets the selected flag.
-    assert_eq!(cart.add(user, line(1, 2), 200).await.unwrap(), Added(2));
+    assert_eq!(cart.add(user, cart_line(1, 2), 200).await.unwrap(), Added(2));
     assert_eq!(
-        cart.add(user, CartLine { selected: false, ..line(1, 3) }, 200).await.unwrap(),
+        cart.add(user, CartLine { selected: false, ..cart_line(1, 3) }, 200).await.unwrap(),
         Added(5)
     );
     let loaded = cart.load(user).await.unwrap();
@@ -26,25 +24,29 @@ async fn behaves_as_a_cart_store(cart: &dyn CartStore, user: UserId, other: User
     assert!(!loaded.get(SkuId(1)).unwrap().selected);
 
     // An addition past the bound changes nothing, and says what the line keeps.
-    assert_eq!(cart.add(user, line(1, 2), 6).await.unwrap(), Refused { have: 5 }, "{name}");
-    assert_eq!(cart.add(user, line(9, 3), 2).await.unwrap(), Refused { have: 0 }, "{name}");
-    assert_eq!(cart.add(user, line(1, 1), 6).await.unwrap(), Added(6), "{name}: up to the bound");
+    assert_eq!(cart.add(user, cart_line(1, 2), 6).await.unwrap(), Refused { have: 5 }, "{name}");
+    assert_eq!(cart.add(user, cart_line(9, 3), 2).await.unwrap(), Refused { have: 0 }, "{name}");
+    assert_eq!(
+        cart.add(user, cart_line(1, 1), 6).await.unwrap(),
+        Added(6),
+        "{name}: up to the bound"
+    );
     let loaded = cart.load(user).await.unwrap();
     assert_eq!(loaded.get(SkuId(1)).unwrap().count.get(), 6, "{name}");
     assert!(loaded.get(SkuId(1)).unwrap().selected, "{name}");
     assert!(loaded.get(SkuId(9)).is_none(), "{name}: a refused new line is not created");
 
     // Setting replaces.
-    cart.set(user, line(1, 1)).await.unwrap();
-    cart.set(user, line(3, 4)).await.unwrap();
-    cart.set(user, line(5, 1)).await.unwrap();
+    cart.set(user, cart_line(1, 1)).await.unwrap();
+    cart.set(user, cart_line(3, 4)).await.unwrap();
+    cart.set(user, cart_line(5, 1)).await.unwrap();
     let loaded = cart.load(user).await.unwrap();
     assert_eq!(loaded.get(SkuId(1)).unwrap().count.get(), 1);
     assert!(loaded.get(SkuId(1)).unwrap().selected);
     assert_eq!(loaded.len(), 3);
 
     // Another user's cart is separate.
-    cart.add(other, line(1, 7), 200).await.unwrap();
+    cart.add(other, cart_line(1, 7), 200).await.unwrap();
     assert_eq!(cart.load(user).await.unwrap().get(SkuId(1)).unwrap().count.get(), 1);
 
     // Select all / none.
@@ -60,7 +62,9 @@ async fn behaves_as_a_cart_store(cart: &dyn CartStore, user: UserId, other: User
     assert_eq!(cart.load(other).await.unwrap().len(), 1, "{name}");
 
     // Merging: the merged line's count and flag win; other lines stay.
-    cart.merge(user, &[CartLine { selected: false, ..line(3, 9) }, line(6, 2)]).await.unwrap();
+    cart.merge(user, &[CartLine { selected: false, ..cart_line(3, 9) }, cart_line(6, 2)])
+        .await
+        .unwrap();
     let loaded = cart.load(user).await.unwrap();
     assert_eq!(loaded.get(SkuId(3)).unwrap().count.get(), 9);
     assert!(!loaded.get(SkuId(3)).unwrap().selected);
@@ -102,7 +106,7 @@ async fn adds_are_never_lost(cart: Arc<dyn CartStore>, user: UserId, name: &str)
         let tasks: Vec<_> = (0..20)
             .map(|_| {
                 let cart = Arc::clone(&cart);
-                tokio::spawn(async move { cart.add(user, line(sku, 1), bound).await })
+                tokio::spawn(async move { cart.add(user, cart_line(sku, 1), bound).await })
             })
             .collect();
         let mut added = 0;

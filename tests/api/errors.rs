@@ -1,8 +1,7 @@
 //! Bad input, authentication and other users' resources over HTTP: always a clear 4xx with a
 //! stable code, never a 500, and nothing written.
-#![allow(clippy::unwrap_used)]
 
-use meiduo_e2e::*;
+use meiduo_test_support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
@@ -106,7 +105,7 @@ async fn malformed_requests_get_clear_4xx_answers() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn logged_in_endpoints_need_a_valid_token() {
-    let app = spawn(meiduo_store_sql::testing::sqlite().await.with_catalog().await).await;
+    let app = spawn(meiduo_test_support::sqlite().await.with_catalog().await).await;
     let anonymous = app.session();
     for path in ["/user/", "/addresses/", "/orders/", "/orders/settlement/", "/browse_histories/"] {
         let answer = anonymous.get(path).await;

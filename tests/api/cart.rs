@@ -1,7 +1,6 @@
 //! The cart over HTTP: anonymous (signed cookie) and logged in, the merge at login, tampering.
-#![allow(clippy::unwrap_used)]
 
-use meiduo_e2e::*;
+use meiduo_test_support::*;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -75,7 +74,7 @@ async fn an_anonymous_cart_lives_in_a_signed_cookie_and_merges_at_login() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tampered_or_forged_cookie_is_an_empty_cart_never_an_error() {
-    let app = spawn(meiduo_store_sql::testing::sqlite().await.with_catalog().await).await;
+    let app = spawn(meiduo_test_support::sqlite().await.with_catalog().await).await;
     let session = app.session();
     let added = session.post("/carts/", json!({"sku_id": 3, "count": 2})).await;
     let cookie = added.set_cookies.iter().find(|c| c.starts_with("carts=")).unwrap();

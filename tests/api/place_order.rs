@@ -1,8 +1,6 @@
 //! Placing orders through the PlaceOrder use case and the SQL adapter on real databases: the
 //! concurrency proof (SQLite always, MariaDB when `MEIDUO_TEST_MYSQL_URL` is set).
 
-#![allow(clippy::unwrap_used)]
-
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -17,7 +15,7 @@ use meiduo_domain::{Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, S
 use meiduo_inprocess::{LogSmsSender, NoPaymentGateway};
 use meiduo_server::Settings;
 use meiduo_store_sql::SqlUnitOfWork;
-use meiduo_store_sql::testing::*;
+use meiduo_test_support::*;
 
 /// SKU 3 of the demo catalog (iPhone 8 Plus 64GB 金色, 6499.00) belongs to SPU 2.
 const HOT_SKU: u64 = 3;
@@ -91,10 +89,10 @@ async fn shoppers(
 async fn an_order_writes_the_order_its_lines_stock_and_sales_together() {
     for db in engines().await {
         let db = db.with_catalog().await;
-        let (user, address) = db.shopper("alice", &[line(1, 2), line(HOT_SKU, 1)]).await;
+        let (user, address) = db.shopper("alice", &[cart_line(1, 2), cart_line(HOT_SKU, 1)]).await;
         db.store
             .carts()
-            .set(user, meiduo_domain::CartLine { selected: false, ..line(4, 1) })
+            .set(user, meiduo_domain::CartLine { selected: false, ..cart_line(4, 1) })
             .await
             .unwrap();
         let spu_before = db.spu_sales(HOT_SPU).await;
@@ -126,7 +124,7 @@ async fn sixty_four_buyers_of_twenty_units_make_exactly_twenty_orders() {
         db.set_stock(HOT_SKU, 20).await;
         let (_, sales_before) = db.sku_counts(HOT_SKU).await;
         let spu_before = db.spu_sales(HOT_SPU).await;
-        let requests = shoppers(&db, 64, &[line(HOT_SKU, 1)]).await;
+        let requests = shoppers(&db, 64, &[cart_line(HOT_SKU, 1)]).await;
 
         let outcomes = place_all(place_order(&db, policy(StockUpdate::Covering)), requests).await;
 
@@ -151,7 +149,7 @@ async fn the_equality_compare_and_swap_never_oversells_either() {
         db.set_stock(HOT_SKU, 20).await;
         let (_, sales_before) = db.sku_counts(HOT_SKU).await;
         let spu_before = db.spu_sales(HOT_SPU).await;
-        let requests = shoppers(&db, 64, &[line(HOT_SKU, 1)]).await;
+        let requests = shoppers(&db, 64, &[cart_line(HOT_SKU, 1)]).await;
         let use_case = place_order(&db, policy(StockUpdate::Equality));
 
         let outcomes = place_all(Arc::clone(&use_case), requests).await;
@@ -178,7 +176,7 @@ async fn orders_of_a_and_b_in_either_order_do_not_deadlock() {
         db.set_stock(HOT_SKU, 100).await;
         let (_, sales_1) = db.sku_counts(1).await;
         let (_, sales_3) = db.sku_counts(HOT_SKU).await;
-        let mut requests = shoppers(&db, 16, &[line(1, 1), line(HOT_SKU, 1)]).await;
+        let mut requests = shoppers(&db, 16, &[cart_line(1, 1), cart_line(HOT_SKU, 1)]).await;
         requests.extend(shoppers_reversed(&db, 16).await);
 
         let outcomes = place_all(place_order(&db, policy(StockUpdate::Covering)), requests).await;
@@ -195,7 +193,7 @@ async fn shoppers_reversed(db: &TestDb, n: usize) -> Vec<PlaceOrderRequest> {
     let mut requests = Vec::with_capacity(n);
     for i in 0..n {
         let (user, address) =
-            db.shopper(&format!("reverse{i}"), &[line(HOT_SKU, 1), line(1, 1)]).await;
+            db.shopper(&format!("reverse{i}"), &[cart_line(HOT_SKU, 1), cart_line(1, 1)]).await;
         requests.push(PlaceOrderRequest { user, address, pay_method: PayMethod::Cash });
     }
     requests
@@ -275,7 +273,8 @@ impl OrderWriter for FailingTx {
 async fn a_failure_after_the_lines_are_written_leaves_nothing_behind() {
     for db in engines().await {
         let db = db.with_catalog().await;
-        let (user, address) = db.shopper("unlucky", &[line(1, 1), line(HOT_SKU, 2)]).await;
+        let (user, address) =
+            db.shopper("unlucky", &[cart_line(1, 1), cart_line(HOT_SKU, 2)]).await;
         let before =
             (db.sku_counts(1).await, db.sku_counts(HOT_SKU).await, db.spu_sales(HOT_SPU).await);
         let failing = FailAfterLines(db.store.unit_of_work());

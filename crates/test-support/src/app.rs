@@ -1,21 +1,20 @@
 //! The end-to-end harness: the real server on port 0 over a fresh database per test, and an HTTP
 //! client that keeps cookies. The suites are in `tests/tests/`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, missing_debug_implementations)]
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
+use crate::db::{TestDb, engines, mysql, sqlite};
+use crate::redis::{TestRedis, redis as testing_redis};
 use async_trait::async_trait;
 use meiduo_cart_redis::RedisStore;
-use meiduo_cart_redis::testing::{TestRedis, redis as testing_redis};
 use meiduo_domain::ports::SmsSender;
 use meiduo_domain::{Mobile, SmsCode};
 use meiduo_pay_alipay::AlipayConfig;
 use meiduo_pay_alipay::sandbox::Sandbox;
 use meiduo_server::settings::PaymentSettings;
 use meiduo_server::{Application, Settings, api_state, payment_wiring};
-use meiduo_store_sql::testing::{TestDb, engines, mysql, sqlite};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -104,10 +103,8 @@ pub async fn spawn(db: TestDb) -> TestApp {
 }
 
 /// Test keys (never used elsewhere): the application's, and the sandbox's ("Alipay's").
-pub const APP_KEY: &str =
-    include_str!("../../crates/pay-alipay/tests/fixtures/app_private_pkcs8.pem");
-pub const SANDBOX_KEY: &str =
-    include_str!("../../crates/pay-alipay/tests/fixtures/alipay_private.pem");
+pub const APP_KEY: &str = include_str!("../../pay-alipay/tests/fixtures/app_private_pkcs8.pem");
+pub const SANDBOX_KEY: &str = include_str!("../../pay-alipay/tests/fixtures/alipay_private.pem");
 
 /// The settings the test servers run with: the defaults, on port 0, with the test keys.
 pub fn test_settings() -> Settings {

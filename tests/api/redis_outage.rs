@@ -1,12 +1,11 @@
 //! Redis goes away mid-run: cart endpoints and order placement answer 503 with a stable code and
 //! write nothing, readiness reports it, browsing goes on; when Redis is back, so is the shop.
-#![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
-use meiduo_cart_redis::testing::redis;
 use meiduo_cart_redis::{RedisConfig, RedisStore};
-use meiduo_e2e::*;
+use meiduo_test_support::redis::redis;
+use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -20,7 +19,7 @@ async fn the_shop_answers_503_without_redis_and_recovers_by_itself() {
     config.prefix = test_redis.config.prefix.clone();
     config.timeout = Duration::from_millis(300);
     let store = RedisStore::new(&config).unwrap();
-    let db = meiduo_store_sql::testing::sqlite().await.with_catalog().await;
+    let db = meiduo_test_support::sqlite().await.with_catalog().await;
     let app = spawn_with(db, Some(store)).await;
 
     let shopper = app.shopper("oscar_outage", "13300000001").await;

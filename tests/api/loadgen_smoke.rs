@@ -1,17 +1,16 @@
 //! A two-second smoke of every load scenario on SQLite with a few clients, so that the load
 //! generator never rots. It asserts the invariants, not a speed.
-#![allow(clippy::unwrap_used)]
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_application::OrderPolicy;
-use meiduo_e2e::*;
 use meiduo_loadgen::{Scenario, prepare};
+use meiduo_test_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_runs_and_keeps_the_invariants() {
-    let app = spawn(meiduo_store_sql::testing::sqlite().await.with_catalog().await).await;
+    let app = spawn(meiduo_test_support::sqlite().await.with_catalog().await).await;
     let bench = Arc::new(prepare(&app.base, app.db.store.clone(), None, 4, 50).await.unwrap());
     // `cart-add` first: it leaves lines in the carts that the order scenarios must not order.
     let order = [

@@ -1,7 +1,6 @@
 //! Accounts and the address book over HTTP.
-#![allow(clippy::unwrap_used)]
 
-use meiduo_e2e::*;
+use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
 

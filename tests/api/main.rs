@@ -1,0 +1,17 @@
+//! The end-to-end suite, one binary: use cases on real adapters (SQLite always; MariaDB, Redis
+//! and a Redis Cluster when their `MEIDUO_TEST_*` URLs are set), and the HTTP API on the real
+//! server on port 0 with a database of its own per test. The harness is `meiduo-test-support`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod accounts;
+mod cart;
+mod cart_store;
+mod catalog;
+mod errors;
+mod loadgen_smoke;
+mod payment;
+mod place_order;
+mod redis_cache;
+mod redis_keys;
+mod redis_outage;
+mod shopper;
