@@ -130,7 +130,7 @@ impl Accounts {
         self.sms
             .send_code(&mobile, &code, minutes)
             .await
-            .map_err(|why| AccountError::Failure(ServiceFailure::Unavailable(why.into())))
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unavailable(cause)))
     }
 
     /// Registers a user after checking every field and the SMS code; the code is consumed.
@@ -159,7 +159,7 @@ impl Accounts {
             .hasher
             .hash(password.expose())
             .await
-            .map_err(|why| AccountError::Failure(ServiceFailure::unexpected(why)))?;
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
         self.users.create(&NewUser { username, mobile, password_hash }).await.map_err(|e| match e {
             CreateUserError::MobileTaken => AccountError::MobileTaken,
             CreateUserError::UsernameTaken => AccountError::UsernameTaken,

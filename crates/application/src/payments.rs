@@ -54,7 +54,7 @@ impl From<PaymentError> for PaymentFailure {
             PaymentError::BadSignature => PaymentFailure::BadSignature,
             PaymentError::Malformed(why) => PaymentFailure::Malformed(why),
             PaymentError::Unavailable(why) => {
-                PaymentFailure::Failure(ServiceFailure::Unavailable(why.into()))
+                PaymentFailure::Failure(ServiceFailure::Unavailable(why))
             }
             PaymentError::Refused(why) => {
                 PaymentFailure::Failure(ServiceFailure::unexpected(format!("gateway: {why}")))

@@ -18,7 +18,8 @@ use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher as _};
 use async_trait::async_trait;
 use meiduo_domain::ports::{
-    Clock, PasswordHasher, PaymentError, PaymentGateway, SmsSender, StoreError, VerificationCodes,
+    Cause, Clock, PasswordHasher, PaymentError, PaymentGateway, SmsSender, StoreError,
+    VerificationCodes,
 };
 use meiduo_domain::{
     Mobile, OrderId, PagePayRequest, RefundRequest, SmsCode, TradeCallback, TradeState,
@@ -65,21 +66,22 @@ impl Argon2Hasher {
     async fn off_the_runtime<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, String> {
-        let _turn = self.running.acquire().await.map_err(|e| e.to_string())?;
-        tokio::task::spawn_blocking(work).await.map_err(|e| e.to_string())
+    ) -> Result<T, Cause> {
+        let _turn = self.running.acquire().await.map_err(|e| Box::new(e) as Cause)?;
+        tokio::task::spawn_blocking(work).await.map_err(|e| Box::new(e) as Cause)
     }
 }
 
 #[async_trait]
 impl PasswordHasher for Argon2Hasher {
-    async fn hash(&self, password: &str) -> Result<String, String> {
+    async fn hash(&self, password: &str) -> Result<String, Cause> {
         let password = password.to_owned();
         self.off_the_runtime(move || {
             Argon2::default()
                 .hash_password(password.as_bytes())
                 .map(|hash| hash.to_string())
-                .map_err(|e| e.to_string())
+                // argon2's error is a leaf: its text is the whole cause.
+                .map_err(|e| Cause::from(e.to_string()))
         })
         .await?
     }
@@ -170,7 +172,7 @@ impl SmsSender for LogSmsSender {
         mobile: &Mobile,
         code: &SmsCode,
         valid_minutes: u64,
-    ) -> Result<(), String> {
+    ) -> Result<(), Cause> {
         tracing::info!(%mobile, code = code.as_str(), valid_minutes, "SMS verification code (not sent: logging SMS sender)");
         Ok(())
     }

@@ -123,7 +123,7 @@ impl AlipayGateway {
         let http = reqwest::Client::builder()
             .timeout(config.timeout)
             .build()
-            .map_err(|e| PaymentError::Unavailable(e.to_string()))?;
+            .map_err(|e| PaymentError::Unavailable(Box::new(e)))?;
         Ok(AlipayGateway { config, http })
     }
 
@@ -185,8 +185,8 @@ impl AlipayGateway {
             .body(body)
             .send()
             .await
-            .map_err(|e| PaymentError::Unavailable(e.to_string()))?;
-        let text = response.text().await.map_err(|e| PaymentError::Unavailable(e.to_string()))?;
+            .map_err(|e| PaymentError::Unavailable(Box::new(e)))?;
+        let text = response.text().await.map_err(|e| PaymentError::Unavailable(Box::new(e)))?;
         let field_name = format!("{}_response", method.replace('.', "_"));
         let envelope: std::collections::HashMap<String, Box<RawValue>> =
             serde_json::from_str(&text)

@@ -34,7 +34,7 @@ struct Sums {
 /// A row of `SHOW GLOBAL STATUS`.
 #[derive(Debug, FromQueryResult)]
 struct ServerStatus {
-    #[sea_orm(from_col = "Value")]
+    #[sea_orm(alias = "Value")]
     value: String,
 }
 

@@ -215,6 +215,30 @@ async fn a_taken_username_or_mobile_is_named_by_the_store() {
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stores_totals_and_statement_count_read_back() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let totals = db.store.stock_totals().await.unwrap();
+        let (stock, sales) = (
+            db.scalar("SELECT CAST(SUM(stock) AS SIGNED) FROM tb_sku", vec![]).await,
+            db.scalar("SELECT CAST(SUM(sales) AS SIGNED) FROM tb_sku", vec![]).await,
+        );
+        assert_eq!((totals.stock_and_sales, totals.sold), (stock + sales, sales), "{}", db.engine);
+        assert_eq!((totals.orders, totals.negative_stock, totals.orders_without_lines), (0, 0, 0));
+        let counted = db.store.statements_executed().await.unwrap();
+        match db.engine {
+            "mariadb" => {
+                let before = counted.expect("MariaDB counts its statements");
+                db.store.stock_totals().await.unwrap();
+                let after = db.store.statements_executed().await.unwrap().unwrap();
+                assert!(after > before, "{before} → {after}");
+            }
+            _ => assert_eq!(counted, None, "SQLite keeps no count"),
+        }
+    }
+}
+
 /// The compare-and-swap retry re-reads a SKU in the same transaction: at READ COMMITTED that
 /// read sees what other transactions committed meanwhile (at REPEATABLE READ it would not, and
 /// the retry would never succeed). Every pooled connection is set to it when made.

@@ -9,7 +9,7 @@ use crate::db::{TestDb, engines, mysql, sqlite};
 use crate::redis::{TestRedis, redis as testing_redis};
 use async_trait::async_trait;
 use meiduo_cart_redis::RedisStore;
-use meiduo_domain::ports::SmsSender;
+use meiduo_domain::ports::{Cause, SmsSender};
 use meiduo_domain::{Mobile, SmsCode};
 use meiduo_pay_alipay::AlipayConfig;
 use meiduo_pay_alipay::sandbox::Sandbox;
@@ -32,7 +32,7 @@ impl CapturedSms {
 
 #[async_trait]
 impl SmsSender for CapturedSms {
-    async fn send_code(&self, mobile: &Mobile, code: &SmsCode, _: u64) -> Result<(), String> {
+    async fn send_code(&self, mobile: &Mobile, code: &SmsCode, _: u64) -> Result<(), Cause> {
         self.codes.lock().unwrap().insert(mobile.as_str().to_owned(), code.as_str().to_owned());
         Ok(())
     }

@@ -2,7 +2,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
-use super::StoreError;
+use super::{Cause, StoreError};
 use crate::{Mobile, NewUser, SmsCode, User, UserId};
 
 /// Why [`UserRepository::create`] wrote nothing.
@@ -66,8 +66,8 @@ pub trait PasswordHasher: Send + Sync {
     /// A self-describing hash (PHC string) with its own salt.
     ///
     /// # Errors
-    /// `Err` with the reason when the hasher fails (its parameters or memory); nothing is stored.
-    async fn hash(&self, password: &str) -> Result<String, String>;
+    /// `Err` with the cause when the hasher fails (its parameters or memory); nothing is stored.
+    async fn hash(&self, password: &str) -> Result<String, Cause>;
 
     /// Whether `password` matches `hash`; false for a malformed hash.
     async fn verify(&self, password: &str, hash: &str) -> bool;
@@ -105,11 +105,11 @@ pub trait SmsSender: Send + Sync {
     /// Sends the verification code, valid for `valid_minutes`.
     ///
     /// # Errors
-    /// `Err` with the reason when the SMS provider refuses the message or cannot be reached.
+    /// `Err` with the cause when the SMS provider refuses the message or cannot be reached.
     async fn send_code(
         &self,
         mobile: &Mobile,
         code: &SmsCode,
         valid_minutes: u64,
-    ) -> Result<(), String>;
+    ) -> Result<(), Cause>;
 }

@@ -1,9 +1,10 @@
 use async_trait::async_trait;
 
+use super::Cause;
 use crate::{OrderId, PagePayRequest, RefundRequest, TradeCallback, TradeState};
 
 /// An error of the payment gateway.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 pub enum PaymentError {
     /// The signature is missing or does not verify with the gateway's public key.
     #[error("the signature does not verify")]
@@ -11,13 +12,24 @@ pub enum PaymentError {
     /// The parameters are malformed: a field missing or unparsable, a parameter given twice.
     #[error("malformed gateway parameters: {0}")]
     Malformed(String),
-    /// The gateway cannot be reached or did not answer in time.
+    /// The gateway cannot be reached or did not answer in time; the cause is kept for the log.
     #[error("the payment gateway is unavailable: {0}")]
-    Unavailable(String),
+    Unavailable(#[source] Cause),
     /// The gateway answered with a business error (code and message).
     #[error("the payment gateway refused: {0}")]
     Refused(String),
 }
+
+/// Two errors are equal when they are of the same kind and read the same (a cause is not
+/// comparable otherwise).
+impl PartialEq for PaymentError {
+    fn eq(&self, other: &Self) -> bool {
+        std::mem::discriminant(self) == std::mem::discriminant(other)
+            && self.to_string() == other.to_string()
+    }
+}
+
+impl Eq for PaymentError {}
 
 /// The online payment provider (Alipay, or a sandbox that plays its part).
 #[cfg_attr(feature = "mock", mockall::automock)]
