@@ -97,10 +97,11 @@ pub(crate) async fn read_skus(
     sku::Entity::find()
         .filter(sku::Column::Id.is_in(ids.iter().map(|sku| db_id(sku.0))))
         .order_by_asc(sku::Column::Id)
+        .into_partial_model::<sku::Sale>()
         .all(conn)
         .await
         .map_err(store)?
         .into_iter()
-        .map(sku::Model::into_sku)
+        .map(sku::Sale::into_sku)
         .collect()
 }

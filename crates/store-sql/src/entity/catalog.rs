@@ -129,6 +129,43 @@ pub(crate) mod sku {
         pub(crate) fn into_sku(
             self,
         ) -> Result<meiduo_domain::Sku, meiduo_domain::ports::StoreError> {
+            Sale {
+                id: self.id,
+                name: self.name,
+                caption: self.caption,
+                goods_id: self.goods_id,
+                category_id: self.category_id,
+                price: self.price,
+                stock: self.stock,
+                sales: self.sales,
+                is_launched: self.is_launched,
+                default_image_url: self.default_image_url,
+            }
+            .into_sku()
+        }
+    }
+
+    /// The columns of a SKU that selling it needs (the order transaction reads only these).
+    #[derive(Debug, DerivePartialModel)]
+    #[sea_orm(entity = "Entity")]
+    pub(crate) struct Sale {
+        pub id: i64,
+        pub name: String,
+        pub caption: String,
+        pub goods_id: i64,
+        pub category_id: i64,
+        pub price: DbMoney,
+        pub stock: i32,
+        pub sales: i32,
+        pub is_launched: bool,
+        pub default_image_url: Option<String>,
+    }
+
+    impl Sale {
+        /// The domain's SKU.
+        pub(crate) fn into_sku(
+            self,
+        ) -> Result<meiduo_domain::Sku, meiduo_domain::ports::StoreError> {
             use crate::codec::{count_of, id_of};
             use meiduo_domain::{CategoryId, Sku, SkuId, SpuId};
             Ok(Sku {
