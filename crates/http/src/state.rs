@@ -4,12 +4,7 @@ use std::sync::Arc;
 
 use actix_web::cookie::Key;
 use async_trait::async_trait;
-use meiduo_application::accounts::Accounts;
-use meiduo_application::addresses::Addresses;
-use meiduo_application::cart::Carts;
-use meiduo_application::catalog::Catalog;
-use meiduo_application::orders::{OrderHistory, PlaceOrder, Settlement};
-use meiduo_application::payments::Payments;
+use meiduo_application::UseCases;
 
 use crate::auth::Tokens;
 
@@ -20,16 +15,10 @@ pub trait Readiness: Send + Sync {
     async fn check(&self) -> Vec<(&'static str, Result<(), String>)>;
 }
 
-/// The shared state of the API.
+/// The shared state of the API: the use cases (`state.place_order`, ... through `Deref`) and
+/// the HTTP layer's own settings.
 pub struct ApiState {
-    pub accounts: Accounts,
-    pub addresses: Addresses,
-    pub catalog: Catalog,
-    pub carts: Carts,
-    pub settlement: Settlement,
-    pub place_order: Arc<PlaceOrder>,
-    pub history: OrderHistory,
-    pub payments: Arc<Payments>,
+    pub use_cases: UseCases,
     pub tokens: Tokens,
     /// Signs the anonymous cart cookie.
     pub cookie_key: Key,
@@ -41,6 +30,14 @@ pub struct ApiState {
 impl std::fmt::Debug for ApiState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ApiState").field("image_host", &self.image_host).finish_non_exhaustive()
+    }
+}
+
+impl std::ops::Deref for ApiState {
+    type Target = UseCases;
+
+    fn deref(&self) -> &UseCases {
+        &self.use_cases
     }
 }
 

@@ -327,14 +327,7 @@ pub fn api_state(
     let ports = ports(settings, &store, redis.as_ref(), sms, Arc::new(gateway));
     let use_cases = UseCases::build(&ports, &policies(settings, &payment)?);
     Ok(ApiState {
-        accounts: use_cases.accounts,
-        addresses: use_cases.addresses,
-        catalog: use_cases.catalog,
-        carts: use_cases.carts,
-        settlement: use_cases.settlement,
-        place_order: use_cases.place_order,
-        history: use_cases.history,
-        payments: use_cases.payments,
+        use_cases,
         tokens: Tokens::new(secret, settings.token.lifetime.max(Duration::from_secs(60))),
         cookie_key: Key::derive_from(secret),
         image_host: settings.image_host.clone(),
