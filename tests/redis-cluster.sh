@@ -40,8 +40,16 @@ case "$cmd" in
     (IFS=,; echo "${urls[*]}")
     ;;
   stop)
+    pids=()
     for pidfile in "$dir"/*/pid; do
-      [ -f "$pidfile" ] && kill "$(cat "$pidfile")" 2>/dev/null || true
+      [ -f "$pidfile" ] || continue
+      pid=$(cat "$pidfile")
+      kill "$pid" 2>/dev/null && pids+=("$pid")
+    done
+    # A node writes its nodes.conf as it shuts down: wait for every node to be gone before the
+    # directory is removed (removing it under a node that is still writing fails).
+    for pid in "${pids[@]}"; do
+      for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
     done
     rm -rf "$dir"
     ;;
