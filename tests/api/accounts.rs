@@ -9,13 +9,13 @@ async fn registration_checks_every_field_and_the_sms_code() {
     for app in apps().await {
         let engine = app.engine();
         let session = app.session();
-        assert_eq!(session.get("/usernames/ab/count/").await.code(), "invalid_field");
-        assert_eq!(session.get("/mobiles/12345/count/").await.code(), "invalid_field");
+        assert_eq!(session.get("/usernames/ab/count/").await.code(), "not_found");
+        assert_eq!(session.get("/mobiles/12345/count/").await.code(), "not_found");
         assert_eq!(session.get("/sms_codes/13500000001/").await.status, StatusCode::OK);
         let again = session.get("/sms_codes/13500000001/").await;
         assert_eq!(
             (again.status, again.code()),
-            (StatusCode::TOO_MANY_REQUESTS, "sms_too_frequent"),
+            (StatusCode::BAD_REQUEST, "sms_too_frequent"),
             "{engine}"
         );
         let code = app.sms.code_for("13500000001").unwrap();

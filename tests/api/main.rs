@@ -9,6 +9,7 @@ mod cart_store;
 mod catalog;
 mod errors;
 mod loadgen_smoke;
+mod parity;
 mod payment;
 mod place_order;
 mod redis_cache;

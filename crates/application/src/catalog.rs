@@ -26,10 +26,6 @@ pub enum CatalogError {
     SkuNotFound,
     #[error("no such area")]
     AreaNotFound,
-    #[error("unknown ordering; use create_time, price, -price or -sales")]
-    BadOrdering,
-    #[error("page and page_size must be at least 1")]
-    BadPage,
     #[error("the search text must be 1 to {MAX_SEARCH_LEN} characters")]
     BadSearch,
     #[error(transparent)]
@@ -84,10 +80,7 @@ impl Catalog {
         ordering: Option<&str>,
         page: PageRequest,
     ) -> Result<Page<SkuSummary>, CatalogError> {
-        let ordering = match ordering {
-            None => SkuOrdering::Newest,
-            Some(value) => SkuOrdering::parse(value).ok_or(CatalogError::BadOrdering)?,
-        };
+        let ordering = SkuOrdering::from_query(ordering);
         Ok(self.queries.list_skus(category, ordering, page.offset(), page.page_size).await?)
     }
 

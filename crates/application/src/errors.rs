@@ -52,7 +52,8 @@ pub struct PageRequest {
 }
 
 impl PageRequest {
-    pub const DEFAULT_SIZE: u64 = 10;
+    /// The original's page size (its `StandardResultsSetPagination`).
+    pub const DEFAULT_SIZE: u64 = 2;
     pub const MAX_SIZE: u64 = 20;
     /// The highest page number accepted (far beyond any list; keeps offsets small).
     pub const MAX_PAGE: u64 = 1_000_000;
@@ -77,7 +78,7 @@ mod tests {
 
     #[test]
     fn pages_are_bounded() {
-        assert_eq!(PageRequest::new(None, None), Some(PageRequest { page: 1, page_size: 10 }));
+        assert_eq!(PageRequest::new(None, None), Some(PageRequest { page: 1, page_size: 2 }));
         assert_eq!(PageRequest::new(Some(3), Some(500)).map(PageRequest::offset), Some(40));
         assert_eq!(PageRequest::new(Some(0), None), None);
         assert_eq!(PageRequest::new(Some(u64::MAX), None), None);

@@ -88,28 +88,45 @@ pub struct Breadcrumb {
     pub cat3: Option<Category>,
 }
 
-/// The order of a category's SKU list.
+/// The order of a category's SKU list: the original's `ordering` fields `create_time`, `price`
+/// and `sales`, each ascending or descending (`-`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SkuOrdering {
-    /// Newest first (`create_time` or `-create_time`).
+    /// Newest first (`-create_time`, the default).
     Newest,
+    /// Oldest first (`create_time`).
+    Oldest,
     /// Cheapest first (`price`).
     PriceAscending,
     /// Dearest first (`-price`).
     PriceDescending,
     /// Best sellers first (`-sales`).
     BestSelling,
+    /// Least sold first (`sales`).
+    LeastSelling,
 }
 
 impl SkuOrdering {
+    /// One ordering term, e.g. `-price`.
     pub fn parse(value: &str) -> Option<Self> {
-        match value {
-            "create_time" | "-create_time" => Some(SkuOrdering::Newest),
+        match value.trim() {
+            "-create_time" => Some(SkuOrdering::Newest),
+            "create_time" => Some(SkuOrdering::Oldest),
             "price" => Some(SkuOrdering::PriceAscending),
             "-price" => Some(SkuOrdering::PriceDescending),
             "-sales" => Some(SkuOrdering::BestSelling),
+            "sales" => Some(SkuOrdering::LeastSelling),
             _ => None,
         }
+    }
+
+    /// The ordering a client asked for, read as DRF's `OrderingFilter` reads it: the first term
+    /// of a comma-separated list that names a known field; unknown terms are ignored, and with
+    /// none left the list is newest first.
+    pub fn from_query(value: Option<&str>) -> Self {
+        value
+            .and_then(|terms| terms.split(',').find_map(SkuOrdering::parse))
+            .unwrap_or(SkuOrdering::Newest)
     }
 }
 

@@ -55,6 +55,8 @@ pub enum ErrorCode {
     InvalidCount,
     /// A request field is malformed or out of range (`fields` says which).
     InvalidField,
+    /// The page number is not a page of the list (404, as the original's paginator).
+    InvalidPage,
     /// The JSON body is malformed.
     InvalidJson,
     /// A payment callback's parameters are malformed.
@@ -115,6 +117,7 @@ impl ErrorCode {
             ErrorCode::InvalidContentType => "invalid_content_type",
             ErrorCode::InvalidCount => "invalid_count",
             ErrorCode::InvalidField => "invalid_field",
+            ErrorCode::InvalidPage => "invalid_page",
             ErrorCode::InvalidJson => "invalid_json",
             ErrorCode::InvalidPaymentParams => "invalid_payment_params",
             ErrorCode::InvalidQuery => "invalid_query",
@@ -155,7 +158,45 @@ pub struct ErrorBody {
     /// The request fields at fault, with what is wrong with each.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: BTreeMap<String, String>,
+    /// On a 400 that no one field caused, the message again, as DRF's validation errors list it
+    /// (the original's front end shows `non_field_errors[0]`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub non_field_errors: Option<Vec<String>>,
+    /// On a 400 caused by fields, each field at fault with its messages as a list, as DRF's
+    /// validation errors answer (`{"mobile": ["..."]}`).
+    #[serde(flatten)]
+    pub field_lists: BTreeMap<String, Vec<String>>,
 }
+
+impl ErrorBody {
+    fn new(
+        status: StatusCode,
+        code: ErrorCode,
+        message: &str,
+        fields: &BTreeMap<String, String>,
+    ) -> Self {
+        let validation = status == StatusCode::BAD_REQUEST;
+        ErrorBody {
+            code,
+            message: message.to_owned(),
+            detail: message.to_owned(),
+            fields: fields.clone(),
+            non_field_errors: (validation && fields.is_empty()).then(|| vec![message.to_owned()]),
+            field_lists: if validation {
+                fields
+                    .iter()
+                    .filter(|(name, _)| !RESERVED.contains(&name.as_str()))
+                    .map(|(name, problem)| (name.clone(), vec![problem.clone()]))
+                    .collect()
+            } else {
+                BTreeMap::new()
+            },
+        }
+    }
+}
+
+/// Keys of [`ErrorBody`] that a field list must not shadow.
+const RESERVED: [&str; 5] = ["code", "message", "detail", "fields", "non_field_errors"];
 
 /// An error answer.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -202,12 +243,12 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody {
-            code: self.code,
-            message: self.message.clone(),
-            detail: self.message.clone(),
-            fields: self.fields.clone(),
-        })
+        HttpResponse::build(self.status).json(ErrorBody::new(
+            self.status,
+            self.code,
+            &self.message,
+            &self.fields,
+        ))
     }
 }
 
@@ -250,9 +291,7 @@ impl From<AccountError> for ApiError {
             AccountError::WrongSmsCode => {
                 ApiError::field(ErrorCode::WrongSmsCode, "sms_code", message)
             }
-            AccountError::TooSoon => {
-                ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::SmsTooFrequent, message)
-            }
+            AccountError::TooSoon => ApiError::bad_request(ErrorCode::SmsTooFrequent, message),
             AccountError::UsernameTaken => {
                 ApiError::field(ErrorCode::UsernameTaken, "username", message)
             }
@@ -289,10 +328,6 @@ impl From<CatalogError> for ApiError {
             CatalogError::CategoryNotFound
             | CatalogError::SkuNotFound
             | CatalogError::AreaNotFound => ApiError::not_found(message),
-            CatalogError::BadOrdering => {
-                ApiError::field(ErrorCode::InvalidField, "ordering", message)
-            }
-            CatalogError::BadPage => ApiError::field(ErrorCode::InvalidField, "page", message),
             CatalogError::BadSearch => ApiError::field(ErrorCode::InvalidField, "text", message),
             CatalogError::Failure(failure) => failure.into(),
         }

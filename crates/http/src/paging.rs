@@ -1,28 +1,43 @@
-//! DRF-style pages: `{count, next, previous, results}` with `page` and `page_size`.
+//! DRF-style pages: `{count, next, previous, results}` with `page` and `page_size`, read as the
+//! original's `PageNumberPagination` reads them: 2 per page unless `page_size` (at most 20) says
+//! otherwise, a `page_size` that is not a positive number ignored, and a `page` that is not a
+//! page of the list answered 404 `{"detail": "Invalid page."}`.
 
 use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
 use meiduo_application::errors::PageRequest;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::error::{ApiError, ErrorCode};
 
-/// `page` (from 1) and `page_size` (capped at 20).
-#[derive(Debug, Clone, Copy, Deserialize, IntoParams)]
+/// `page` (from 1) and `page_size` (2 by default, capped at 20), as the client typed them.
+#[derive(Debug, Clone, Default, Deserialize, IntoParams)]
 pub struct PageQuery {
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    /// A page of the list, from 1.
+    #[param(value_type = Option<u64>)]
+    pub page: Option<String>,
+    /// Items per page: 2 by default, at most 20; anything but a positive number means 2.
+    #[param(value_type = Option<u64>)]
+    pub page_size: Option<String>,
+}
+
+fn invalid_page() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::InvalidPage, "Invalid page.")
 }
 
 impl PageQuery {
-    pub fn request(self) -> Result<PageRequest, ApiError> {
-        PageRequest::new(self.page, self.page_size).ok_or_else(|| {
-            ApiError::field(
-                ErrorCode::InvalidField,
-                "page",
-                "page is 1 to 1000000 and page_size at least 1",
-            )
-        })
+    pub fn request(&self) -> Result<PageRequest, ApiError> {
+        let page = match self.page.as_deref() {
+            None => None,
+            Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| invalid_page())?),
+        };
+        let page_size = self
+            .page_size
+            .as_deref()
+            .and_then(|raw| raw.trim().parse::<u64>().ok())
+            .filter(|size| *size > 0);
+        PageRequest::new(page, page_size).ok_or_else(invalid_page)
     }
 }
 
@@ -36,8 +51,18 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
-    /// The page, with links to its neighbours built from the request's own URL.
-    pub fn new(req: &HttpRequest, page: PageRequest, count: u64, results: Vec<T>) -> Self {
+    /// The page, with links to its neighbours built from the request's own URL; 404 for a page
+    /// past the last one (page 1 of an empty list is a page).
+    pub fn new(
+        req: &HttpRequest,
+        page: PageRequest,
+        count: u64,
+        results: Vec<T>,
+    ) -> Result<Self, ApiError> {
+        let last = count.div_ceil(page.page_size).max(1);
+        if page.page > last {
+            return Err(invalid_page());
+        }
         let link = |number: u64| {
             let info = req.connection_info();
             let mut query: Vec<String> = req
@@ -54,12 +79,11 @@ impl<T> Paged<T> {
             query.push(format!("page_size={}", page.page_size));
             format!("{}://{}{}?{}", info.scheme(), info.host(), req.path(), query.join("&"))
         };
-        let last = count.div_ceil(page.page_size).max(1);
-        Paged {
+        Ok(Paged {
             count,
             next: (page.page < last).then(|| link(page.page + 1)),
-            previous: (page.page > 1).then(|| link((page.page - 1).min(last))),
+            previous: (page.page > 1).then(|| link(page.page - 1)),
             results,
-        }
+        })
     }
 }

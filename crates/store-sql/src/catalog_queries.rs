@@ -205,9 +205,11 @@ impl CatalogQueries for SqlCatalogQueries {
         use sea_orm::Order::{Asc, Desc};
         let order = match ordering {
             SkuOrdering::Newest => [(sku::Column::CreateTime, Desc), (sku::Column::Id, Desc)],
+            SkuOrdering::Oldest => [(sku::Column::CreateTime, Asc), (sku::Column::Id, Asc)],
             SkuOrdering::PriceAscending => [(sku::Column::Price, Asc), (sku::Column::Id, Asc)],
             SkuOrdering::PriceDescending => [(sku::Column::Price, Desc), (sku::Column::Id, Asc)],
             SkuOrdering::BestSelling => [(sku::Column::Sales, Desc), (sku::Column::Id, Asc)],
+            SkuOrdering::LeastSelling => [(sku::Column::Sales, Asc), (sku::Column::Id, Asc)],
         };
         let filter = Condition::all().add(sku::Column::CategoryId.eq(db_id(category.0)));
         self.page(filter, &order, offset, limit).await

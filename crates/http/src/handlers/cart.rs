@@ -29,7 +29,7 @@ pub struct SkuBody {
     pub sku_id: u64,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct SelectionBody {
     pub selected: bool,
 }
@@ -42,11 +42,6 @@ pub struct CartItemJson {
     pub price: String,
     pub count: u32,
     pub selected: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MessageJson {
-    pub message: &'static str,
 }
 
 fn item_json(state: &ApiState, item: CartItem) -> CartItemJson {
@@ -187,7 +182,7 @@ pub async fn remove(
 
 /// Ticks or unticks every line.
 #[utoipa::path(tag = "cart", request_body = SelectionBody,
-    responses((status = 200, body = MessageJson), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+    responses((status = 200, body = SelectionBody, description = "the selection, echoed"), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
 #[put("/carts/selection/")]
 pub async fn select_all(
     req: HttpRequest,
@@ -198,7 +193,7 @@ pub async fn select_all(
     match user.0 {
         Some(user) => {
             state.carts.select_all(user, body.selected).await?;
-            Ok(HttpResponse::Ok().json(MessageJson { message: "OK" }))
+            Ok(HttpResponse::Ok().json(SelectionBody { selected: body.selected }))
         }
         None => {
             let held = anonymous(&req, &state);
@@ -207,7 +202,8 @@ pub async fn select_all(
                     .lines()
                     .map(|line| meiduo_domain::CartLine { selected: body.selected, ..*line }),
             );
-            Ok(with_cookie(HttpResponse::Ok(), &state, &cart).json(MessageJson { message: "OK" }))
+            Ok(with_cookie(HttpResponse::Ok(), &state, &cart)
+                .json(SelectionBody { selected: body.selected }))
         }
     }
 }

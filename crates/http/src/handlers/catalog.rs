@@ -147,15 +147,18 @@ impl SkuJson {
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct ListQuery {
-    /// `create_time` (newest first), `price`, `-price` or `-sales`.
+    /// `-create_time` (newest first, the default), `create_time`, `price`, `-price`, `sales` or
+    /// `-sales`; unknown terms are ignored.
     pub ordering: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub page: Option<String>,
+    #[param(value_type = Option<u64>)]
+    pub page_size: Option<String>,
 }
 
 /// A page of a category's SKUs on sale.
 #[utoipa::path(tag = "catalog", params(("id" = u64, Path), ListQuery),
-    responses((status = 200, body = Paged<SkuJson>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = Paged<SkuJson>), (status = 404, body = ErrorBody)))]
 #[get("/categories/{id}/skus/")]
 pub async fn skus(
     req: HttpRequest,
@@ -163,11 +166,12 @@ pub async fn skus(
     path: web::Path<u64>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
     let page = PageQuery { page: query.page, page_size: query.page_size }.request()?;
     let found =
         state.catalog.list(CategoryId(path.into_inner()), query.ordering.as_deref(), page).await?;
     let results = found.items.into_iter().map(|s| SkuJson::new(&state, s)).collect();
-    Ok(HttpResponse::Ok().json(Paged::new(&req, page, found.count, results)))
+    Ok(HttpResponse::Ok().json(Paged::new(&req, page, found.count, results)?))
 }
 
 /// A category's best sellers.
@@ -283,23 +287,38 @@ pub async fn detail(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchQuery {
     pub text: Option<String>,
-    pub page: Option<u64>,
-    pub page_size: Option<u64>,
+    #[param(value_type = Option<u64>)]
+    pub page: Option<String>,
+    #[param(value_type = Option<u64>)]
+    pub page_size: Option<String>,
+}
+
+/// A search hit as the original's search (drf-haystack) answers it: the indexed text and the SKU.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SearchHit {
+    /// The text the hit was found in (the SKU's name).
+    pub text: String,
+    pub object: SkuJson,
 }
 
 /// SKUs on sale whose name or caption contains the text.
 #[utoipa::path(tag = "catalog", params(SearchQuery),
-    responses((status = 200, body = Paged<SkuJson>), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = Paged<SearchHit>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/skus/search/")]
 pub async fn search(
     req: HttpRequest,
     state: web::Data<ApiState>,
     query: web::Query<SearchQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let query = query.into_inner();
     let page = PageQuery { page: query.page, page_size: query.page_size }.request()?;
     let found = state.catalog.search(query.text.as_deref().unwrap_or(""), page).await?;
-    let results = found.items.into_iter().map(|s| SkuJson::new(&state, s)).collect();
-    Ok(HttpResponse::Ok().json(Paged::new(&req, page, found.count, results)))
+    let results = found
+        .items
+        .into_iter()
+        .map(|sku| SearchHit { text: sku.name.clone(), object: SkuJson::new(&state, sku) })
+        .collect();
+    Ok(HttpResponse::Ok().json(Paged::new(&req, page, found.count, results)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

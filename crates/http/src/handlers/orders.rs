@@ -4,7 +4,8 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use meiduo_application::orders::{CommentForm, OrderLineView, OrderView, PlaceOrderRequest};
 use meiduo_domain::{OrderId, SkuId};
 use serde::{Deserialize, Serialize};
-use time::format_description::well_known::Rfc3339;
+use time::format_description::BorrowedFormatItem;
+use time::{OffsetDateTime, UtcOffset};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
@@ -97,6 +98,7 @@ pub struct OrderLineJson {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrderJson {
     pub order_id: String,
+    /// When the order was placed, Beijing time to the minute: `2019-02-15 22:32`.
     pub create_time: String,
     pub address: u64,
     pub total_count: u32,
@@ -123,7 +125,7 @@ fn order_json(state: &ApiState, view: OrderView) -> OrderJson {
     let order = view.order;
     OrderJson {
         order_id: order.order_id.to_string(),
-        create_time: order.created_at.format(&Rfc3339).unwrap_or_default(),
+        create_time: display_time(order.created_at),
         address: order.address_id.0,
         total_count: order.total_count,
         total_amount: order.total_amount.to_string(),
@@ -132,6 +134,16 @@ fn order_json(state: &ApiState, view: OrderView) -> OrderJson {
         status: order.status.code(),
         skus: view.lines.into_iter().map(|line| line_json(state, line)).collect(),
     }
+}
+
+/// The shop's clock for people: China Standard Time (UTC+8, no daylight saving), minutes.
+const SHOP_OFFSET: UtcOffset = time::macros::offset!(+8);
+const DISPLAY_TIME: &[BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
+
+/// An order's time as the original's order list shows it: `2019-02-15 22:32`, Beijing time.
+fn display_time(at: OffsetDateTime) -> String {
+    at.to_offset(SHOP_OFFSET).format(DISPLAY_TIME).unwrap_or_default()
 }
 
 fn order_id(raw: &str) -> Result<OrderId, ApiError> {
@@ -148,10 +160,10 @@ pub async fn list(
     user: AuthUser,
     query: web::Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = query.into_inner().request()?;
+    let page = query.request()?;
     let (count, views) = state.history.list(user.0, page).await?;
     let results = views.into_iter().map(|view| order_json(&state, view)).collect();
-    Ok(HttpResponse::Ok().json(Paged::new(&req, page, count, results)))
+    Ok(HttpResponse::Ok().json(Paged::new(&req, page, count, results)?))
 }
 
 /// The lines of the user's order still waiting for a comment.

@@ -2,7 +2,7 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use meiduo_application::accounts::Registration;
-use meiduo_domain::User;
+use meiduo_domain::{Mobile, User};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -28,41 +28,57 @@ pub struct Message {
     pub message: &'static str,
 }
 
+/// The original's URL patterns: a value they do not match is a path that does not exist (404).
+fn matching(value: String, pattern: fn(&str) -> bool) -> Result<String, ApiError> {
+    if pattern(&value) { Ok(value) } else { Err(ApiError::not_found("no such endpoint")) }
+}
+
+/// `[A-Za-z0-9_-]{5,20}`: the original's `\w{5,20}` within what our usernames may hold.
+fn username_pattern(value: &str) -> bool {
+    (5..=20).contains(&value.len())
+        && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+}
+
+/// `1[3-9]\d{9}`.
+fn mobile_pattern(value: &str) -> bool {
+    Mobile::parse(value).is_ok()
+}
+
 /// How many users have this username (0 or 1).
-#[utoipa::path(tag = "accounts", params(("username" = String, Path)),
-    responses((status = 200, body = UsernameCount), (status = 400, body = ErrorBody)))]
+#[utoipa::path(tag = "accounts", params(("username" = String, Path, pattern = "^[A-Za-z0-9_-]{5,20}$")),
+    responses((status = 200, body = UsernameCount), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/usernames/{username}/count/")]
 pub async fn username_count(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let username = path.into_inner();
+    let username = matching(path.into_inner(), username_pattern)?;
     let count = state.accounts.username_count(&username).await?;
     Ok(HttpResponse::Ok().json(UsernameCount { username, count }))
 }
 
 /// How many users have this mobile number (0 or 1).
-#[utoipa::path(tag = "accounts", params(("mobile" = String, Path)),
-    responses((status = 200, body = MobileCount), (status = 400, body = ErrorBody)))]
+#[utoipa::path(tag = "accounts", params(("mobile" = String, Path, pattern = "^1[3-9][0-9]{9}$")),
+    responses((status = 200, body = MobileCount), (status = 404, body = ErrorBody)))]
 #[get("/mobiles/{mobile}/count/")]
 pub async fn mobile_count(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let mobile = path.into_inner();
+    let mobile = matching(path.into_inner(), mobile_pattern)?;
     let count = state.accounts.mobile_count(&mobile).await?;
     Ok(HttpResponse::Ok().json(MobileCount { mobile, count }))
 }
 
 /// Sends a 6-digit code valid 5 minutes; once per number per 60 s.
-#[utoipa::path(tag = "accounts", params(("mobile" = String, Path)),
-    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
+#[utoipa::path(tag = "accounts", params(("mobile" = String, Path, pattern = "^1[3-9][0-9]{9}$")),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody)))]
 #[get("/sms_codes/{mobile}/")]
 pub async fn sms_code(
     state: web::Data<ApiState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    state.accounts.send_sms_code(&path.into_inner()).await?;
+    state.accounts.send_sms_code(&matching(path.into_inner(), mobile_pattern)?).await?;
     Ok(HttpResponse::Ok().json(Message { message: "OK" }))
 }
 
@@ -158,7 +174,8 @@ pub struct Profile {
     pub id: u64,
     pub username: String,
     pub mobile: String,
-    pub email: Option<String>,
+    /// Empty until the user sets one.
+    pub email: String,
     pub email_active: bool,
 }
 
@@ -172,7 +189,7 @@ pub async fn profile(state: web::Data<ApiState>, user: AuthUser) -> Result<HttpR
         id: user.id.0,
         username: user.username,
         mobile: user.mobile,
-        email: user.email,
+        email: user.email.unwrap_or_default(),
         email_active: user.email_active,
     }))
 }
