@@ -13,6 +13,7 @@ mod m20261122_000003_orders;
 mod m20261122_000004_cart;
 mod m20261122_000005_browse_history;
 mod m20261122_000006_payment_refunds;
+mod m20261202_000007_verification_codes;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_cart::Migration),
             Box::new(m20261122_000005_browse_history::Migration),
             Box::new(m20261122_000006_payment_refunds::Migration),
+            Box::new(m20261202_000007_verification_codes::Migration),
         ]
     }
 }

@@ -11,8 +11,8 @@ async fn registration_checks_every_field_and_the_sms_code() {
         let session = app.session();
         assert_eq!(session.get("/usernames/ab/count/").await.code(), "not_found");
         assert_eq!(session.get("/mobiles/12345/count/").await.code(), "not_found");
-        assert_eq!(session.get("/sms_codes/13500000001/").await.status, StatusCode::OK);
-        let again = session.get("/sms_codes/13500000001/").await;
+        assert_eq!(session.send_sms_code("13500000001").await.status, StatusCode::OK);
+        let again = session.send_sms_code("13500000001").await;
         assert_eq!(
             (again.status, again.code()),
             (StatusCode::BAD_REQUEST, "sms_too_frequent"),

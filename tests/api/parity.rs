@@ -103,8 +103,8 @@ async fn account_details_read_as_the_originals() {
         assert_eq!(s.get("/mobiles/13800138000/count/").await.body["count"], 0);
 
         // A second code within 60 s: 400 with a message, as the original.
-        assert_eq!(s.get("/sms_codes/13500000009/").await.status, StatusCode::OK);
-        let again = s.get("/sms_codes/13500000009/").await;
+        assert_eq!(s.send_sms_code("13500000009").await.status, StatusCode::OK);
+        let again = s.send_sms_code("13500000009").await;
         assert_eq!((again.status, again.code()), (StatusCode::BAD_REQUEST, "sms_too_frequent"));
         assert!(again.body["message"].as_str().is_some_and(|m| !m.is_empty()));
 

@@ -12,7 +12,7 @@ use meiduo_domain::ports::{
     OrderWriter, PaymentLedger, StockRepository, StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, SpuId};
-use meiduo_inprocess::{LogSmsSender, NoPaymentGateway};
+use meiduo_inprocess::NoPaymentGateway;
 use meiduo_server::Settings;
 use meiduo_store_sql::SqlUnitOfWork;
 use meiduo_test_support::*;
@@ -32,7 +32,8 @@ fn place_order_with(db: &TestDb, policy: OrderPolicy, uow: Arc<dyn UnitOfWork>) 
         &Settings::default(),
         &db.store,
         None,
-        Arc::new(LogSmsSender),
+        b"a test secret of at least 32 bytes!!",
+        meiduo_server::Senders::default(),
         Arc::new(NoPaymentGateway),
     );
     ports.uow = uow;

@@ -1,29 +1,27 @@
-//! SMS codes and browse history in Redis, on one server and on a cluster.
+//! SMS codes' keys, browse history and the cache in Redis, on one server and on a cluster (the
+//! codes' behaviour is in `codes.rs`).
 
 use std::time::Duration;
 
-use meiduo_domain::ports::{BrowseHistory, Cache, VerificationCodes};
-use meiduo_domain::{Mobile, SkuId, SmsCode, UserId};
+use meiduo_domain::ports::{BrowseHistory, Cache, CodeKey, VerificationCodes};
+use meiduo_domain::{Mobile, SkuId, UserId};
 use meiduo_test_support::redis::{TestRedis, redis, redis_cluster};
 
 async fn codes_and_history(redis: &TestRedis, name: &str) {
     let store = &redis.store;
-    let mobile = Mobile::parse("13900000042").unwrap();
-    let code = SmsCode::parse("246810").unwrap();
+    let key = CodeKey::Sms(Mobile::parse("13900000042").unwrap());
     let (ttl, interval) = (Duration::from_secs(300), Duration::from_secs(60));
-    assert!(store.store_if_quiet(&mobile, &code, ttl, interval).await.unwrap(), "{name}");
-    assert!(
-        !store.store_if_quiet(&mobile, &code, ttl, interval).await.unwrap(),
-        "{name}: once per interval"
-    );
-    let ttl_left = store
-        .command(&["PTTL", &format!("{}sms_{{13900000042}}", redis.config.prefix)])
-        .await
-        .unwrap();
+    assert!(store.store_if_quiet(&key, "246810", ttl, interval).await.unwrap(), "{name}");
+    let prefix = &redis.config.prefix;
+    let ttl_left = store.command(&["PTTL", &format!("{prefix}sms_{{13900000042}}")]).await.unwrap();
     assert!(ttl_left[0].parse::<i64>().unwrap() > 290_000, "{name}: the code expires in 5 minutes");
-    assert!(!store.consume(&mobile, &SmsCode::parse("135791").unwrap()).await.unwrap());
-    assert!(store.consume(&mobile, &code).await.unwrap(), "{name}");
-    assert!(!store.consume(&mobile, &code).await.unwrap(), "{name}: a code works once");
+    let flag =
+        store.command(&["PTTL", &format!("{prefix}send_flag_{{13900000042}}")]).await.unwrap();
+    assert!(flag[0].parse::<i64>().unwrap() > 50_000, "{name}: the send flag lasts 60 s");
+    store.check(&key, "000000", 5).await.unwrap();
+    let tries =
+        store.command(&["GET", &format!("{prefix}sms_tries_{{13900000042}}")]).await.unwrap();
+    assert_eq!(tries, vec!["1"], "{name}: wrong tries are counted beside the code");
 
     let user = UserId(5);
     for sku in [1, 2, 3, 4, 5, 6, 2] {

@@ -1,14 +1,17 @@
-//! Registration, login, profiles and SMS verification codes.
+//! Registration, login, profiles, SMS codes and image captchas, password change and reset.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    CreateUserError, PasswordHasher, SmsSender, StoreError, UserRepository, VerificationCodes,
+    CaptchaPainter, CodeCheck, CodeKey, CreateUserError, DrawnCaptcha, PasswordHasher,
+    SignedTokens, SmsSender, StoreError, TokenClaims, TokenPurpose, UserRepository,
+    VerificationCodes,
 };
 use meiduo_domain::{
-    AccountFieldError, Mobile, NewUser, Password, SmsCode, User, UserId, Username,
+    AccountFieldError, CaptchaId, Mobile, NewUser, Password, SmsCode, User, UserId, Username,
 };
+use rand::Rng;
 
 use crate::errors::ServiceFailure;
 
@@ -23,6 +26,18 @@ pub enum AccountError {
     AgreementRequired,
     #[error("the SMS code is wrong or expired")]
     WrongSmsCode,
+    #[error("the image code is wrong")]
+    WrongCaptcha,
+    #[error("the image code expired or was used; ask for a new one")]
+    CaptchaExpired,
+    #[error("type the image code first")]
+    CaptchaRequired,
+    #[error("the access token is invalid, expired, used, or not for this")]
+    InvalidToken,
+    #[error("the old password is wrong")]
+    WrongPassword,
+    #[error("no such account")]
+    AccountNotFound,
     #[error("an SMS code was sent to this number less than a minute ago")]
     TooSoon,
     #[error("the username is taken")]
@@ -54,18 +69,88 @@ pub struct Registration {
     pub allow: bool,
 }
 
-/// SMS code timing.
+/// SMS codes, captchas and the tokens of the password reset.
 #[derive(Debug, Clone, Copy)]
 pub struct SmsPolicy {
     /// How long a code is valid (5 minutes).
     pub ttl: Duration,
     /// How long before another code may be sent to the same number (60 s).
     pub interval: Duration,
+    /// Wrong tries that kill a code (5).
+    pub max_wrong: u32,
+    /// Whether `GET /sms_codes/<mobile>/` needs a solved image captcha.
+    pub captcha_required: bool,
+    /// How long a captcha's text is kept (5 minutes).
+    pub captcha_ttl: Duration,
+    /// How long the tokens of the password reset are valid (5 minutes).
+    pub token_ttl: Duration,
 }
 
 impl Default for SmsPolicy {
     fn default() -> Self {
-        SmsPolicy { ttl: Duration::from_secs(300), interval: Duration::from_secs(60) }
+        SmsPolicy {
+            ttl: Duration::from_secs(300),
+            interval: Duration::from_secs(60),
+            max_wrong: 5,
+            captcha_required: true,
+            captcha_ttl: Duration::from_secs(300),
+            token_ttl: Duration::from_secs(300),
+        }
+    }
+}
+
+/// An answer to an image captcha: the id the client drew it under, and the text typed.
+#[derive(Debug, Clone)]
+pub struct CaptchaAnswer {
+    pub image_code_id: String,
+    pub text: String,
+}
+
+/// What the first step of a password reset answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetStart {
+    /// The account's mobile with its middle four digits hidden: `138****8000`.
+    pub masked_mobile: String,
+    /// A token that sends the reset code to that mobile.
+    pub access_token: String,
+}
+
+/// What the second step answers: a token that sets the password of `user`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetGrant {
+    pub user: UserId,
+    pub access_token: String,
+}
+
+/// A new password as the client sent it, twice.
+#[derive(Debug, Clone)]
+pub struct NewPassword {
+    pub password: String,
+    pub password2: String,
+}
+
+/// The ports the account use cases need.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct AccountPorts {
+    pub users: Arc<dyn UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub codes: Arc<dyn VerificationCodes>,
+    pub sms: Arc<dyn SmsSender>,
+    pub captchas: Arc<dyn CaptchaPainter>,
+    pub tokens: Arc<dyn SignedTokens>,
+}
+
+fn mask(mobile: &str) -> String {
+    let chars: Vec<char> = mobile.chars().collect();
+    if chars.len() == 11 {
+        format!(
+            "{}****{}",
+            chars[..3].iter().collect::<String>(),
+            chars[7..].iter().collect::<String>()
+        )
+    } else {
+        "*".repeat(chars.len())
     }
 }
 
@@ -75,6 +160,8 @@ pub struct Accounts {
     hasher: Arc<dyn PasswordHasher>,
     codes: Arc<dyn VerificationCodes>,
     sms: Arc<dyn SmsSender>,
+    captchas: Arc<dyn CaptchaPainter>,
+    tokens: Arc<dyn SignedTokens>,
     policy: SmsPolicy,
 }
 
@@ -89,14 +176,215 @@ fn field<T>(name: &'static str, parsed: Result<T, AccountFieldError>) -> Result<
 }
 
 impl Accounts {
-    pub fn new(
-        users: Arc<dyn UserRepository>,
-        hasher: Arc<dyn PasswordHasher>,
-        codes: Arc<dyn VerificationCodes>,
-        sms: Arc<dyn SmsSender>,
-        policy: SmsPolicy,
-    ) -> Self {
-        Accounts { users, hasher, codes, sms, policy }
+    pub fn new(ports: AccountPorts, policy: SmsPolicy) -> Self {
+        let AccountPorts { users, hasher, codes, sms, captchas, tokens } = ports;
+        Accounts { users, hasher, codes, sms, captchas, tokens, policy }
+    }
+
+    /// Draws a captcha for the id the client chose and keeps its text for 5 minutes (a new
+    /// picture under the same id replaces the old text).
+    #[tracing::instrument(name = "accounts.image_code", skip_all)]
+    pub async fn image_code(&self, image_code_id: &str) -> Result<Vec<u8>, AccountError> {
+        let id = field("image_code_id", CaptchaId::parse(image_code_id))?;
+        let DrawnCaptcha { text, png } = self
+            .captchas
+            .draw()
+            .await
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
+        let stored = self
+            .codes
+            .store_if_quiet(&CodeKey::Captcha(id), &text, self.policy.captcha_ttl, Duration::ZERO)
+            .await?;
+        if !stored {
+            return Err(AccountError::TooSoon);
+        }
+        Ok(png)
+    }
+
+    /// Checks an answer to a captcha; the captcha is used up whatever the answer (case does not
+    /// matter).
+    async fn solve_captcha(&self, answer: &CaptchaAnswer) -> Result<(), AccountError> {
+        let id = field("image_code_id", CaptchaId::parse(&answer.image_code_id))?;
+        match self.codes.take(&CodeKey::Captcha(id)).await? {
+            None => Err(AccountError::CaptchaExpired),
+            Some(text) if text.eq_ignore_ascii_case(answer.text.trim()) => Ok(()),
+            Some(_) => Err(AccountError::WrongCaptcha),
+        }
+    }
+
+    /// Stores and sends a fresh code to `mobile`, at most once per interval.
+    async fn send_code_to(&self, mobile: &Mobile) -> Result<(), AccountError> {
+        let code = SmsCode::from_number(rand::rng().random_range(0..1_000_000));
+        let stored = self
+            .codes
+            .store_if_quiet(
+                &CodeKey::Sms(mobile.clone()),
+                code.as_str(),
+                self.policy.ttl,
+                self.policy.interval,
+            )
+            .await
+            .map_err(ServiceFailure::from)?;
+        if !stored {
+            return Err(AccountError::TooSoon);
+        }
+        let minutes = self.policy.ttl.as_secs().div_ceil(60);
+        self.sms
+            .send_code(mobile, &code, minutes)
+            .await
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unavailable(cause)))
+    }
+
+    /// Whether `code` is `mobile`'s code; a wrong one is counted and the fifth kills the code.
+    async fn check_sms_code(&self, mobile: &Mobile, code: &SmsCode) -> Result<(), AccountError> {
+        let key = CodeKey::Sms(mobile.clone());
+        match self.codes.check(&key, code.as_str(), self.policy.max_wrong).await? {
+            CodeCheck::Matched => Ok(()),
+            CodeCheck::Wrong | CodeCheck::Missing => Err(AccountError::WrongSmsCode),
+        }
+    }
+
+    /// The claims of an unused token for `purpose`, which is marked used.
+    async fn redeem(
+        &self,
+        purpose: TokenPurpose,
+        token: &str,
+    ) -> Result<TokenClaims, AccountError> {
+        let claims = self.tokens.verify(purpose, token).ok_or(AccountError::InvalidToken)?;
+        let first_use = self
+            .codes
+            .store_if_quiet(
+                &CodeKey::UsedToken(claims.id.clone()),
+                "1",
+                claims.remaining,
+                claims.remaining,
+            )
+            .await?;
+        if first_use { Ok(claims) } else { Err(AccountError::InvalidToken) }
+    }
+
+    fn sign(&self, purpose: TokenPurpose, user: UserId) -> Result<String, AccountError> {
+        self.tokens
+            .sign(purpose, &user.0.to_string(), self.policy.token_ttl)
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))
+    }
+
+    /// The active user whose username or mobile is `account`.
+    async fn account(&self, account: &str) -> Result<User, AccountError> {
+        if account.is_empty() || account.len() > 20 {
+            return Err(AccountError::AccountNotFound);
+        }
+        let (user, _) =
+            self.users.find_credentials(account).await?.ok_or(AccountError::AccountNotFound)?;
+        Ok(user)
+    }
+
+    /// Reset, step 1: a solved captcha and an account give the masked mobile and a token that
+    /// sends the reset code there.
+    #[tracing::instrument(name = "accounts.start_reset", skip_all)]
+    pub async fn start_reset(
+        &self,
+        account: &str,
+        captcha: &CaptchaAnswer,
+    ) -> Result<ResetStart, AccountError> {
+        self.solve_captcha(captcha).await?;
+        let user = self.account(account).await?;
+        Ok(ResetStart {
+            masked_mobile: mask(&user.mobile),
+            access_token: self.sign(TokenPurpose::SendResetCode, user.id)?,
+        })
+    }
+
+    /// Reset, step 2: the token of step 1 sends a code to the account's mobile (once).
+    #[tracing::instrument(name = "accounts.send_reset_code", skip_all)]
+    pub async fn send_reset_code(&self, access_token: &str) -> Result<(), AccountError> {
+        let claims = self.redeem(TokenPurpose::SendResetCode, access_token).await?;
+        let user = self.token_user(&claims).await?;
+        let mobile = Mobile::parse(&user.mobile)
+            .map_err(|_| ServiceFailure::unexpected("a stored mobile number is malformed"))?;
+        self.send_code_to(&mobile).await
+    }
+
+    /// Reset, step 3: the account and the code sent to its mobile give a token that sets the
+    /// password.
+    #[tracing::instrument(name = "accounts.grant_reset", skip_all)]
+    pub async fn grant_reset(
+        &self,
+        account: &str,
+        sms_code: &str,
+    ) -> Result<ResetGrant, AccountError> {
+        let code = field("sms_code", SmsCode::parse(sms_code))?;
+        let user = self.account(account).await?;
+        let mobile = Mobile::parse(&user.mobile)
+            .map_err(|_| ServiceFailure::unexpected("a stored mobile number is malformed"))?;
+        self.check_sms_code(&mobile, &code).await?;
+        Ok(ResetGrant {
+            user: user.id,
+            access_token: self.sign(TokenPurpose::ResetPassword, user.id)?,
+        })
+    }
+
+    /// Reset, step 4: the token of step 3, for this user, sets the new password (once).
+    #[tracing::instrument(name = "accounts.reset_password", skip_all, fields(user_id = %user))]
+    pub async fn reset_password(
+        &self,
+        user: UserId,
+        access_token: &str,
+        new: NewPassword,
+    ) -> Result<(), AccountError> {
+        let password = self.new_password(&new)?;
+        // Another user's token is refused before it is used up.
+        let theirs = self
+            .tokens
+            .verify(TokenPurpose::ResetPassword, access_token)
+            .is_some_and(|claims| claims.subject != user.0.to_string());
+        if theirs {
+            return Err(AccountError::InvalidToken);
+        }
+        self.redeem(TokenPurpose::ResetPassword, access_token).await?;
+        self.store_password(user, &password).await
+    }
+
+    /// A logged-in user changes the password, giving the old one.
+    #[tracing::instrument(name = "accounts.change_password", skip_all, fields(user_id = %user))]
+    pub async fn change_password(
+        &self,
+        user: UserId,
+        old_password: &str,
+        new: NewPassword,
+    ) -> Result<(), AccountError> {
+        let password = self.new_password(&new)?;
+        let hash = self.users.password_hash(user).await?.ok_or(AccountError::NotFound)?;
+        if old_password.len() > 64 || !self.hasher.verify(old_password, &hash).await {
+            return Err(AccountError::WrongPassword);
+        }
+        self.store_password(user, &password).await
+    }
+
+    fn new_password(&self, new: &NewPassword) -> Result<Password, AccountError> {
+        let password = field("password", Password::parse(&new.password))?;
+        if new.password != new.password2 {
+            return Err(AccountError::PasswordsDiffer);
+        }
+        Ok(password)
+    }
+
+    async fn store_password(&self, user: UserId, password: &Password) -> Result<(), AccountError> {
+        let hash = self
+            .hasher
+            .hash(password.expose())
+            .await
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
+        if self.users.set_password(user, &hash).await? {
+            Ok(())
+        } else {
+            Err(AccountError::AccountNotFound)
+        }
+    }
+
+    async fn token_user(&self, claims: &TokenClaims) -> Result<User, AccountError> {
+        let id = claims.subject.parse().map_err(|_| AccountError::InvalidToken)?;
+        self.users.find(UserId(id)).await?.ok_or(AccountError::InvalidToken)
     }
 
     /// How many users have this username (0 or 1).
@@ -113,24 +401,21 @@ impl Accounts {
         Ok(self.users.count_mobile(mobile.as_str()).await?)
     }
 
-    /// Sends a fresh 6-digit code to `mobile`, at most once per interval.
+    /// Sends a fresh 6-digit code to `mobile`, at most once per interval, after checking the
+    /// answer to an image captcha (required when the policy says so).
     #[tracing::instrument(name = "accounts.send_sms_code", skip_all)]
-    pub async fn send_sms_code(&self, mobile: &str) -> Result<(), AccountError> {
+    pub async fn send_sms_code(
+        &self,
+        mobile: &str,
+        captcha: Option<&CaptchaAnswer>,
+    ) -> Result<(), AccountError> {
         let mobile = field("mobile", Mobile::parse(mobile))?;
-        let code = SmsCode::from_number(fastrand::u32(..1_000_000));
-        let stored = self
-            .codes
-            .store_if_quiet(&mobile, &code, self.policy.ttl, self.policy.interval)
-            .await
-            .map_err(ServiceFailure::from)?;
-        if !stored {
-            return Err(AccountError::TooSoon);
+        match captcha {
+            Some(answer) => self.solve_captcha(answer).await?,
+            None if self.policy.captcha_required => return Err(AccountError::CaptchaRequired),
+            None => {}
         }
-        let minutes = self.policy.ttl.as_secs().div_ceil(60);
-        self.sms
-            .send_code(&mobile, &code, minutes)
-            .await
-            .map_err(|cause| AccountError::Failure(ServiceFailure::Unavailable(cause)))
+        self.send_code_to(&mobile).await
     }
 
     /// Registers a user after checking every field and the SMS code; the code is consumed.
@@ -152,9 +437,7 @@ impl Accounts {
         if self.users.count_mobile(mobile.as_str()).await? > 0 {
             return Err(AccountError::MobileTaken);
         }
-        if !self.codes.consume(&mobile, &code).await.map_err(ServiceFailure::from)? {
-            return Err(AccountError::WrongSmsCode);
-        }
+        self.check_sms_code(&mobile, &code).await?;
         let password_hash = self
             .hasher
             .hash(password.expose())

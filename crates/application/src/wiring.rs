@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    AddressRepository, AreaRepository, BrowseHistory, CartStore, CatalogChanges, CatalogQueries,
-    Clock, OrderIdSource, OrderRepository, PasswordHasher, PaymentGateway, PaymentRepository,
-    SkuCatalog, SmsSender, UnitOfWork, UserRepository, VerificationCodes,
+    AddressRepository, AreaRepository, BrowseHistory, CaptchaPainter, CartStore, CatalogChanges,
+    CatalogQueries, Clock, OrderIdSource, OrderRepository, PasswordHasher, PaymentGateway,
+    PaymentRepository, SignedTokens, SkuCatalog, SmsSender, UnitOfWork, UserRepository,
+    VerificationCodes,
 };
 
-use crate::accounts::{Accounts, SmsPolicy};
+use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
 use crate::addresses::Addresses;
 use crate::cart::Carts;
 use crate::catalog::Catalog;
@@ -27,6 +28,8 @@ pub struct Ports {
     pub users: Arc<dyn UserRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub codes: Arc<dyn VerificationCodes>,
+    pub captchas: Arc<dyn CaptchaPainter>,
+    pub tokens: Arc<dyn SignedTokens>,
     pub sms: Arc<dyn SmsSender>,
     pub areas: Arc<dyn AreaRepository>,
     pub addresses: Arc<dyn AddressRepository>,
@@ -90,7 +93,17 @@ impl UseCases {
     pub fn build(ports: &Ports, policies: &Policies) -> Self {
         let p = ports.clone();
         UseCases {
-            accounts: Accounts::new(p.users.clone(), p.hasher, p.codes, p.sms, policies.sms),
+            accounts: Accounts::new(
+                AccountPorts {
+                    users: p.users.clone(),
+                    hasher: p.hasher,
+                    codes: p.codes,
+                    sms: p.sms,
+                    captchas: p.captchas,
+                    tokens: p.tokens,
+                },
+                policies.sms,
+            ),
             addresses: Addresses::new(p.addresses.clone(), p.areas.clone(), p.users),
             catalog: Catalog::new(p.catalog.clone(), p.skus.clone(), p.areas, p.browse_history),
             carts: Carts::new(p.carts.clone(), p.cart_skus, policies.order.max_count),

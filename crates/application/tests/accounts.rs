@@ -5,12 +5,15 @@ mod support;
 
 use std::sync::Arc;
 
-use meiduo_application::accounts::{AccountError, Accounts, Registration, SmsPolicy};
+use meiduo_application::accounts::{
+    AccountError, AccountPorts, Accounts, CaptchaAnswer, NewPassword, Registration, SmsPolicy,
+};
 use meiduo_application::addresses::{AddressError, AddressForm, Addresses};
 use meiduo_application::cart::{CartError, Carts};
 use meiduo_domain::ports::{
-    CartAddition, MockAddressRepository, MockAreaRepository, MockCartStore, MockPasswordHasher,
-    MockSkuCatalog, MockSmsSender, MockUserRepository, MockVerificationCodes,
+    CartAddition, CodeCheck, CodeKey, DrawnCaptcha, MockAddressRepository, MockAreaRepository,
+    MockCaptchaPainter, MockCartStore, MockPasswordHasher, MockSignedTokens, MockSkuCatalog,
+    MockSmsSender, MockUserRepository, MockVerificationCodes, TokenClaims, TokenPurpose,
 };
 use meiduo_domain::{QuantityLimit, SkuId, User, UserId};
 use support::*;
@@ -42,6 +45,9 @@ struct AccountMocks {
     hasher: MockPasswordHasher,
     codes: MockVerificationCodes,
     sms: MockSmsSender,
+    captchas: MockCaptchaPainter,
+    tokens: MockSignedTokens,
+    policy: SmsPolicy,
 }
 
 impl AccountMocks {
@@ -51,17 +57,34 @@ impl AccountMocks {
             hasher: MockPasswordHasher::new(),
             codes: MockVerificationCodes::new(),
             sms: MockSmsSender::new(),
+            captchas: MockCaptchaPainter::new(),
+            tokens: MockSignedTokens::new(),
+            policy: SmsPolicy::default(),
         }
     }
     fn build(self) -> Accounts {
         Accounts::new(
-            Arc::new(self.users),
-            Arc::new(self.hasher),
-            Arc::new(self.codes),
-            Arc::new(self.sms),
-            SmsPolicy::default(),
+            AccountPorts {
+                users: Arc::new(self.users),
+                hasher: Arc::new(self.hasher),
+                codes: Arc::new(self.codes),
+                sms: Arc::new(self.sms),
+                captchas: Arc::new(self.captchas),
+                tokens: Arc::new(self.tokens),
+            },
+            self.policy,
         )
     }
+}
+
+const CAPTCHA_ID: &str = "0f8fad5b-d9cb-469f-a165-70867728950e";
+
+fn answer(text: &str) -> CaptchaAnswer {
+    CaptchaAnswer { image_code_id: CAPTCHA_ID.into(), text: text.into() }
+}
+
+fn new_password() -> NewPassword {
+    NewPassword { password: "new-password1".into(), password2: "new-password1".into() }
 }
 
 #[tokio::test]
@@ -69,7 +92,15 @@ async fn registration_consumes_the_code_only_after_the_fields_pass_and_stores_a_
     let mut m = AccountMocks::new();
     m.users.expect_count_username().returning(|_| Ok(0));
     m.users.expect_count_mobile().returning(|_| Ok(0));
-    m.codes.expect_consume().times(1).returning(|_, _| Ok(true));
+    m.codes
+        .expect_check()
+        .withf(|key, code, max_wrong| {
+            matches!(key, CodeKey::Sms(m) if m.as_str() == "13800138000")
+                && code == "123456"
+                && *max_wrong == 5
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(CodeCheck::Matched));
     m.hasher.expect_hash().times(1).returning(|p| Ok(format!("hashed:{p}")));
     m.users
         .expect_create()
@@ -88,7 +119,7 @@ async fn registration_consumes_the_code_only_after_the_fields_pass_and_stores_a_
         (Registration { allow: false, ..registration() }, AccountError::AgreementRequired),
     ] {
         let mut m = AccountMocks::new();
-        m.codes.expect_consume().never();
+        m.codes.expect_check().never();
         m.users.expect_create().never();
         assert_eq!(m.build().register(change).await.unwrap_err(), expected);
     }
@@ -99,7 +130,7 @@ async fn a_wrong_code_creates_nobody() {
     let mut m = AccountMocks::new();
     m.users.expect_count_username().returning(|_| Ok(0));
     m.users.expect_count_mobile().returning(|_| Ok(0));
-    m.codes.expect_consume().returning(|_, _| Ok(false));
+    m.codes.expect_check().returning(|_, _, _| Ok(CodeCheck::Wrong));
     m.users.expect_create().never();
     assert_eq!(m.build().register(registration()).await.unwrap_err(), AccountError::WrongSmsCode);
 }
@@ -107,12 +138,156 @@ async fn a_wrong_code_creates_nobody() {
 #[tokio::test]
 async fn a_second_code_within_the_interval_is_refused_and_not_sent() {
     let mut m = AccountMocks::new();
+    m.policy.captcha_required = false;
     m.codes.expect_store_if_quiet().returning(|_, _, _, interval| {
         assert_eq!(interval.as_secs(), 60);
         Ok(false)
     });
     m.sms.expect_send_code().never();
-    assert_eq!(m.build().send_sms_code("13800138000").await.unwrap_err(), AccountError::TooSoon);
+    assert_eq!(
+        m.build().send_sms_code("13800138000", None).await.unwrap_err(),
+        AccountError::TooSoon
+    );
+}
+
+#[tokio::test]
+async fn an_sms_code_needs_the_captcha_which_is_used_up_by_any_answer() {
+    let mut m = AccountMocks::new();
+    m.codes.expect_store_if_quiet().never();
+    m.sms.expect_send_code().never();
+    let accounts = m.build();
+    assert_eq!(
+        accounts.send_sms_code("13800138000", None).await.unwrap_err(),
+        AccountError::CaptchaRequired
+    );
+
+    let mut m = AccountMocks::new();
+    m.codes.expect_take().times(1).returning(|_| Ok(Some("AbC4".into())));
+    m.codes.expect_store_if_quiet().never();
+    assert_eq!(
+        m.build().send_sms_code("13800138000", Some(&answer("abd4"))).await.unwrap_err(),
+        AccountError::WrongCaptcha
+    );
+
+    let mut m = AccountMocks::new();
+    m.codes.expect_take().returning(|_| Ok(None));
+    assert_eq!(
+        m.build().send_sms_code("13800138000", Some(&answer("abc4"))).await.unwrap_err(),
+        AccountError::CaptchaExpired
+    );
+
+    let mut m = AccountMocks::new();
+    m.codes
+        .expect_take()
+        .withf(|key| matches!(key, CodeKey::Captcha(id) if id.as_str() == CAPTCHA_ID))
+        .returning(|_| Ok(Some("AbC4".into())));
+    m.codes
+        .expect_store_if_quiet()
+        .withf(|key, code, _, _| {
+            matches!(key, CodeKey::Sms(_))
+                && code.len() == 6
+                && code.bytes().all(|b| b.is_ascii_digit())
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    m.sms.expect_send_code().times(1).returning(|_, _, minutes| {
+        assert_eq!(minutes, 5);
+        Ok(())
+    });
+    m.build().send_sms_code("13800138000", Some(&answer(" abc4 "))).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_captcha_is_drawn_under_its_uuid_for_five_minutes() {
+    let mut m = AccountMocks::new();
+    m.captchas
+        .expect_draw()
+        .returning(|| Ok(DrawnCaptcha { text: "x7Kp".into(), png: vec![0x89, b'P'] }));
+    m.codes
+        .expect_store_if_quiet()
+        .withf(|key, text, ttl, _| {
+            matches!(key, CodeKey::Captcha(id) if id.as_str() == CAPTCHA_ID)
+                && text == "x7Kp"
+                && ttl.as_secs() == 300
+        })
+        .times(1)
+        .returning(|_, _, _, _| Ok(true));
+    let accounts = m.build();
+    assert_eq!(accounts.image_code(CAPTCHA_ID).await.unwrap(), vec![0x89, b'P']);
+    assert!(matches!(
+        accounts.image_code("not-a-uuid").await.unwrap_err(),
+        AccountError::InvalidField { field: "image_code_id", .. }
+    ));
+}
+
+fn claims_of(subject: &str) -> TokenClaims {
+    TokenClaims {
+        subject: subject.into(),
+        id: "token-1".into(),
+        remaining: std::time::Duration::from_secs(200),
+    }
+}
+
+#[tokio::test]
+async fn a_reset_token_sets_only_its_users_password_and_only_once() {
+    // Another user's token: refused before it is used up.
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| Some(claims_of("7")));
+    m.codes.expect_store_if_quiet().never();
+    m.users.expect_set_password().never();
+    assert_eq!(
+        m.build().reset_password(UserId(8), "t", new_password()).await.unwrap_err(),
+        AccountError::InvalidToken
+    );
+
+    // A used token.
+    let mut m = AccountMocks::new();
+    m.tokens
+        .expect_verify()
+        .withf(|purpose, _| *purpose == TokenPurpose::ResetPassword)
+        .returning(|_, _| Some(claims_of("7")));
+    m.codes
+        .expect_store_if_quiet()
+        .withf(|key, _, ttl, interval| {
+            *key == CodeKey::UsedToken("token-1".into()) && ttl == interval && ttl.as_secs() == 200
+        })
+        .returning(|_, _, _, _| Ok(false));
+    m.users.expect_set_password().never();
+    assert_eq!(
+        m.build().reset_password(UserId(7), "t", new_password()).await.unwrap_err(),
+        AccountError::InvalidToken
+    );
+
+    // The first use of the user's own token.
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| Some(claims_of("7")));
+    m.codes.expect_store_if_quiet().times(1).returning(|_, _, _, _| Ok(true));
+    m.hasher.expect_hash().returning(|p| Ok(format!("hashed:{p}")));
+    m.users
+        .expect_set_password()
+        .withf(|id, hash| *id == UserId(7) && hash == "hashed:new-password1")
+        .times(1)
+        .returning(|_, _| Ok(true));
+    m.build().reset_password(UserId(7), "t", new_password()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_password_change_needs_the_old_password() {
+    let mut m = AccountMocks::new();
+    m.users.expect_password_hash().returning(|_| Ok(Some("h".into())));
+    m.hasher.expect_verify().returning(|password, _| password == "old-password1");
+    m.users.expect_set_password().never();
+    assert_eq!(
+        m.build().change_password(UserId(7), "guess-guess", new_password()).await.unwrap_err(),
+        AccountError::WrongPassword
+    );
+    let mut m = AccountMocks::new();
+    m.users.expect_set_password().never();
+    let differ = NewPassword { password2: "other-password".into(), ..new_password() };
+    assert_eq!(
+        m.build().change_password(UserId(7), "old-password1", differ).await.unwrap_err(),
+        AccountError::PasswordsDiffer
+    );
 }
 
 #[tokio::test]

@@ -13,6 +13,9 @@
 //! | `history_{<user>}` | list | SKU ids, newest first, at most 5 |
 //! | `sms_{<mobile>}` | string | the code, expiring after 5 minutes |
 //! | `send_flag_{<mobile>}` | string | present for 60 s after a code was sent |
+//! | `sms_tries_{<mobile>}` | string | wrong tries of the code, expiring with it |
+//! | `img_{<uuid>}`, `img_tries_{<uuid>}` | string | a captcha's text (5 minutes), read once |
+//! | `used_{<token id>}` | string | present while a used single-use token would be valid |
 //! | `cache:<name>` | string | a cached JSON document with a short TTL |
 //!
 //! Every key starts with the configured prefix (empty in production; one per test). A refused
@@ -27,9 +30,10 @@ use deadpool_redis::redis::{
     self, AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value, aio::ConnectionLike,
 };
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CartAddition, CartStore, StoreError, VerificationCodes,
+    BrowseHistory, Cache, CartAddition, CartStore, CodeCheck, CodeKey, StoreError,
+    VerificationCodes,
 };
-use meiduo_domain::{Cart, CartLine, Mobile, Quantity, SkuId, SmsCode, UserId};
+use meiduo_domain::{Cart, CartLine, Quantity, SkuId, UserId};
 
 /// How to reach Redis.
 #[derive(Debug, Clone)]
@@ -194,20 +198,31 @@ static STORE_IF_QUIET: LazyLock<Script> = LazyLock::new(|| {
         r"
 if redis.call('SET', KEYS[1], '1', 'NX', 'PX', ARGV[1]) then
   redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+  redis.call('DEL', KEYS[3])
   return 1
 end
 return 0",
     )
 });
 
-static CONSUME: LazyLock<Script> = LazyLock::new(|| {
+/// 0: no code; 1: matched (consumed); 2: wrong (counted; the code dies at ARGV[2] wrong tries).
+static CHECK: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('DEL', KEYS[1])
+local stored = redis.call('GET', KEYS[1])
+if not stored then return 0 end
+if stored == ARGV[1] then
+  redis.call('DEL', KEYS[1], KEYS[2])
   return 1
 end
-return 0",
+local tries = redis.call('INCR', KEYS[2])
+if tries == 1 then
+  local ttl = redis.call('PTTL', KEYS[1])
+  if ttl < 1 then ttl = 1 end
+  redis.call('PEXPIRE', KEYS[2], ttl)
+end
+if tries >= tonumber(ARGV[2]) then redis.call('DEL', KEYS[1], KEYS[2]) end
+return 2",
     )
 });
 
@@ -345,12 +360,15 @@ impl RedisStore {
         format!("{}history_{{{}}}", self.prefix, user.0)
     }
 
-    fn code_key(&self, mobile: &Mobile) -> String {
-        format!("{}sms_{{{}}}", self.prefix, mobile.as_str())
-    }
-
-    fn flag_key(&self, mobile: &Mobile) -> String {
-        format!("{}send_flag_{{{}}}", self.prefix, mobile.as_str())
+    /// The code, its send flag and its wrong tries, in one slot (the owner is the hash tag).
+    fn code_keys(&self, key: &CodeKey) -> [String; 3] {
+        let (prefix, kind, owner) = (&self.prefix, key.kind(), key.owner());
+        let flag = if let CodeKey::Sms(_) = key { "send".to_owned() } else { kind.to_owned() };
+        [
+            format!("{prefix}{kind}_{{{owner}}}"),
+            format!("{prefix}{flag}_flag_{{{owner}}}"),
+            format!("{prefix}{kind}_tries_{{{owner}}}"),
+        ]
     }
 
     fn cache_key(&self, name: &str) -> String {
@@ -474,17 +492,19 @@ impl CartStore for RedisStore {
 impl VerificationCodes for RedisStore {
     async fn store_if_quiet(
         &self,
-        mobile: &Mobile,
-        code: &SmsCode,
+        key: &CodeKey,
+        code: &str,
         ttl: Duration,
         interval: Duration,
     ) -> Result<bool, StoreError> {
+        let [code_key, flag_key, tries_key] = self.code_keys(key);
         let mut invocation = STORE_IF_QUIET.prepare_invoke();
         invocation
-            .key(self.flag_key(mobile))
-            .key(self.code_key(mobile))
+            .key(flag_key)
+            .key(code_key)
+            .key(tries_key)
             .arg(interval.as_millis().max(1) as u64)
-            .arg(code.as_str())
+            .arg(code)
             .arg(ttl.as_millis().max(1) as u64);
         let stored = self
             .run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await }))
@@ -492,13 +512,32 @@ impl VerificationCodes for RedisStore {
         Ok(stored == 1)
     }
 
-    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError> {
-        let mut invocation = CONSUME.prepare_invoke();
-        invocation.key(self.code_key(mobile)).arg(code.as_str());
-        let matched = self
+    async fn check(
+        &self,
+        key: &CodeKey,
+        code: &str,
+        max_wrong: u32,
+    ) -> Result<CodeCheck, StoreError> {
+        let [code_key, _, tries_key] = self.code_keys(key);
+        let mut invocation = CHECK.prepare_invoke();
+        invocation.key(code_key).key(tries_key).arg(code).arg(max_wrong.max(1));
+        let outcome = self
             .run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await }))
             .await?;
-        Ok(matched == 1)
+        Ok(match outcome {
+            1 => CodeCheck::Matched,
+            2 => CodeCheck::Wrong,
+            _ => CodeCheck::Missing,
+        })
+    }
+
+    async fn take(&self, key: &CodeKey) -> Result<Option<String>, StoreError> {
+        let [code_key, _, tries_key] = self.code_keys(key);
+        let mut pipe = redis::pipe();
+        pipe.atomic().cmd("GETDEL").arg(code_key).del(tries_key).ignore();
+        let (code,): (Option<String>,) =
+            self.run(move |c| Box::pin(async move { pipe.query_async(c).await })).await?;
+        Ok(code)
     }
 }
 

@@ -17,6 +17,8 @@ pub enum AccountFieldError {
     Password,
     #[error("an SMS code is 6 digits")]
     SmsCode,
+    #[error("an image code id is a UUID")]
+    CaptchaId,
 }
 
 /// A username: 5 to 20 of `[A-Za-z0-9_-]`, never a mobile number (logins accept both).
@@ -116,6 +118,28 @@ impl SmsCode {
     }
 }
 
+/// The id a client chose for an image captcha: a UUID (`8-4-4-4-12` hex digits), as the
+/// original's front end generates and its serializer (`UUIDField`) requires.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct CaptchaId(String);
+
+impl CaptchaId {
+    pub fn parse(value: &str) -> Result<Self, AccountFieldError> {
+        let groups: Vec<&str> = value.split('-').collect();
+        let ok = groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
+            && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_hexdigit()));
+        if ok {
+            Ok(CaptchaId(value.to_ascii_lowercase()))
+        } else {
+            Err(AccountFieldError::CaptchaId)
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A registered user as the storefront shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -168,5 +192,15 @@ mod tests {
         assert!(SmsCode::parse("012345").is_ok());
         assert!(SmsCode::parse("12345").is_err());
         assert_eq!(SmsCode::from_number(42).as_str(), "000042");
+    }
+
+    #[test]
+    fn captcha_ids_are_uuids() {
+        let id = CaptchaId::parse("0F8FAD5B-D9CB-469F-A165-70867728950E").unwrap();
+        assert_eq!(id.as_str(), "0f8fad5b-d9cb-469f-a165-70867728950e");
+        assert!(CaptchaId::parse("0f8fad5b-d9cb-469f-a165-70867728950").is_err());
+        assert!(CaptchaId::parse("0f8fad5b-d9cb-469f-a165-70867728950g").is_err());
+        assert!(CaptchaId::parse("0f8fad5bd9cb469fa16570867728950e").is_err());
+        assert!(CaptchaId::parse("../../etc/passwd").is_err());
     }
 }

@@ -16,7 +16,9 @@ mod payment;
 pub mod ports;
 mod quantity;
 
-pub use account::{AccountFieldError, Mobile, NewUser, Password, SmsCode, User, Username};
+pub use account::{
+    AccountFieldError, CaptchaId, Mobile, NewUser, Password, SmsCode, User, Username,
+};
 pub use address::{Address, AddressInput, AddressView};
 pub use area::{Area, AreaWithSubs};
 pub use cart::{Cart, CartLine};

@@ -93,6 +93,14 @@ pub enum ErrorCode {
     WrongApp,
     /// The SMS code is wrong or expired.
     WrongSmsCode,
+    /// The image code is wrong, expired or used.
+    WrongImageCode,
+    /// An SMS code needs the image code first.
+    ImageCodeRequired,
+    /// The access token is invalid, expired, used, or another user's.
+    InvalidToken,
+    /// The old password is wrong.
+    WrongPassword,
 }
 
 impl ErrorCode {
@@ -136,6 +144,10 @@ impl ErrorCode {
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::WrongApp => "wrong_app",
             ErrorCode::WrongSmsCode => "wrong_sms_code",
+            ErrorCode::WrongPassword => "wrong_password",
+            ErrorCode::InvalidToken => "invalid_token",
+            ErrorCode::ImageCodeRequired => "image_code_required",
+            ErrorCode::WrongImageCode => "wrong_image_code",
         }
     }
 }
@@ -299,6 +311,19 @@ impl From<AccountError> for ApiError {
             AccountError::BadCredentials => {
                 ApiError::bad_request(ErrorCode::BadCredentials, message)
             }
+            AccountError::WrongCaptcha | AccountError::CaptchaExpired => {
+                ApiError::field(ErrorCode::WrongImageCode, "text", message)
+            }
+            AccountError::CaptchaRequired => {
+                ApiError::field(ErrorCode::ImageCodeRequired, "image_code_id", message)
+            }
+            AccountError::InvalidToken => {
+                ApiError::field(ErrorCode::InvalidToken, "access_token", message)
+            }
+            AccountError::WrongPassword => {
+                ApiError::field(ErrorCode::WrongPassword, "old_password", message)
+            }
+            AccountError::AccountNotFound => ApiError::not_found(message),
             AccountError::NotFound => ApiError::unauthorized(),
             AccountError::Failure(failure) => failure.into(),
         }

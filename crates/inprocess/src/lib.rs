@@ -1,25 +1,25 @@
-//! Adapters that live in the process: the system clock, argon2 password hashing, SMS codes kept
-//! in memory (one process; Redis keeps them for several replicas) and an SMS sender that writes
-//! the code to the log (the development stand-in for an SMS provider), and a cache in memory
-//! ([`cache`]), alone or in front of a shared one.
+//! Adapters that live in the process: the system clock, argon2 password hashing, image
+//! captchas, an SMS sender that writes the code to the log (the development stand-in for an SMS
+//! provider), and a cache in memory ([`cache`]), alone or in front of a shared one.
 
 pub mod cache;
 pub mod cached_catalog;
 mod ids;
+mod signed_tokens;
 
 pub use ids::CounterOrderIdSource;
+pub use signed_tokens::JwtSignedTokens;
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use argon2::password_hash::PasswordVerifier;
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Argon2, PasswordHasher as _};
 use async_trait::async_trait;
 use meiduo_domain::ports::{
-    Cause, Clock, PasswordHasher, PaymentError, PaymentGateway, SmsSender, StoreError,
-    VerificationCodes,
+    CaptchaPainter, Cause, Clock, DrawnCaptcha, PasswordHasher, PaymentError, PaymentGateway,
+    SmsSender,
 };
 use meiduo_domain::{
     Mobile, OrderId, PagePayRequest, RefundRequest, SmsCode, TradeCallback, TradeState,
@@ -98,69 +98,6 @@ impl PasswordHasher for Argon2Hasher {
     }
 }
 
-#[derive(Debug)]
-struct Entry {
-    code: String,
-    stored_at: Instant,
-    expires_at: Instant,
-}
-
-/// SMS codes in this process's memory, with expiry.
-#[derive(Debug, Default)]
-pub struct MemoryCodes {
-    entries: Mutex<HashMap<String, Entry>>,
-}
-
-impl MemoryCodes {
-    pub fn new() -> Self {
-        Self::default()
-    }
-}
-
-#[async_trait]
-impl VerificationCodes for MemoryCodes {
-    async fn store_if_quiet(
-        &self,
-        mobile: &Mobile,
-        code: &SmsCode,
-        ttl: Duration,
-        interval: Duration,
-    ) -> Result<bool, StoreError> {
-        let now = Instant::now();
-        let mut entries = self
-            .entries
-            .lock()
-            .map_err(|_| StoreError::unexpected("the code store's lock is poisoned"))?;
-        entries.retain(|_, entry| entry.expires_at > now);
-        if entries
-            .get(mobile.as_str())
-            .is_some_and(|entry| now.duration_since(entry.stored_at) < interval)
-        {
-            return Ok(false);
-        }
-        entries.insert(
-            mobile.as_str().to_owned(),
-            Entry { code: code.as_str().to_owned(), stored_at: now, expires_at: now + ttl },
-        );
-        Ok(true)
-    }
-
-    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError> {
-        let now = Instant::now();
-        let mut entries = self
-            .entries
-            .lock()
-            .map_err(|_| StoreError::unexpected("the code store's lock is poisoned"))?;
-        let matches = entries
-            .get(mobile.as_str())
-            .is_some_and(|entry| entry.expires_at > now && entry.code == code.as_str());
-        if matches {
-            entries.remove(mobile.as_str());
-        }
-        Ok(matches)
-    }
-}
-
 /// Writes the code to the log instead of sending it.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct LogSmsSender;
@@ -175,6 +112,32 @@ impl SmsSender for LogSmsSender {
     ) -> Result<(), Cause> {
         tracing::info!(%mobile, code = code.as_str(), valid_minutes, "SMS verification code (not sent: logging SMS sender)");
         Ok(())
+    }
+}
+
+/// Image captchas from the `captcha` crate: four characters (letters and digits that cannot be
+/// confused, chosen by its thread-local cryptographic generator), warped and noised, 220 × 110
+/// PNG; drawn on a blocking thread.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ImageCaptchas;
+
+#[async_trait]
+impl CaptchaPainter for ImageCaptchas {
+    async fn draw(&self) -> Result<DrawnCaptcha, Cause> {
+        tokio::task::spawn_blocking(|| {
+            use captcha::filters::{Noise, Wave};
+            let mut captcha = captcha::Captcha::new();
+            captcha
+                .add_chars(4)
+                .apply_filter(Noise::new(0.2))
+                .apply_filter(Wave::new(2.0, 12.0).horizontal())
+                .view(220, 110);
+            let text = captcha.chars_as_string();
+            let png = captcha.as_png().ok_or("the captcha could not be encoded as PNG")?;
+            Ok(DrawnCaptcha { text, png })
+        })
+        .await
+        .map_err(|joined| Cause::from(joined.to_string()))?
     }
 }
 
@@ -210,11 +173,9 @@ impl PaymentGateway for NoPaymentGateway {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::time::Instant;
 
-    fn mobile() -> Mobile {
-        Mobile::parse("13800138000").unwrap()
-    }
+    use super::*;
 
     #[tokio::test]
     async fn hashes_verify_and_differ_per_salt() {
@@ -249,6 +210,25 @@ mod tests {
         assert!(u128::from(ticks) * 4 >= took.as_millis(), "{ticks} ticks in {took:?}");
     }
 
+    #[tokio::test]
+    async fn captchas_are_png_pictures_of_four_random_characters() {
+        let first = ImageCaptchas.draw().await.unwrap();
+        assert_eq!(first.text.chars().count(), 4);
+        assert!(first.text.chars().all(|c| c.is_ascii_alphanumeric()), "{}", first.text);
+        assert_eq!(&first.png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
+        let texts: std::collections::HashSet<String> =
+            [first.text].into_iter().chain(futures_texts().await).collect();
+        assert!(texts.len() >= 9, "ten draws, (almost) ten texts: {texts:?}");
+    }
+
+    async fn futures_texts() -> Vec<String> {
+        let mut texts = Vec::new();
+        for _ in 0..9 {
+            texts.push(ImageCaptchas.draw().await.unwrap().text);
+        }
+        texts
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn concurrent_checks_wait_their_turn_and_all_answer() {
         let hasher = Argon2Hasher::new(2);
@@ -265,33 +245,5 @@ mod tests {
             results.push(check.await.unwrap());
         }
         assert_eq!(results, [true, false, true, false, true, false]);
-    }
-
-    #[tokio::test]
-    async fn a_code_is_sent_once_per_interval_and_consumed_once() {
-        let codes = MemoryCodes::new();
-        let code = SmsCode::parse("123456").unwrap();
-        let ttl = Duration::from_secs(300);
-        assert!(
-            codes.store_if_quiet(&mobile(), &code, ttl, Duration::from_secs(60)).await.unwrap()
-        );
-        assert!(
-            !codes.store_if_quiet(&mobile(), &code, ttl, Duration::from_secs(60)).await.unwrap()
-        );
-        assert!(!codes.consume(&mobile(), &SmsCode::parse("654321").unwrap()).await.unwrap());
-        assert!(codes.consume(&mobile(), &code).await.unwrap());
-        assert!(!codes.consume(&mobile(), &code).await.unwrap(), "a code works once");
-    }
-
-    #[tokio::test]
-    async fn an_expired_code_does_not_match() {
-        let codes = MemoryCodes::new();
-        let code = SmsCode::parse("123456").unwrap();
-        codes
-            .store_if_quiet(&mobile(), &code, Duration::from_millis(1), Duration::ZERO)
-            .await
-            .unwrap();
-        tokio::time::sleep(Duration::from_millis(5)).await;
-        assert!(!codes.consume(&mobile(), &code).await.unwrap());
     }
 }

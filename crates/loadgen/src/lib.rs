@@ -22,7 +22,7 @@ use meiduo_domain::{
     AddressId, AddressInput, CartLine, Mobile, NewUser, PayMethod, Quantity, QuantityLimit, SkuId,
     UserId, Username,
 };
-use meiduo_inprocess::{Argon2Hasher, LogSmsSender, NoPaymentGateway};
+use meiduo_inprocess::{Argon2Hasher, NoPaymentGateway};
 use meiduo_server::Settings;
 use meiduo_store_sql::SqlStore;
 use serde_json::{Value, json};
@@ -464,7 +464,8 @@ impl Bench {
             &Settings::default(),
             &self.store,
             self.redis.as_ref(),
-            Arc::new(LogSmsSender),
+            b"the load generator signs no tokens",
+            meiduo_server::Senders::default(),
             Arc::new(NoPaymentGateway),
         );
         let carts = ports.carts.clone();

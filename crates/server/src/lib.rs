@@ -18,13 +18,14 @@ use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::QuantityLimit;
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CartStore, PaymentGateway, SkuCatalog, SmsSender, VerificationCodes,
+    BrowseHistory, Cache, CaptchaPainter, CartStore, PaymentGateway, SkuCatalog, SmsSender,
+    VerificationCodes,
 };
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
-    Argon2Hasher, CounterOrderIdSource, LogSmsSender, MemoryCodes, SystemClock,
+    Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogSmsSender, SystemClock,
 };
 use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::Sandbox;
@@ -247,20 +248,37 @@ pub fn order_policy(settings: &Settings) -> anyhow::Result<OrderPolicy> {
 pub fn policies(settings: &Settings, payment: &PaymentWiring) -> anyhow::Result<Policies> {
     Ok(Policies {
         order: order_policy(settings)?,
-        sms: SmsPolicy::default(),
+        sms: SmsPolicy { captcha_required: settings.accounts.sms_captcha, ..SmsPolicy::default() },
         payment_app_id: payment.gateway.app_id.clone(),
         unpaid_ttl: settings.payment.unpaid_ttl.max(Duration::from_secs(60)),
     })
 }
 
+/// The adapters that reach people: the SMS sender and the captcha painter.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct Senders {
+    pub sms: Arc<dyn SmsSender>,
+    pub captchas: Arc<dyn CaptchaPainter>,
+}
+
+impl Default for Senders {
+    /// SMS codes written to the log; captcha pictures from the `captcha` crate.
+    fn default() -> Self {
+        Senders { sms: Arc::new(LogSmsSender), captchas: Arc::new(ImageCaptchas) }
+    }
+}
+
 /// The adapters of one deployment: the SQL store for what must be transactional, Redis when
-/// configured (carts, SMS codes, browse history and the shared cache), this process's cache in
-/// front of the catalog, the in-process adapters for the rest, and this SMS sender and gateway.
+/// configured (carts, verification codes, browse history and the shared cache; the database
+/// keeps the codes otherwise), this process's cache in front of the catalog, tokens signed with
+/// `secret`, the in-process adapters for the rest, and these senders and gateway.
 pub fn ports(
     settings: &Settings,
     store: &SqlStore,
     redis: Option<&RedisStore>,
-    sms: Arc<dyn SmsSender>,
+    secret: &[u8],
+    senders: Senders,
     gateway: Arc<dyn PaymentGateway>,
 ) -> Ports {
     let local_ttl = settings.cache.local_ttl;
@@ -279,7 +297,7 @@ pub fn ports(
         }
         None => (
             Arc::new(store.carts()),
-            Arc::new(MemoryCodes::new()),
+            Arc::new(store.codes()),
             Arc::new(store.browse_history()),
             local.clone(),
         ),
@@ -295,7 +313,9 @@ pub fn ports(
         users: Arc::new(store.users()),
         hasher: Arc::new(Argon2Hasher::default()),
         codes,
-        sms,
+        sms: senders.sms,
+        captchas: senders.captchas,
+        tokens: Arc::new(JwtSignedTokens::new(secret)),
         areas: Arc::new(store.areas()),
         addresses: Arc::new(store.addresses()),
         catalog: catalog.clone(),
@@ -319,12 +339,12 @@ pub fn api_state(
     store: SqlStore,
     redis: Option<RedisStore>,
     secret: &[u8],
-    sms: Arc<dyn SmsSender>,
+    senders: Senders,
     payment: PaymentWiring,
 ) -> anyhow::Result<ApiState> {
     let gateway =
         AlipayGateway::new(payment.gateway.clone()).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let ports = ports(settings, &store, redis.as_ref(), sms, Arc::new(gateway));
+    let ports = ports(settings, &store, redis.as_ref(), secret, senders, Arc::new(gateway));
     let use_cases = UseCases::build(&ports, &policies(settings, &payment)?);
     Ok(ApiState {
         use_cases,
@@ -366,7 +386,7 @@ impl Application {
         let (listener, public_url) = Self::bind(settings)?;
         let payment = payment_wiring(settings, &public_url)?;
         let sandbox = payment.sandbox.clone();
-        let state = api_state(settings, store, redis, &secret, Arc::new(LogSmsSender), payment)?;
+        let state = api_state(settings, store, redis, &secret, Senders::default(), payment)?;
         Self::serve(settings, listener, state, sandbox)
     }
 

@@ -189,6 +189,22 @@ impl Default for PaymentSettings {
     }
 }
 
+/// Account rules.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountSettings {
+    /// Whether `GET /sms_codes/<mobile>/` needs a solved image captcha
+    /// (`?image_code_id=&text=`), as the original: on unless a front end without captchas must
+    /// be served.
+    pub sms_captcha: bool,
+}
+
+impl Default for AccountSettings {
+    fn default() -> Self {
+        AccountSettings { sms_captcha: true }
+    }
+}
+
 /// This process's cache of catalog reads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -238,6 +254,7 @@ pub struct Settings {
     pub order: OrderSettings,
     pub payment: PaymentSettings,
     pub cache: CacheSettings,
+    pub accounts: AccountSettings,
 }
 
 impl Default for Settings {
@@ -257,12 +274,13 @@ impl Default for Settings {
             order: OrderSettings::default(),
             payment: PaymentSettings::default(),
             cache: CacheSettings::default(),
+            accounts: AccountSettings::default(),
         }
     }
 }
 
 /// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
-const SECTIONS: [&str; 6] = ["database", "redis", "token", "payment", "cache", "order"];
+const SECTIONS: [&str; 7] = ["database", "redis", "token", "payment", "cache", "order", "accounts"];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).
 const ORDER_SETTINGS: [&str; 5] =

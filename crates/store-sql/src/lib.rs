@@ -30,6 +30,7 @@ mod stock;
 mod store;
 mod unit_of_work;
 mod users;
+mod verification_codes;
 
 pub use addresses::SqlAddresses;
 pub use areas::SqlAreas;
@@ -44,3 +45,4 @@ pub use sku_catalog::SqlSkuCatalog;
 pub use store::{SqlConfig, SqlStore};
 pub use unit_of_work::{SqlTransaction, SqlUnitOfWork};
 pub use users::SqlUsers;
+pub use verification_codes::SqlVerificationCodes;

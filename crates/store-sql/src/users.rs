@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use meiduo_domain::ports::{CreateUserError, StoreError, UserRepository};
 use meiduo_domain::{NewUser, User, UserId};
 use sea_orm::ActiveValue::Set;
-use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
 
 use crate::codec::{db_id, id_of, now};
 use crate::entity::user;
@@ -76,6 +77,27 @@ impl UserRepository for SqlUsers {
             email_active: false,
             default_address_id: None,
         })
+    }
+
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, StoreError> {
+        let changed = user::Entity::update_many()
+            .col_expr(user::Column::Password, Expr::value(password_hash))
+            .col_expr(user::Column::UpdateTime, Expr::value(now()))
+            .filter(user::Column::Id.eq(db_id(id.0)))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(changed.rows_affected == 1)
+    }
+
+    async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError> {
+        user::Entity::find_by_id(db_id(id.0))
+            .select_only()
+            .column(user::Column::Password)
+            .into_tuple()
+            .one(&self.db.conn)
+            .await
+            .map_err(store)
     }
 
     async fn find_credentials(&self, login: &str) -> Result<Option<(User, String)>, StoreError> {

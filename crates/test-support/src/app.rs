@@ -9,12 +9,13 @@ use crate::db::{TestDb, engines, mysql, sqlite};
 use crate::redis::{TestRedis, redis as testing_redis};
 use async_trait::async_trait;
 use meiduo_cart_redis::RedisStore;
-use meiduo_domain::ports::{Cause, SmsSender};
+use meiduo_domain::ports::{CaptchaPainter, Cause, DrawnCaptcha, SmsSender};
 use meiduo_domain::{Mobile, SmsCode};
+use meiduo_inprocess::ImageCaptchas;
 use meiduo_pay_alipay::AlipayConfig;
 use meiduo_pay_alipay::sandbox::Sandbox;
 use meiduo_server::settings::PaymentSettings;
-use meiduo_server::{Application, Settings, api_state, payment_wiring};
+use meiduo_server::{Application, Senders, Settings, api_state, payment_wiring};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -38,11 +39,40 @@ impl SmsSender for CapturedSms {
     }
 }
 
+/// Draws real captchas and remembers the text of the last, so that a test can type it.
+#[derive(Debug, Default)]
+pub struct CapturedCaptchas {
+    last: Mutex<Option<String>>,
+}
+
+impl CapturedCaptchas {
+    /// The text of the captcha drawn last.
+    pub fn last_text(&self) -> String {
+        self.last.lock().unwrap().clone().expect("a captcha was drawn")
+    }
+}
+
+#[async_trait]
+impl CaptchaPainter for CapturedCaptchas {
+    async fn draw(&self) -> Result<DrawnCaptcha, Cause> {
+        let drawn = ImageCaptchas.draw().await?;
+        *self.last.lock().unwrap() = Some(drawn.text.clone());
+        Ok(drawn)
+    }
+}
+
+/// A fresh random UUID, as the original's front end makes for each captcha.
+pub fn uuid() -> String {
+    let hex: String = (0..32).map(|_| format!("{:x}", fastrand::u8(..16))).collect();
+    format!("{}-{}-{}-{}-{}", &hex[..8], &hex[8..12], &hex[12..16], &hex[16..20], &hex[20..])
+}
+
 /// A running server over its own database.
 pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     pub sms: Arc<CapturedSms>,
+    pub captchas: Arc<CapturedCaptchas>,
     pub settings: Settings,
     pub with_redis: bool,
     /// How the app talks to its payment sandbox.
@@ -134,17 +164,19 @@ pub async fn spawn_with_settings(
     settings: Settings,
 ) -> TestApp {
     let sms = Arc::new(CapturedSms::default());
+    let captchas = Arc::new(CapturedCaptchas::default());
+    let senders = Senders { sms: sms.clone(), captchas: captchas.clone() };
     let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
     let with_redis = redis.is_some();
     let (listener, base) = Application::bind(&settings).expect("bind");
     let payment = payment_wiring(&settings, &base).expect("payment settings");
     let gateway = payment.gateway.clone();
     let sandbox = payment.sandbox.clone().expect("the sandbox");
-    let state = api_state(&settings, db.store.clone(), redis, &secret, sms.clone(), payment)
-        .expect("state");
+    let state =
+        api_state(&settings, db.store.clone(), redis, &secret, senders, payment).expect("state");
     let app = Application::serve(&settings, listener, state, Some(sandbox.clone())).expect("serve");
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, db, sms, settings, with_redis, gateway, sandbox }
+    TestApp { base, db, sms, captchas, settings, with_redis, gateway, sandbox }
 }
 
 /// A TCP proxy to `target` on a port of its own, which a test can cut (every connection dropped,
@@ -288,9 +320,28 @@ impl Session<'_> {
         self.send(Method::DELETE, path, body).await
     }
 
-    /// Registers through the API (SMS code included), password `password123`.
+    /// Draws a captcha and returns the query that answers it: `image_code_id=..&text=..`.
+    pub async fn solve_captcha(&self) -> String {
+        let id = uuid();
+        let picture = self
+            .client
+            .get(format!("{}/image_codes/{id}/", self.app.base))
+            .send()
+            .await
+            .expect("the server answers");
+        assert_eq!(picture.status(), StatusCode::OK);
+        format!("image_code_id={id}&text={}", self.app.captchas.last_text())
+    }
+
+    /// Asks for an SMS code to `mobile`, solving the captcha first.
+    pub async fn send_sms_code(&self, mobile: &str) -> Answer {
+        let captcha = self.solve_captcha().await;
+        self.get(&format!("/sms_codes/{mobile}/?{captcha}")).await
+    }
+
+    /// Registers through the API (captcha and SMS code included), password `password123`.
     pub async fn register(&mut self, username: &str, mobile: &str) -> Answer {
-        let sent = self.get(&format!("/sms_codes/{mobile}/")).await;
+        let sent = self.send_sms_code(mobile).await;
         assert_eq!(sent.status, StatusCode::OK, "{sent:?}");
         let code = self.app.sms.code_for(mobile).expect("a code was sent");
         let answer = self

@@ -3,7 +3,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{Cause, StoreError};
-use crate::{Mobile, NewUser, SmsCode, User, UserId};
+use crate::{CaptchaId, Mobile, NewUser, SmsCode, User, UserId};
 
 /// Why [`UserRepository::create`] wrote nothing.
 #[derive(Debug, thiserror::Error)]
@@ -42,6 +42,18 @@ pub trait UserRepository: Send + Sync {
     /// cannot both succeed); nothing was written then.
     async fn create(&self, user: &NewUser) -> Result<User, CreateUserError>;
 
+    /// Replaces the user's password hash. `Ok(false)` when there is no such user.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
+    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, StoreError>;
+
+    /// The user's password hash.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
+    async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError>;
+
     /// The active user whose username or mobile is `login`, with the password hash.
     ///
     /// # Errors
@@ -73,29 +85,110 @@ pub trait PasswordHasher: Send + Sync {
     async fn verify(&self, password: &str, hash: &str) -> bool;
 }
 
-/// SMS verification codes and their send interval.
+/// What a stored verification code is for, and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum CodeKey {
+    /// The SMS code sent to a mobile number.
+    Sms(Mobile),
+    /// The text of an image captcha, under the id the client chose.
+    Captcha(CaptchaId),
+    /// The mark of a single-use token that was used, under the token's id.
+    UsedToken(String),
+}
+
+impl CodeKey {
+    /// What the key is for: `sms`, `img` or `used`, the start of its stored name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CodeKey::Sms(_) => "sms",
+            CodeKey::Captcha(_) => "img",
+            CodeKey::UsedToken(_) => "used",
+        }
+    }
+
+    /// Whose it is: the mobile number, captcha id or token id.
+    pub fn owner(&self) -> &str {
+        match self {
+            CodeKey::Sms(mobile) => mobile.as_str(),
+            CodeKey::Captcha(id) => id.as_str(),
+            CodeKey::UsedToken(id) => id,
+        }
+    }
+}
+
+/// What became of a code typed by a client.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeCheck {
+    /// It was the stored code, which is now used up.
+    Matched,
+    /// It was not; the wrong try was counted (and the code is gone if that was the last one).
+    Wrong,
+    /// No code is stored: never sent, expired, used, or dead after too many wrong tries.
+    Missing,
+}
+
+/// Verification codes (SMS codes, captcha texts, marks of used tokens), each with an expiry and
+/// a resend interval, shared by every replica (Redis, or the database).
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait VerificationCodes: Send + Sync {
-    /// Stores `code` for `mobile` for `ttl`, unless a code was stored for it less than
+    /// Stores `code` under `key` for `ttl`, unless a code was stored under it less than
     /// `interval` ago: then nothing changes and it returns `Ok(false)`. Atomic: of two
-    /// concurrent calls at most one returns `Ok(true)`.
+    /// concurrent calls at most one returns `Ok(true)`. Storing resets the wrong tries.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
     async fn store_if_quiet(
         &self,
-        mobile: &Mobile,
-        code: &SmsCode,
+        key: &CodeKey,
+        code: &str,
         ttl: Duration,
         interval: Duration,
     ) -> Result<bool, StoreError>;
 
-    /// Whether `code` is the unexpired code of `mobile`; a match consumes it.
+    /// Compares `code` with the unexpired code under `key`: a match consumes it; a mismatch is
+    /// counted, and the `max_wrong`th mismatch deletes the code, so that it cannot be guessed.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
-    async fn consume(&self, mobile: &Mobile, code: &SmsCode) -> Result<bool, StoreError>;
+    async fn check(
+        &self,
+        key: &CodeKey,
+        code: &str,
+        max_wrong: u32,
+    ) -> Result<CodeCheck, StoreError>;
+
+    /// Removes and returns the unexpired code under `key` (a captcha is read once, whatever
+    /// the client typed). Of two concurrent calls at most one gets it.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
+    async fn take(&self, key: &CodeKey) -> Result<Option<String>, StoreError>;
+}
+
+/// A captcha: the text to type and its picture.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DrawnCaptcha {
+    pub text: String,
+    /// A PNG image.
+    pub png: Vec<u8>,
+}
+
+impl std::fmt::Debug for DrawnCaptcha {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DrawnCaptcha").field("png_bytes", &self.png.len()).finish_non_exhaustive()
+    }
+}
+
+/// Draws image captchas.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CaptchaPainter: Send + Sync {
+    /// A fresh captcha with random text (from a cryptographic generator).
+    ///
+    /// # Errors
+    /// `Err` with the cause when the picture cannot be made.
+    async fn draw(&self) -> Result<DrawnCaptcha, Cause>;
 }
 
 /// Sends SMS messages.
@@ -112,4 +205,48 @@ pub trait SmsSender: Send + Sync {
         code: &SmsCode,
         valid_minutes: u64,
     ) -> Result<(), Cause>;
+}
+
+/// What a signed token lets its bearer do; a token for one purpose is refused for another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenPurpose {
+    /// Send a password-reset SMS code to the named user's mobile.
+    SendResetCode,
+    /// Set a new password for the named user.
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    /// The name signed into the token.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::SendResetCode => "send_reset_code",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+/// What a verified token says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenClaims {
+    /// Whose it is (a user id, an email address...).
+    pub subject: String,
+    /// The token's own random id, to mark it used.
+    pub id: String,
+    /// How long it would still be valid.
+    pub remaining: Duration,
+}
+
+/// Short-lived signed tokens that carry a purpose and a subject (HMAC under the server's
+/// secret), as the original's `itsdangerous` tokens. Signing and checking are pure computation.
+#[cfg_attr(feature = "mock", mockall::automock)]
+pub trait SignedTokens: Send + Sync {
+    /// A token for `purpose` naming `subject`, valid for `ttl`, with a random id.
+    ///
+    /// # Errors
+    /// `Err` with the cause when the token cannot be signed.
+    fn sign(&self, purpose: TokenPurpose, subject: &str, ttl: Duration) -> Result<String, Cause>;
+
+    /// The claims of `token` if it is ours, unexpired and for `purpose`; `None` otherwise.
+    fn verify(&self, purpose: TokenPurpose, token: &str) -> Option<TokenClaims>;
 }

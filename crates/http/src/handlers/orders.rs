@@ -2,10 +2,10 @@
 
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use meiduo_application::orders::{CommentForm, OrderLineView, OrderView, PlaceOrderRequest};
-use meiduo_domain::{OrderId, SkuId};
+use meiduo_domain::{BEIJING, OrderId, SkuId};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use time::format_description::BorrowedFormatItem;
-use time::{OffsetDateTime, UtcOffset};
 use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
@@ -136,14 +136,12 @@ fn order_json(state: &ApiState, view: OrderView) -> OrderJson {
     }
 }
 
-/// The shop's clock for people: China Standard Time (UTC+8, no daylight saving), minutes.
-const SHOP_OFFSET: UtcOffset = time::macros::offset!(+8);
 const DISPLAY_TIME: &[BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
 
 /// An order's time as the original's order list shows it: `2019-02-15 22:32`, Beijing time.
 fn display_time(at: OffsetDateTime) -> String {
-    at.to_offset(SHOP_OFFSET).format(DISPLAY_TIME).unwrap_or_default()
+    at.to_offset(BEIJING).format(DISPLAY_TIME).unwrap_or_default()
 }
 
 fn order_id(raw: &str) -> Result<OrderId, ApiError> {

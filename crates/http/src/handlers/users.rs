@@ -1,14 +1,15 @@
 //! Accounts: availability checks, SMS codes, registration, login, profile.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
-use meiduo_application::accounts::Registration;
-use meiduo_domain::{Mobile, User};
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use meiduo_application::accounts::{CaptchaAnswer, NewPassword, Registration};
+use meiduo_domain::{CaptchaId, Mobile, User, UserId};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::cookie_cart;
-use crate::error::{ApiError, ErrorBody};
+use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::state::ApiState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,16 +71,177 @@ pub async fn mobile_count(
     Ok(HttpResponse::Ok().json(MobileCount { mobile, count }))
 }
 
-/// Sends a 6-digit code valid 5 minutes; once per number per 60 s.
-#[utoipa::path(tag = "accounts", params(("mobile" = String, Path, pattern = "^1[3-9][0-9]{9}$")),
-    responses((status = 200, body = Message), (status = 400, body = ErrorBody)))]
+/// A captcha answer in the query string.
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CaptchaQuery {
+    /// The UUID the picture was drawn under (`GET /image_codes/<uuid>/`).
+    pub image_code_id: Option<String>,
+    /// The characters typed (case does not matter).
+    pub text: Option<String>,
+}
+
+impl CaptchaQuery {
+    fn answer(&self) -> Option<CaptchaAnswer> {
+        Some(CaptchaAnswer {
+            image_code_id: self.image_code_id.clone()?,
+            text: self.text.clone().unwrap_or_default(),
+        })
+    }
+}
+
+/// An image captcha (PNG) for the UUID the client chose; its text is kept 5 minutes and can be
+/// checked once.
+#[utoipa::path(tag = "accounts", params(("image_code_id" = String, Path, description = "a UUID")),
+    responses((status = 200, content_type = "image/png", description = "the picture"), (status = 404, body = ErrorBody)))]
+#[get("/image_codes/{image_code_id}/")]
+pub async fn image_code(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let id = matching(path.into_inner(), |id| CaptchaId::parse(id).is_ok())?;
+    let png = state.accounts.image_code(&id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type("image/png")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(png))
+}
+
+/// Sends a 6-digit code valid 5 minutes; once per number per 60 s. With the image code
+/// (required unless the shop is configured otherwise).
+#[utoipa::path(tag = "accounts", params(("mobile" = String, Path, pattern = "^1[3-9][0-9]{9}$"), CaptchaQuery),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/sms_codes/{mobile}/")]
 pub async fn sms_code(
     state: web::Data<ApiState>,
     path: web::Path<String>,
+    query: web::Query<CaptchaQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    state.accounts.send_sms_code(&matching(path.into_inner(), mobile_pattern)?).await?;
+    let mobile = matching(path.into_inner(), mobile_pattern)?;
+    state.accounts.send_sms_code(&mobile, query.answer().as_ref()).await?;
     Ok(HttpResponse::Ok().json(Message { message: "OK" }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetStartJson {
+    /// The account's mobile with the middle digits hidden: `138****8000`.
+    pub mobile: String,
+    /// Sends the reset code (`GET /sms_codes/?access_token=`); valid 5 minutes, once.
+    pub access_token: String,
+}
+
+/// Password reset, step 1: the account (username or mobile) and a solved image code.
+#[utoipa::path(tag = "accounts", params(("account" = String, Path), CaptchaQuery),
+    responses((status = 200, body = ResetStartJson), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/accounts/{account}/sms/token/")]
+pub async fn start_reset(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    query: web::Query<CaptchaQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let answer = query.answer().ok_or_else(|| {
+        ApiError::field(ErrorCode::ImageCodeRequired, "image_code_id", "type the image code first")
+    })?;
+    let start = state.accounts.start_reset(&path.into_inner(), &answer).await?;
+    Ok(HttpResponse::Ok()
+        .json(ResetStartJson { mobile: start.masked_mobile, access_token: start.access_token }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AccessTokenQuery {
+    pub access_token: Option<String>,
+}
+
+/// Password reset, step 2: sends the code to the account's mobile.
+#[utoipa::path(tag = "accounts", params(AccessTokenQuery),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody)))]
+#[get("/sms_codes/")]
+pub async fn send_reset_code(
+    state: web::Data<ApiState>,
+    query: web::Query<AccessTokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    state.accounts.send_reset_code(query.access_token.as_deref().unwrap_or("")).await?;
+    Ok(HttpResponse::Ok().json(Message { message: "OK" }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct SmsCodeQuery {
+    pub sms_code: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResetGrantJson {
+    pub user_id: u64,
+    /// Sets the password (`POST /users/<user_id>/password/`); valid 5 minutes, once.
+    pub access_token: String,
+}
+
+/// Password reset, step 3: the code sent to the account's mobile.
+#[utoipa::path(tag = "accounts", params(("account" = String, Path), SmsCodeQuery),
+    responses((status = 200, body = ResetGrantJson), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/accounts/{account}/password/token/")]
+pub async fn grant_reset(
+    state: web::Data<ApiState>,
+    path: web::Path<String>,
+    query: web::Query<SmsCodeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let code = query.sms_code.as_deref().unwrap_or("");
+    let grant = state.accounts.grant_reset(&path.into_inner(), code).await?;
+    Ok(HttpResponse::Ok()
+        .json(ResetGrantJson { user_id: grant.user.0, access_token: grant.access_token }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ResetPasswordBody {
+    pub password: String,
+    pub password2: String,
+    pub access_token: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserIdJson {
+    pub id: u64,
+}
+
+/// Password reset, step 4: the new password, with the token of step 3 (for this user).
+#[utoipa::path(tag = "accounts", params(("user_id" = u64, Path)), request_body = ResetPasswordBody,
+    responses((status = 200, body = UserIdJson), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[post("/users/{user_id}/password/")]
+pub async fn reset_password(
+    state: web::Data<ApiState>,
+    path: web::Path<u64>,
+    body: web::Json<ResetPasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    let user = UserId(path.into_inner());
+    let body = body.into_inner();
+    let new = NewPassword { password: body.password, password2: body.password2 };
+    state.accounts.reset_password(user, &body.access_token, new).await?;
+    Ok(HttpResponse::Ok().json(UserIdJson { id: user.0 }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ChangePasswordBody {
+    pub old_password: String,
+    pub password: String,
+    pub password2: String,
+}
+
+/// A logged-in user changes the password, giving the old one (another user's id is 404).
+#[utoipa::path(tag = "accounts", security(("jwt" = [])), params(("user_id" = u64, Path)), request_body = ChangePasswordBody,
+    responses((status = 200, body = UserIdJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[put("/users/{user_id}/password/")]
+pub async fn change_password(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    path: web::Path<u64>,
+    body: web::Json<ChangePasswordBody>,
+) -> Result<HttpResponse, ApiError> {
+    if path.into_inner() != user.0.0 {
+        return Err(ApiError::not_found("no such user"));
+    }
+    let body = body.into_inner();
+    let new = NewPassword { password: body.password, password2: body.password2 };
+    state.accounts.change_password(user.0, &body.old_password, new).await?;
+    Ok(HttpResponse::Ok().json(UserIdJson { id: user.0.0 }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -108,3 +108,23 @@ pub(crate) mod address {
         }
     }
 }
+
+pub(crate) mod verification_code {
+    use sea_orm::entity::prelude::*;
+
+    /// A verification code under its key (`sms:<mobile>`, `img:<uuid>`, `used:<token id>`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_verification_code")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code_key: String,
+        pub code: String,
+        pub wrong_tries: i32,
+        pub sent_at: TimeDateTime,
+        pub expires_at: TimeDateTime,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
