@@ -14,6 +14,7 @@ mod m20261122_000004_cart;
 mod m20261122_000005_browse_history;
 mod m20261122_000006_payment_refunds;
 mod m20261202_000007_verification_codes;
+mod m20261202_000008_outbox;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000005_browse_history::Migration),
             Box::new(m20261122_000006_payment_refunds::Migration),
             Box::new(m20261202_000007_verification_codes::Migration),
+            Box::new(m20261202_000008_outbox::Migration),
         ]
     }
 }

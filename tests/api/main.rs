@@ -8,6 +8,7 @@ mod cart;
 mod cart_store;
 mod catalog;
 mod codes;
+mod email;
 mod errors;
 mod loadgen_smoke;
 mod parity;

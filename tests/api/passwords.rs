@@ -25,6 +25,7 @@ async fn captchas_are_pngs_checked_once_and_required_for_sms() {
         // The wrong answer used the captcha up: the right text no longer works.
         let late = s.get(&format!("/sms_codes/13700000001/?image_code_id={id}&text={text}")).await;
         assert_eq!(late.code(), "wrong_image_code", "{engine}: a captcha is checked once");
+        assert_eq!(app.deliver().await.delivered, 0, "{engine}: nothing was queued");
         assert!(app.sms.code_for("13700000001").is_none(), "{engine}: nothing was sent");
 
         let id = uuid();
@@ -32,6 +33,8 @@ async fn captchas_are_pngs_checked_once_and_required_for_sms() {
         let upper = app.captchas.last_text().to_uppercase();
         let sent = s.get(&format!("/sms_codes/13700000001/?image_code_id={id}&text={upper}")).await;
         assert_eq!(sent.status, StatusCode::OK, "{engine}: case does not matter: {sent:?}");
+        assert!(app.sms.code_for("13700000001").is_none(), "{engine}: queued, not yet sent");
+        assert_eq!(app.deliver().await.delivered, 1);
         assert!(app.sms.code_for("13700000001").is_some());
     }
 }
@@ -93,6 +96,7 @@ async fn a_forgotten_password_is_reset_in_four_steps_with_single_use_tokens() {
         let before = app.sms.code_for(&mobile);
         let sent = s.get(&format!("/sms_codes/?access_token={send_token}")).await;
         assert_eq!(sent.status, StatusCode::OK, "{engine}: {sent:?}");
+        assert_eq!(app.deliver().await.delivered, 1, "{engine}: the code left through the outbox");
         let code = app.sms.code_for(&mobile).unwrap();
         assert_ne!(Some(&code), before.as_ref(), "{engine}: a new code");
         let again = s.get(&format!("/sms_codes/?access_token={send_token}")).await;

@@ -4,12 +4,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    CaptchaPainter, CodeCheck, CodeKey, CreateUserError, DrawnCaptcha, PasswordHasher,
-    SignedTokens, SmsSender, StoreError, TokenClaims, TokenPurpose, UserRepository,
+    CaptchaPainter, CodeCheck, CodeKey, CreateUserError, DrawnCaptcha, Message, Outbox,
+    PasswordHasher, SignedTokens, StoreError, TokenClaims, TokenPurpose, UserRepository,
     VerificationCodes,
 };
 use meiduo_domain::{
-    AccountFieldError, CaptchaId, Mobile, NewUser, Password, SmsCode, User, UserId, Username,
+    AccountFieldError, CaptchaId, Email, Mobile, NewUser, Password, SmsCode, User, UserId, Username,
 };
 use rand::Rng;
 
@@ -84,6 +84,8 @@ pub struct SmsPolicy {
     pub captcha_ttl: Duration,
     /// How long the tokens of the password reset are valid (5 minutes).
     pub token_ttl: Duration,
+    /// How long an email verification link works (24 hours).
+    pub email_link_ttl: Duration,
 }
 
 impl Default for SmsPolicy {
@@ -95,6 +97,7 @@ impl Default for SmsPolicy {
             captcha_required: true,
             captcha_ttl: Duration::from_secs(300),
             token_ttl: Duration::from_secs(300),
+            email_link_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -136,7 +139,8 @@ pub struct AccountPorts {
     pub users: Arc<dyn UserRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub codes: Arc<dyn VerificationCodes>,
-    pub sms: Arc<dyn SmsSender>,
+    /// SMS and mail leave through the outbox.
+    pub outbox: Arc<dyn Outbox>,
     pub captchas: Arc<dyn CaptchaPainter>,
     pub tokens: Arc<dyn SignedTokens>,
 }
@@ -159,10 +163,12 @@ pub struct Accounts {
     users: Arc<dyn UserRepository>,
     hasher: Arc<dyn PasswordHasher>,
     codes: Arc<dyn VerificationCodes>,
-    sms: Arc<dyn SmsSender>,
+    outbox: Arc<dyn Outbox>,
     captchas: Arc<dyn CaptchaPainter>,
     tokens: Arc<dyn SignedTokens>,
     policy: SmsPolicy,
+    /// The front end's page that verifies an email; the link adds `?token=`.
+    email_verify_url: String,
 }
 
 impl std::fmt::Debug for Accounts {
@@ -176,9 +182,47 @@ fn field<T>(name: &'static str, parsed: Result<T, AccountFieldError>) -> Result<
 }
 
 impl Accounts {
-    pub fn new(ports: AccountPorts, policy: SmsPolicy) -> Self {
-        let AccountPorts { users, hasher, codes, sms, captchas, tokens } = ports;
-        Accounts { users, hasher, codes, sms, captchas, tokens, policy }
+    pub fn new(ports: AccountPorts, policy: SmsPolicy, email_verify_url: String) -> Self {
+        let AccountPorts { users, hasher, codes, outbox, captchas, tokens } = ports;
+        Accounts { users, hasher, codes, outbox, captchas, tokens, policy, email_verify_url }
+    }
+
+    /// Sets the user's email (not yet verified) and queues a mail with a link that verifies
+    /// it, in one transaction; the mail leaves from the outbox.
+    #[tracing::instrument(name = "accounts.set_email", skip_all, fields(user_id = %user))]
+    pub async fn set_email(&self, user: UserId, email: &str) -> Result<Email, AccountError> {
+        let email = field("email", Email::parse(email))?;
+        let token = self
+            .tokens
+            .sign(
+                TokenPurpose::VerifyEmail,
+                &format!("{}:{}", user.0, email.as_str()),
+                self.policy.email_link_ttl,
+            )
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
+        let link = format!("{}?token={token}", self.email_verify_url);
+        let mail = Message::VerifyEmail { to: email.as_str().to_owned(), link };
+        if self.users.change_email(user, email.as_str(), &mail).await? {
+            Ok(email)
+        } else {
+            Err(AccountError::NotFound)
+        }
+    }
+
+    /// Verifies the email a link names, if it is still the user's.
+    #[tracing::instrument(name = "accounts.verify_email", skip_all)]
+    pub async fn verify_email(&self, token: &str) -> Result<(), AccountError> {
+        let claims = self
+            .tokens
+            .verify(TokenPurpose::VerifyEmail, token)
+            .ok_or(AccountError::InvalidToken)?;
+        let (id, email) = claims.subject.split_once(':').ok_or(AccountError::InvalidToken)?;
+        let id = id.parse().map_err(|_| AccountError::InvalidToken)?;
+        if self.users.verify_email(UserId(id), email).await? {
+            Ok(())
+        } else {
+            Err(AccountError::InvalidToken)
+        }
     }
 
     /// Draws a captcha for the id the client chose and keeps its text for 5 minutes (a new
@@ -228,11 +272,9 @@ impl Accounts {
         if !stored {
             return Err(AccountError::TooSoon);
         }
-        let minutes = self.policy.ttl.as_secs().div_ceil(60);
-        self.sms
-            .send_code(mobile, &code, minutes)
-            .await
-            .map_err(|cause| AccountError::Failure(ServiceFailure::Unavailable(cause)))
+        let valid_minutes = self.policy.ttl.as_secs().div_ceil(60);
+        let message = Message::SmsCode { mobile: mobile.clone(), code, valid_minutes };
+        Ok(self.outbox.enqueue(&message).await?)
     }
 
     /// Whether `code` is `mobile`'s code; a wrong one is counted and the fifth kills the code.

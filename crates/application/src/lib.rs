@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod addresses;
 pub mod cart;
 pub mod catalog;
+pub mod deliveries;
 pub mod errors;
 pub mod orders;
 pub mod payments;

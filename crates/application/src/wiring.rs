@@ -6,15 +6,16 @@ use std::time::Duration;
 
 use meiduo_domain::ports::{
     AddressRepository, AreaRepository, BrowseHistory, CaptchaPainter, CartStore, CatalogChanges,
-    CatalogQueries, Clock, OrderIdSource, OrderRepository, PasswordHasher, PaymentGateway,
-    PaymentRepository, SignedTokens, SkuCatalog, SmsSender, UnitOfWork, UserRepository,
-    VerificationCodes,
+    CatalogQueries, Clock, Mailer, OrderIdSource, OrderRepository, Outbox, PasswordHasher,
+    PaymentGateway, PaymentRepository, SignedTokens, SkuCatalog, SmsSender, UnitOfWork,
+    UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
 use crate::addresses::Addresses;
 use crate::cart::Carts;
 use crate::catalog::Catalog;
+use crate::deliveries::{Deliveries, DeliveryPolicy};
 use crate::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
 use crate::payments::{PaymentPorts, Payments};
 use crate::policy::OrderPolicy;
@@ -29,6 +30,8 @@ pub struct Ports {
     pub hasher: Arc<dyn PasswordHasher>,
     pub codes: Arc<dyn VerificationCodes>,
     pub captchas: Arc<dyn CaptchaPainter>,
+    pub outbox: Arc<dyn Outbox>,
+    pub mailer: Arc<dyn Mailer>,
     pub tokens: Arc<dyn SignedTokens>,
     pub sms: Arc<dyn SmsSender>,
     pub areas: Arc<dyn AreaRepository>,
@@ -56,6 +59,10 @@ pub struct Ports {
 pub struct Policies {
     pub order: OrderPolicy,
     pub sms: SmsPolicy,
+    /// The front end's page that verifies an email (the mailed link adds `?token=`).
+    pub email_verify_url: String,
+    /// How the outbox's worker delivers.
+    pub delivery: DeliveryPolicy,
     /// Our application id at the payment gateway (callbacks naming another are refused).
     pub payment_app_id: String,
     /// Unpaid online orders older than this are cancelled.
@@ -69,6 +76,8 @@ impl Default for Policies {
         Policies {
             order: OrderPolicy::default(),
             sms: SmsPolicy::default(),
+            email_verify_url: "http://www.meiduo.site:8080/success_verify_email.html".to_owned(),
+            delivery: DeliveryPolicy::default(),
             payment_app_id: String::new(),
             unpaid_ttl: Duration::from_secs(30 * 60),
         }
@@ -79,6 +88,7 @@ impl Default for Policies {
 #[allow(missing_debug_implementations)]
 pub struct UseCases {
     pub accounts: Accounts,
+    pub deliveries: Arc<Deliveries>,
     pub addresses: Addresses,
     pub catalog: Catalog,
     pub carts: Carts,
@@ -98,12 +108,14 @@ impl UseCases {
                     users: p.users.clone(),
                     hasher: p.hasher,
                     codes: p.codes,
-                    sms: p.sms,
+                    outbox: p.outbox.clone(),
                     captchas: p.captchas,
                     tokens: p.tokens,
                 },
                 policies.sms,
+                policies.email_verify_url.clone(),
             ),
+            deliveries: Arc::new(Deliveries::new(p.outbox, p.sms, p.mailer, policies.delivery)),
             addresses: Addresses::new(p.addresses.clone(), p.areas.clone(), p.users),
             catalog: Catalog::new(p.catalog.clone(), p.skus.clone(), p.areas, p.browse_history),
             carts: Carts::new(p.carts.clone(), p.cart_skus, policies.order.max_count),

@@ -11,9 +11,10 @@ use meiduo_application::accounts::{
 use meiduo_application::addresses::{AddressError, AddressForm, Addresses};
 use meiduo_application::cart::{CartError, Carts};
 use meiduo_domain::ports::{
-    CartAddition, CodeCheck, CodeKey, DrawnCaptcha, MockAddressRepository, MockAreaRepository,
-    MockCaptchaPainter, MockCartStore, MockPasswordHasher, MockSignedTokens, MockSkuCatalog,
-    MockSmsSender, MockUserRepository, MockVerificationCodes, TokenClaims, TokenPurpose,
+    CartAddition, CodeCheck, CodeKey, DrawnCaptcha, Message, MockAddressRepository,
+    MockAreaRepository, MockCaptchaPainter, MockCartStore, MockOutbox, MockPasswordHasher,
+    MockSignedTokens, MockSkuCatalog, MockUserRepository, MockVerificationCodes, TokenClaims,
+    TokenPurpose,
 };
 use meiduo_domain::{QuantityLimit, SkuId, User, UserId};
 use support::*;
@@ -44,7 +45,7 @@ struct AccountMocks {
     users: MockUserRepository,
     hasher: MockPasswordHasher,
     codes: MockVerificationCodes,
-    sms: MockSmsSender,
+    outbox: MockOutbox,
     captchas: MockCaptchaPainter,
     tokens: MockSignedTokens,
     policy: SmsPolicy,
@@ -56,7 +57,7 @@ impl AccountMocks {
             users: MockUserRepository::new(),
             hasher: MockPasswordHasher::new(),
             codes: MockVerificationCodes::new(),
-            sms: MockSmsSender::new(),
+            outbox: MockOutbox::new(),
             captchas: MockCaptchaPainter::new(),
             tokens: MockSignedTokens::new(),
             policy: SmsPolicy::default(),
@@ -68,11 +69,12 @@ impl AccountMocks {
                 users: Arc::new(self.users),
                 hasher: Arc::new(self.hasher),
                 codes: Arc::new(self.codes),
-                sms: Arc::new(self.sms),
+                outbox: Arc::new(self.outbox),
                 captchas: Arc::new(self.captchas),
                 tokens: Arc::new(self.tokens),
             },
             self.policy,
+            "http://www.meiduo.site:8080/success_verify_email.html".into(),
         )
     }
 }
@@ -143,7 +145,7 @@ async fn a_second_code_within_the_interval_is_refused_and_not_sent() {
         assert_eq!(interval.as_secs(), 60);
         Ok(false)
     });
-    m.sms.expect_send_code().never();
+    m.outbox.expect_enqueue().never();
     assert_eq!(
         m.build().send_sms_code("13800138000", None).await.unwrap_err(),
         AccountError::TooSoon
@@ -154,7 +156,7 @@ async fn a_second_code_within_the_interval_is_refused_and_not_sent() {
 async fn an_sms_code_needs_the_captcha_which_is_used_up_by_any_answer() {
     let mut m = AccountMocks::new();
     m.codes.expect_store_if_quiet().never();
-    m.sms.expect_send_code().never();
+    m.outbox.expect_enqueue().never();
     let accounts = m.build();
     assert_eq!(
         accounts.send_sms_code("13800138000", None).await.unwrap_err(),
@@ -190,10 +192,14 @@ async fn an_sms_code_needs_the_captcha_which_is_used_up_by_any_answer() {
         })
         .times(1)
         .returning(|_, _, _, _| Ok(true));
-    m.sms.expect_send_code().times(1).returning(|_, _, minutes| {
-        assert_eq!(minutes, 5);
-        Ok(())
-    });
+    m.outbox
+        .expect_enqueue()
+        .withf(|message| {
+            matches!(message, Message::SmsCode { mobile, valid_minutes: 5, .. }
+                if mobile.as_str() == "13800138000")
+        })
+        .times(1)
+        .returning(|_| Ok(()));
     m.build().send_sms_code("13800138000", Some(&answer(" abc4 "))).await.unwrap();
 }
 
@@ -435,4 +441,55 @@ async fn the_cart_checks_each_addition_and_refuses_a_sku_off_sale() {
             CartError::SkuUnavailable(SkuId(2))
         );
     }
+}
+
+#[tokio::test]
+async fn an_email_is_saved_with_its_verification_mail_in_one_step() {
+    let mut m = AccountMocks::new();
+    m.tokens
+        .expect_sign()
+        .withf(|purpose, subject, ttl| {
+            *purpose == TokenPurpose::VerifyEmail
+                && subject == "7:li@example.com"
+                && ttl.as_secs() == 24 * 3600
+        })
+        .returning(|_, _, _| Ok("signed".into()));
+    m.users
+        .expect_change_email()
+        .withf(|id, email, then| {
+            *id == UserId(7)
+                && email == "li@example.com"
+                && *then
+                    == Message::VerifyEmail {
+                        to: "li@example.com".into(),
+                        link: "http://www.meiduo.site:8080/success_verify_email.html?token=signed"
+                            .into(),
+                    }
+        })
+        .times(1)
+        .returning(|_, _, _| Ok(true));
+    let saved = m.build().set_email(UserId(7), "Li@Example.com").await.unwrap();
+    assert_eq!(saved.as_str(), "li@example.com");
+
+    let mut m = AccountMocks::new();
+    m.users.expect_change_email().never();
+    assert!(matches!(
+        m.build().set_email(UserId(7), "not an email").await.unwrap_err(),
+        AccountError::InvalidField { field: "email", .. }
+    ));
+}
+
+#[tokio::test]
+async fn a_verification_link_works_only_for_the_email_it_names() {
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| Some(claims_of("7:old@example.com")));
+    m.users
+        .expect_verify_email()
+        .withf(|id, email| *id == UserId(7) && email == "old@example.com")
+        .returning(|_, _| Ok(false));
+    assert_eq!(m.build().verify_email("t").await.unwrap_err(), AccountError::InvalidToken);
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| None);
+    m.users.expect_verify_email().never();
+    assert_eq!(m.build().verify_email("forged").await.unwrap_err(), AccountError::InvalidToken);
 }

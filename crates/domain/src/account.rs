@@ -19,6 +19,8 @@ pub enum AccountFieldError {
     SmsCode,
     #[error("an image code id is a UUID")]
     CaptchaId,
+    #[error("an email address is name@domain.tld, at most 254 characters")]
+    Email,
 }
 
 /// A username: 5 to 20 of `[A-Za-z0-9_-]`, never a mobile number (logins accept both).
@@ -140,6 +142,41 @@ impl CaptchaId {
     }
 }
 
+/// An email address as the shop accepts it: `local@domain`, at most 254 characters, a local
+/// part of printable characters without spaces, quotes or angle brackets, and a domain of
+/// letter, digit and `-` labels with at least one dot (what Django's `EmailField` takes, less
+/// quoted local parts and IP-literal domains).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(value: &str) -> Result<Self, AccountFieldError> {
+        let value = value.trim();
+        let ok = value.len() <= 254
+            && value.split_once('@').is_some_and(|(local, domain)| {
+                let labels: Vec<&str> = domain.split('.').collect();
+                (1..=64).contains(&local.len())
+                    && local.chars().all(|c| c.is_ascii_graphic() && !"\"<>()[],;:@\\".contains(c))
+                    && !local.starts_with('.')
+                    && !local.ends_with('.')
+                    && !local.contains("..")
+                    && labels.len() >= 2
+                    && labels.iter().all(|label| {
+                        (1..=63).contains(&label.len())
+                            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                            && !label.starts_with('-')
+                            && !label.ends_with('-')
+                    })
+            });
+        if ok { Ok(Email(value.to_ascii_lowercase())) } else { Err(AccountFieldError::Email) }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// A registered user as the storefront shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct User {
@@ -192,6 +229,28 @@ mod tests {
         assert!(SmsCode::parse("012345").is_ok());
         assert!(SmsCode::parse("12345").is_err());
         assert_eq!(SmsCode::from_number(42).as_str(), "000042");
+    }
+
+    #[test]
+    fn emails() {
+        assert_eq!(Email::parse(" Li.Si@Example.com ").unwrap().as_str(), "li.si@example.com");
+        assert!(Email::parse("a+tag@mail.meiduo.site").is_ok());
+        for bad in [
+            "",
+            "li",
+            "li@",
+            "@example.com",
+            "li@example",
+            "li si@example.com",
+            "li@exa_mple.com",
+            "li@-example.com",
+            "li..si@example.com",
+            "a@b@c.com",
+            "<li>@example.com",
+        ] {
+            assert!(Email::parse(bad).is_err(), "{bad}");
+        }
+        assert!(Email::parse(&format!("{}@example.com", "a".repeat(65))).is_err());
     }
 
     #[test]

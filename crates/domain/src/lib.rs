@@ -17,7 +17,7 @@ pub mod ports;
 mod quantity;
 
 pub use account::{
-    AccountFieldError, CaptchaId, Mobile, NewUser, Password, SmsCode, User, Username,
+    AccountFieldError, CaptchaId, Email, Mobile, NewUser, Password, SmsCode, User, Username,
 };
 pub use address::{Address, AddressInput, AddressView};
 pub use area::{Area, AreaWithSubs};

@@ -93,6 +93,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(users::grant_reset)
     .service(users::reset_password)
     .service(users::change_password)
+    .service(users::set_email)
+    .service(users::verify_email)
     .service(users::register)
     .service(users::login)
     .service(users::profile)

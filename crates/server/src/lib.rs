@@ -14,19 +14,22 @@ use actix_web::{App, HttpServer, web};
 use anyhow::Context;
 use async_trait::async_trait;
 use meiduo_application::accounts::SmsPolicy;
+use meiduo_application::deliveries::DeliveryPolicy;
 use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::QuantityLimit;
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CaptchaPainter, CartStore, PaymentGateway, SkuCatalog, SmsSender,
+    BrowseHistory, Cache, CaptchaPainter, CartStore, Mailer, PaymentGateway, SkuCatalog, SmsSender,
     VerificationCodes,
 };
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
-    Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogSmsSender, SystemClock,
+    Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogMailer, LogSmsSender,
+    SystemClock,
 };
+use meiduo_mail_smtp::SmtpMailer;
 use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::Sandbox;
 use meiduo_pay_alipay::sandbox_http;
@@ -249,23 +252,44 @@ pub fn policies(settings: &Settings, payment: &PaymentWiring) -> anyhow::Result<
     Ok(Policies {
         order: order_policy(settings)?,
         sms: SmsPolicy { captcha_required: settings.accounts.sms_captcha, ..SmsPolicy::default() },
+        email_verify_url: settings.accounts.email_verify_url.clone(),
+        delivery: DeliveryPolicy::default(),
         payment_app_id: payment.gateway.app_id.clone(),
         unpaid_ttl: settings.payment.unpaid_ttl.max(Duration::from_secs(60)),
     })
 }
 
-/// The adapters that reach people: the SMS sender and the captcha painter.
+/// The adapters that reach people: the SMS sender, the mailer and the captcha painter.
 #[derive(Clone)]
 #[allow(missing_debug_implementations)]
 pub struct Senders {
     pub sms: Arc<dyn SmsSender>,
+    pub mailer: Arc<dyn Mailer>,
     pub captchas: Arc<dyn CaptchaPainter>,
 }
 
 impl Default for Senders {
-    /// SMS codes written to the log; captcha pictures from the `captcha` crate.
+    /// SMS codes and mail written to the log; captcha pictures from the `captcha` crate.
     fn default() -> Self {
-        Senders { sms: Arc::new(LogSmsSender), captchas: Arc::new(ImageCaptchas) }
+        Senders {
+            sms: Arc::new(LogSmsSender),
+            mailer: Arc::new(LogMailer),
+            captchas: Arc::new(ImageCaptchas),
+        }
+    }
+}
+
+impl Senders {
+    /// The senders of the settings: SMTP when `mail.smtp_url` is set, else the log.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+        let url = settings.mail.smtp_url.expose_secret();
+        let mut senders = Senders::default();
+        if !url.is_empty() {
+            let smtp = SmtpMailer::new(url, &settings.mail.from, settings.mail.timeout)
+                .map_err(|e| anyhow::anyhow!("MEIDUO_MAIL_SMTP_URL / MEIDUO_MAIL_FROM: {e}"))?;
+            senders.mailer = Arc::new(smtp);
+        }
+        Ok(senders)
     }
 }
 
@@ -314,6 +338,8 @@ pub fn ports(
         hasher: Arc::new(Argon2Hasher::default()),
         codes,
         sms: senders.sms,
+        mailer: senders.mailer,
+        outbox: Arc::new(store.outbox()),
         captchas: senders.captchas,
         tokens: Arc::new(JwtSignedTokens::new(secret)),
         areas: Arc::new(store.areas()),
@@ -386,7 +412,8 @@ impl Application {
         let (listener, public_url) = Self::bind(settings)?;
         let payment = payment_wiring(settings, &public_url)?;
         let sandbox = payment.sandbox.clone();
-        let state = api_state(settings, store, redis, &secret, Senders::default(), payment)?;
+        let senders = Senders::from_settings(settings)?;
+        let state = api_state(settings, store, redis, &secret, senders, payment)?;
         Self::serve(settings, listener, state, sandbox)
     }
 
@@ -403,7 +430,7 @@ impl Application {
     }
 
     /// Serves the API on the listener (and the sandbox's pages, when it plays Alipay's part), and
-    /// runs the expiry of unpaid orders in the background.
+    /// runs the expiry of unpaid orders and the outbox's worker in the background.
     pub fn serve(
         settings: &Settings,
         listener: TcpListener,
@@ -426,6 +453,22 @@ impl Application {
                             tracing::warn!(%error, "expiry of unpaid orders failed this round")
                         }
                     }
+                }
+            });
+        }
+        if !settings.outbox.poll_interval.is_zero() {
+            let deliveries = Arc::clone(&state.deliveries);
+            let every = settings.outbox.poll_interval;
+            tokio::spawn(async move {
+                loop {
+                    match deliveries.run_once().await {
+                        Ok(round) if round != Default::default() => {
+                            tracing::info!(?round, "outbox delivered")
+                        }
+                        Ok(_) => {}
+                        Err(error) => tracing::warn!(%error, "the outbox worker failed this round"),
+                    }
+                    tokio::time::sleep(every).await;
                 }
             });
         }

@@ -197,11 +197,59 @@ pub struct AccountSettings {
     /// (`?image_code_id=&text=`), as the original: on unless a front end without captchas must
     /// be served.
     pub sms_captcha: bool,
+    /// The front end's page that verifies an email; the mailed link adds `?token=`.
+    #[serde(deserialize_with = "lenient_string")]
+    pub email_verify_url: String,
 }
 
 impl Default for AccountSettings {
     fn default() -> Self {
-        AccountSettings { sms_captcha: true }
+        AccountSettings {
+            sms_captcha: true,
+            email_verify_url: "http://www.meiduo.site:8080/success_verify_email.html".into(),
+        }
+    }
+}
+
+/// Outgoing mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSettings {
+    /// `smtp://user:password@host:587?tls=required` (STARTTLS), `smtps://user:password@host:465`
+    /// (TLS), `smtp://host:25` (plain); empty: mail is written to the log.
+    #[serde(deserialize_with = "secret")]
+    pub smtp_url: SecretString,
+    /// The sender.
+    #[serde(deserialize_with = "lenient_string")]
+    pub from: String,
+    /// Each SMTP conversation gives up after this long.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: SecretString::default(),
+            from: "美多商城 <noreply@meiduo.site>".into(),
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The outbox's worker, which sends SMS and mail.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxSettings {
+    /// How often this process looks for messages to send (`0s`: it sends none; another
+    /// replica must).
+    #[serde(with = "humantime_serde")]
+    pub poll_interval: Duration,
+}
+
+impl Default for OutboxSettings {
+    fn default() -> Self {
+        OutboxSettings { poll_interval: Duration::from_secs(1) }
     }
 }
 
@@ -255,6 +303,8 @@ pub struct Settings {
     pub payment: PaymentSettings,
     pub cache: CacheSettings,
     pub accounts: AccountSettings,
+    pub mail: MailSettings,
+    pub outbox: OutboxSettings,
 }
 
 impl Default for Settings {
@@ -275,6 +325,8 @@ impl Default for Settings {
             payment: PaymentSettings::default(),
             cache: CacheSettings::default(),
             accounts: AccountSettings::default(),
+            mail: MailSettings::default(),
+            outbox: OutboxSettings::default(),
         }
     }
 }

@@ -13,7 +13,7 @@ use sea_orm::{
 use crate::error::store;
 use crate::{
     SqlAddresses, SqlAreas, SqlBrowseHistory, SqlCartStore, SqlCatalogQueries, SqlOrders,
-    SqlPayments, SqlSkuCatalog, SqlUnitOfWork, SqlUsers, SqlVerificationCodes,
+    SqlOutbox, SqlPayments, SqlSkuCatalog, SqlUnitOfWork, SqlUsers, SqlVerificationCodes,
 };
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
@@ -179,6 +179,11 @@ impl SqlStore {
     /// Browse history.
     pub fn browse_history(&self) -> SqlBrowseHistory {
         SqlBrowseHistory::new(self.db.clone())
+    }
+
+    /// The outbox of SMS and mail.
+    pub fn outbox(&self) -> SqlOutbox {
+        SqlOutbox::new(self.db.clone())
     }
 
     /// SMS codes, captchas and used-token marks, for a deployment without Redis.

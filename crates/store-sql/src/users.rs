@@ -1,7 +1,7 @@
 //! [`UserRepository`]: registered users.
 
 use async_trait::async_trait;
-use meiduo_domain::ports::{CreateUserError, StoreError, UserRepository};
+use meiduo_domain::ports::{CreateUserError, Message, StoreError, UserRepository};
 use meiduo_domain::{NewUser, User, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -10,6 +10,7 @@ use sea_orm::{ColumnTrait, Condition, EntityTrait, PaginatorTrait, QueryFilter, 
 use crate::codec::{db_id, id_of, now};
 use crate::entity::user;
 use crate::error::{DbFailure, classify, store};
+use crate::outbox::enqueue_on;
 use crate::store::Db;
 
 /// Registered users, on the pool.
@@ -98,6 +99,41 @@ impl UserRepository for SqlUsers {
             .one(&self.db.conn)
             .await
             .map_err(store)
+    }
+
+    async fn change_email(
+        &self,
+        id: UserId,
+        email: &str,
+        then: &Message,
+    ) -> Result<bool, StoreError> {
+        let tx = self.db.begin().await?;
+        let changed = user::Entity::update_many()
+            .col_expr(user::Column::Email, Expr::value(Some(email.to_owned())))
+            .col_expr(user::Column::EmailActive, Expr::value(false))
+            .col_expr(user::Column::UpdateTime, Expr::value(now()))
+            .filter(user::Column::Id.eq(db_id(id.0)))
+            .exec(&tx)
+            .await
+            .map_err(store)?;
+        if changed.rows_affected != 1 {
+            return Ok(false);
+        }
+        enqueue_on(&tx, then).await?;
+        tx.commit().await.map_err(store)?;
+        Ok(true)
+    }
+
+    async fn verify_email(&self, id: UserId, email: &str) -> Result<bool, StoreError> {
+        let verified = user::Entity::update_many()
+            .col_expr(user::Column::EmailActive, Expr::value(true))
+            .col_expr(user::Column::UpdateTime, Expr::value(now()))
+            .filter(user::Column::Id.eq(db_id(id.0)))
+            .filter(user::Column::Email.eq(email))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(verified.rows_affected == 1)
     }
 
     async fn find_credentials(&self, login: &str) -> Result<Option<(User, String)>, StoreError> {

@@ -2,19 +2,20 @@
 //! client that keeps cookies. The suites are in `tests/tests/`.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use crate::db::{TestDb, engines, mysql, sqlite};
 use crate::redis::{TestRedis, redis as testing_redis};
 use async_trait::async_trait;
+use meiduo_application::deliveries::{Deliveries, DeliveryRound};
 use meiduo_cart_redis::RedisStore;
-use meiduo_domain::ports::{CaptchaPainter, Cause, DrawnCaptcha, SmsSender};
+use meiduo_domain::ports::{CaptchaPainter, Cause, DrawnCaptcha, Mail, Mailer, SmsSender};
 use meiduo_domain::{Mobile, SmsCode};
 use meiduo_inprocess::ImageCaptchas;
 use meiduo_pay_alipay::AlipayConfig;
 use meiduo_pay_alipay::sandbox::Sandbox;
-use meiduo_server::settings::PaymentSettings;
+use meiduo_server::settings::{OutboxSettings, PaymentSettings};
 use meiduo_server::{Application, Senders, Settings, api_state, payment_wiring};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -23,18 +24,61 @@ use serde_json::{Value, json};
 #[derive(Debug, Default)]
 pub struct CapturedSms {
     codes: Mutex<HashMap<String, String>>,
+    delivered: AtomicUsize,
+    /// How many sends fail before they start to succeed (a provider that is down a while).
+    failures_left: AtomicUsize,
 }
 
 impl CapturedSms {
+    /// A provider whose first `failures` sends fail.
+    pub fn failing(failures: usize) -> Self {
+        CapturedSms { failures_left: AtomicUsize::new(failures), ..CapturedSms::default() }
+    }
+
+    /// The last code sent to `mobile`.
     pub fn code_for(&self, mobile: &str) -> Option<String> {
         self.codes.lock().unwrap().get(mobile).cloned()
+    }
+
+    /// How many codes were sent in all.
+    pub fn deliveries(&self) -> usize {
+        self.delivered.load(Ordering::SeqCst)
     }
 }
 
 #[async_trait]
 impl SmsSender for CapturedSms {
     async fn send_code(&self, mobile: &Mobile, code: &SmsCode, _: u64) -> Result<(), Cause> {
+        let failing = self
+            .failures_left
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| left.checked_sub(1))
+            .is_ok();
+        if failing {
+            return Err("the SMS provider is down".into());
+        }
         self.codes.lock().unwrap().insert(mobile.as_str().to_owned(), code.as_str().to_owned());
+        self.delivered.fetch_add(1, Ordering::SeqCst);
+        Ok(())
+    }
+}
+
+/// Keeps the mail "sent", so that a test can open its link.
+#[derive(Debug, Default)]
+pub struct CapturedMail {
+    mails: Mutex<Vec<Mail>>,
+}
+
+impl CapturedMail {
+    /// The mails sent to `to`, oldest first.
+    pub fn to(&self, to: &str) -> Vec<Mail> {
+        self.mails.lock().unwrap().iter().filter(|m| m.to == to).cloned().collect()
+    }
+}
+
+#[async_trait]
+impl Mailer for CapturedMail {
+    async fn send(&self, mail: &Mail) -> Result<(), Cause> {
+        self.mails.lock().unwrap().push(mail.clone());
         Ok(())
     }
 }
@@ -72,7 +116,11 @@ pub struct TestApp {
     pub base: String,
     pub db: TestDb,
     pub sms: Arc<CapturedSms>,
+    pub mail: Arc<CapturedMail>,
     pub captchas: Arc<CapturedCaptchas>,
+    /// The outbox's worker: the test servers run none in the background; [`TestApp::deliver`]
+    /// runs a round.
+    pub deliveries: Arc<Deliveries>,
     pub settings: Settings,
     pub with_redis: bool,
     /// How the app talks to its payment sandbox.
@@ -148,6 +196,8 @@ pub fn test_settings() -> Settings {
             expiry_interval: std::time::Duration::ZERO,
             ..PaymentSettings::default()
         },
+        // And deliver the outbox themselves.
+        outbox: OutboxSettings { poll_interval: std::time::Duration::ZERO },
         ..Settings::default()
     }
 }
@@ -163,9 +213,24 @@ pub async fn spawn_with_settings(
     redis: Option<RedisStore>,
     settings: Settings,
 ) -> TestApp {
+    spawn_with_mailer(db, redis, settings, None).await
+}
+
+/// The same, with mail sent by `mailer` instead of captured in [`TestApp::mail`].
+pub async fn spawn_with_mailer(
+    db: TestDb,
+    redis: Option<RedisStore>,
+    settings: Settings,
+    mailer: Option<Arc<dyn Mailer>>,
+) -> TestApp {
     let sms = Arc::new(CapturedSms::default());
     let captchas = Arc::new(CapturedCaptchas::default());
-    let senders = Senders { sms: sms.clone(), captchas: captchas.clone() };
+    let mail = Arc::new(CapturedMail::default());
+    let senders = Senders {
+        sms: sms.clone(),
+        mailer: mailer.unwrap_or_else(|| mail.clone()),
+        captchas: captchas.clone(),
+    };
     let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
     let with_redis = redis.is_some();
     let (listener, base) = Application::bind(&settings).expect("bind");
@@ -174,9 +239,10 @@ pub async fn spawn_with_settings(
     let sandbox = payment.sandbox.clone().expect("the sandbox");
     let state =
         api_state(&settings, db.store.clone(), redis, &secret, senders, payment).expect("state");
+    let deliveries = state.deliveries.clone();
     let app = Application::serve(&settings, listener, state, Some(sandbox.clone())).expect("serve");
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, db, sms, captchas, settings, with_redis, gateway, sandbox }
+    TestApp { base, db, sms, mail, captchas, deliveries, settings, with_redis, gateway, sandbox }
 }
 
 /// A TCP proxy to `target` on a port of its own, which a test can cut (every connection dropped,
@@ -242,6 +308,11 @@ impl TestApp {
             ("sqlite", true) => "sqlite+redis",
             (engine, _) => engine,
         }
+    }
+
+    /// Runs one round of the outbox's worker: the SMS and mail queued so far are delivered.
+    pub async fn deliver(&self) -> DeliveryRound {
+        self.deliveries.run_once().await.expect("the outbox is readable")
     }
 
     /// A new session (its own cookies, not logged in).
@@ -336,7 +407,9 @@ impl Session<'_> {
     /// Asks for an SMS code to `mobile`, solving the captcha first.
     pub async fn send_sms_code(&self, mobile: &str) -> Answer {
         let captcha = self.solve_captcha().await;
-        self.get(&format!("/sms_codes/{mobile}/?{captcha}")).await
+        let answer = self.get(&format!("/sms_codes/{mobile}/?{captcha}")).await;
+        self.app.deliver().await;
+        answer
     }
 
     /// Registers through the API (captcha and SMS code included), password `password123`.

@@ -54,6 +54,24 @@ pub trait UserRepository: Send + Sync {
     /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
     async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError>;
 
+    /// Sets the user's email, not yet verified, and queues `then` (the verification mail) in
+    /// the same transaction: both are written or neither. `Ok(false)` when there is no such user.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached; nothing was written.
+    async fn change_email(
+        &self,
+        id: UserId,
+        email: &str,
+        then: &super::Message,
+    ) -> Result<bool, StoreError>;
+
+    /// Marks the user's email verified if it still is `email`. `Ok(false)` otherwise.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn verify_email(&self, id: UserId, email: &str) -> Result<bool, StoreError>;
+
     /// The active user whose username or mobile is `login`, with the password hash.
     ///
     /// # Errors
@@ -214,6 +232,8 @@ pub enum TokenPurpose {
     SendResetCode,
     /// Set a new password for the named user.
     ResetPassword,
+    /// Verify the email address named with the user (`<user id>:<email>`).
+    VerifyEmail,
 }
 
 impl TokenPurpose {
@@ -222,6 +242,7 @@ impl TokenPurpose {
         match self {
             TokenPurpose::SendResetCode => "send_reset_code",
             TokenPurpose::ResetPassword => "reset_password",
+            TokenPurpose::VerifyEmail => "verify_email",
         }
     }
 }

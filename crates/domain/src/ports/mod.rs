@@ -8,6 +8,7 @@
 mod accounts;
 mod cart;
 mod catalog;
+mod messages;
 mod orders;
 mod payment;
 mod payments;
@@ -17,6 +18,7 @@ mod system;
 pub use accounts::*;
 pub use cart::*;
 pub use catalog::*;
+pub use messages::*;
 pub use orders::*;
 pub use payment::*;
 pub use payments::*;

@@ -355,3 +355,48 @@ pub async fn profile(state: web::Data<ApiState>, user: AuthUser) -> Result<HttpR
         email_active: user.email_active,
     }))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct EmailBody {
+    pub email: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailJson {
+    pub id: u64,
+    pub email: String,
+}
+
+/// Sets the logged-in user's email (not verified until the mailed link is opened); the mail
+/// leaves from the outbox.
+#[utoipa::path(tag = "accounts", security(("jwt" = [])), request_body = EmailBody,
+    responses((status = 200, body = EmailJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody)))]
+#[put("/email/")]
+pub async fn set_email(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    body: web::Json<EmailBody>,
+) -> Result<HttpResponse, ApiError> {
+    let email = state.accounts.set_email(user.0, &body.email).await?;
+    Ok(HttpResponse::Ok().json(EmailJson { id: user.0.0, email: email.as_str().to_owned() }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TokenQuery {
+    pub token: Option<String>,
+}
+
+/// Verifies an email with the token of the mailed link (while it is still the user's email).
+#[utoipa::path(tag = "accounts", params(TokenQuery),
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody)))]
+#[get("/emails/verification/")]
+pub async fn verify_email(
+    state: web::Data<ApiState>,
+    query: web::Query<TokenQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let token = query.token.as_deref().filter(|t| !t.is_empty()).ok_or_else(|| {
+        ApiError::field(ErrorCode::InvalidToken, "token", "the link has no token")
+    })?;
+    state.accounts.verify_email(token).await?;
+    Ok(HttpResponse::Ok().json(Message { message: "OK" }))
+}

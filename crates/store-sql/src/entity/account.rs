@@ -128,3 +128,26 @@ pub(crate) mod verification_code {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod outbox {
+    use sea_orm::entity::prelude::*;
+
+    /// A queued SMS or mail.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_outbox")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub kind: String,
+        pub payload: String,
+        pub attempts: i32,
+        pub next_attempt_at: TimeDateTime,
+        pub locked_until: Option<TimeDateTime>,
+        pub failed: bool,
+        pub last_error: Option<String>,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
