@@ -15,6 +15,8 @@ mod m20261122_000005_browse_history;
 mod m20261122_000006_payment_refunds;
 mod m20261202_000007_verification_codes;
 mod m20261202_000008_outbox;
+mod m20261202_000009_oauth_qq;
+mod m20261202_000010_rate_limits;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000006_payment_refunds::Migration),
             Box::new(m20261202_000007_verification_codes::Migration),
             Box::new(m20261202_000008_outbox::Migration),
+            Box::new(m20261202_000009_oauth_qq::Migration),
+            Box::new(m20261202_000010_rate_limits::Migration),
         ]
     }
 }

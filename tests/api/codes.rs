@@ -1,10 +1,10 @@
 //! Verification codes behave the same in every store: the database (SQLite, MariaDB) and Redis
-//! (one server, a cluster).
+//! (one server, a cluster); and so do the rate-limit counters.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use meiduo_domain::ports::{CodeCheck, CodeKey, VerificationCodes};
+use meiduo_domain::ports::{CodeCheck, CodeKey, RateLimits, VerificationCodes};
 use meiduo_domain::{CaptchaId, Mobile};
 use meiduo_test_support::db::engines;
 use meiduo_test_support::redis::{redis, redis_cluster};
@@ -111,5 +111,52 @@ async fn codes_in_redis() {
     }
     if let Some(cluster) = redis_cluster().await {
         contract(Arc::new(cluster.store.clone()), "redis cluster").await;
+    }
+}
+
+async fn limits_contract(limits: Arc<dyn RateLimits>, name: &str) {
+    let window = Duration::from_secs(60);
+    for expected in 1..=3 {
+        let (count, left) = limits.hit("login_user:alice", window).await.unwrap();
+        assert_eq!(count, expected, "{name}");
+        assert!(left <= window && left > Duration::from_secs(50), "{name}: {left:?}");
+    }
+    assert_eq!(limits.peek("login_user:alice").await.unwrap().map(|(c, _)| c), Some(3), "{name}");
+    assert_eq!(limits.peek("login_user:bob").await.unwrap(), None, "{name}");
+    limits.clear("login_user:alice").await.unwrap();
+    assert_eq!(limits.peek("login_user:alice").await.unwrap(), None, "{name}: cleared");
+
+    // A window that ends starts again at one.
+    limits.hit("sms_ip:10.0.0.1", Duration::from_millis(300)).await.unwrap();
+    limits.hit("sms_ip:10.0.0.1", Duration::from_millis(300)).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    assert_eq!(limits.peek("sms_ip:10.0.0.1").await.unwrap(), None, "{name}: expired");
+    assert_eq!(limits.hit("sms_ip:10.0.0.1", window).await.unwrap().0, 1, "{name}");
+
+    // Concurrent hits are all counted.
+    let hits: Vec<_> = (0..20)
+        .map(|_| {
+            let limits = limits.clone();
+            tokio::spawn(async move { limits.hit("login_ip:10.0.0.2", window).await.unwrap().0 })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for hit in hits {
+        counts.push(hit.await.unwrap());
+    }
+    counts.sort_unstable();
+    assert_eq!(counts, (1..=20).collect::<Vec<u32>>(), "{name}: every hit counted once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_in_the_database_and_redis() {
+    for db in engines().await {
+        limits_contract(Arc::new(db.store.rate_limits()), db.engine).await;
+    }
+    if let Some(redis) = redis().await {
+        limits_contract(Arc::new(redis.store.clone()), "redis").await;
+    }
+    if let Some(cluster) = redis_cluster().await {
+        limits_contract(Arc::new(cluster.store.clone()), "redis cluster").await;
     }
 }

@@ -182,7 +182,8 @@ async fn mail_leaves_through_a_real_smtp_server_from_the_background_worker() {
     settings.mail.smtp_url = url.into();
     settings.mail.timeout = Duration::from_secs(5);
     settings.outbox = OutboxSettings { poll_interval: Duration::from_millis(100) };
-    let mailer = meiduo_server::Senders::from_settings(&settings).unwrap().mailer;
+    let no_qq = meiduo_server::qq_wiring(&settings, "http://127.0.0.1", b"secret").unwrap();
+    let mailer = meiduo_server::Senders::from_settings(&settings, &no_qq).unwrap().mailer;
     let db = sqlite().await.with_catalog().await;
     let app = spawn_with_mailer(db, None, settings, Some(mailer)).await;
     let me = app.shopper("smtp_user", "13600000201").await;

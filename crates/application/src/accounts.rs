@@ -4,9 +4,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    CaptchaPainter, CodeCheck, CodeKey, CreateUserError, DrawnCaptcha, Message, Outbox,
-    PasswordHasher, SignedTokens, StoreError, TokenClaims, TokenPurpose, UserRepository,
-    VerificationCodes,
+    BindError, CaptchaPainter, CodeCheck, CodeKey, CreateUserError, DrawnCaptcha, Message,
+    OAuthError, Outbox, PasswordHasher, QqBindings, QqOAuth, RateLimits, SignedTokens, StoreError,
+    TokenClaims, TokenPurpose, UserRepository, VerificationCodes,
 };
 use meiduo_domain::{
     AccountFieldError, CaptchaId, Email, Mobile, NewUser, Password, SmsCode, User, UserId, Username,
@@ -38,6 +38,12 @@ pub enum AccountError {
     WrongPassword,
     #[error("no such account")]
     AccountNotFound,
+    #[error("QQ refused the login code; log in with QQ again")]
+    QqRefused,
+    #[error("too many attempts; try again in {} s", retry_after.as_secs().max(1))]
+    TooManyAttempts { retry_after: Duration },
+    #[error("this QQ account is bound to a shop account already")]
+    QqBound,
     #[error("an SMS code was sent to this number less than a minute ago")]
     TooSoon,
     #[error("the username is taken")]
@@ -86,6 +92,37 @@ pub struct SmsPolicy {
     pub token_ttl: Duration,
     /// How long an email verification link works (24 hours).
     pub email_link_ttl: Duration,
+    /// How long a QQ identity waits to be bound (10 minutes).
+    pub qq_bind_ttl: Duration,
+    /// Failed logins and SMS sends allowed per window.
+    pub throttle: Throttle,
+}
+
+/// How many failed logins and SMS sends are allowed.
+#[derive(Debug, Clone, Copy)]
+pub struct Throttle {
+    /// Failed logins of one account per window (5).
+    pub logins_per_account: u32,
+    /// Failed logins from one client address per window (20).
+    pub logins_per_address: u32,
+    /// The window of failed logins (15 minutes).
+    pub login_window: Duration,
+    /// SMS codes asked from one client address per window (10).
+    pub sms_per_address: u32,
+    /// The window of SMS codes per address (1 hour).
+    pub sms_window: Duration,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Throttle {
+            logins_per_account: 5,
+            logins_per_address: 20,
+            login_window: Duration::from_secs(15 * 60),
+            sms_per_address: 10,
+            sms_window: Duration::from_secs(3600),
+        }
+    }
 }
 
 impl Default for SmsPolicy {
@@ -98,6 +135,8 @@ impl Default for SmsPolicy {
             captcha_ttl: Duration::from_secs(300),
             token_ttl: Duration::from_secs(300),
             email_link_ttl: Duration::from_secs(24 * 3600),
+            qq_bind_ttl: Duration::from_secs(600),
+            throttle: Throttle::default(),
         }
     }
 }
@@ -143,6 +182,27 @@ pub struct AccountPorts {
     pub outbox: Arc<dyn Outbox>,
     pub captchas: Arc<dyn CaptchaPainter>,
     pub tokens: Arc<dyn SignedTokens>,
+    pub qq: Arc<dyn QqOAuth>,
+    pub qq_bindings: Arc<dyn QqBindings>,
+    pub limits: Arc<dyn RateLimits>,
+}
+
+/// What a QQ login code leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum QqOutcome {
+    /// The QQ identity is bound: this account logs in.
+    LoggedIn(User),
+    /// It is not: a token that binds it (`POST /oauth/qq/user/`), valid 10 minutes, once.
+    Unbound { access_token: String },
+}
+
+/// The binding form: an existing account's mobile and password, or a new account's.
+#[derive(Debug, Clone)]
+pub struct QqBinding {
+    pub mobile: String,
+    pub password: String,
+    pub sms_code: String,
+    pub access_token: String,
 }
 
 fn mask(mobile: &str) -> String {
@@ -160,13 +220,11 @@ fn mask(mobile: &str) -> String {
 
 /// The account use cases.
 pub struct Accounts {
-    users: Arc<dyn UserRepository>,
-    hasher: Arc<dyn PasswordHasher>,
-    codes: Arc<dyn VerificationCodes>,
-    outbox: Arc<dyn Outbox>,
-    captchas: Arc<dyn CaptchaPainter>,
-    tokens: Arc<dyn SignedTokens>,
+    ports: AccountPorts,
     policy: SmsPolicy,
+    /// A hash to check passwords against when the account does not exist, so that unknown and
+    /// known accounts answer in the same time (made by the first such login).
+    decoy_hash: std::sync::OnceLock<String>,
     /// The front end's page that verifies an email; the link adds `?token=`.
     email_verify_url: String,
 }
@@ -183,8 +241,113 @@ fn field<T>(name: &'static str, parsed: Result<T, AccountFieldError>) -> Result<
 
 impl Accounts {
     pub fn new(ports: AccountPorts, policy: SmsPolicy, email_verify_url: String) -> Self {
-        let AccountPorts { users, hasher, codes, outbox, captchas, tokens } = ports;
-        Accounts { users, hasher, codes, outbox, captchas, tokens, policy, email_verify_url }
+        Accounts { ports, policy, decoy_hash: std::sync::OnceLock::new(), email_verify_url }
+    }
+
+    /// Refuses while any of these counters is at its limit.
+    async fn refuse_if_over(&self, counters: &[(&str, u32)]) -> Result<(), AccountError> {
+        for (key, max) in counters {
+            if let Some((count, left)) = self.ports.limits.peek(key).await?
+                && count >= *max
+            {
+                return Err(AccountError::TooManyAttempts { retry_after: left });
+            }
+        }
+        Ok(())
+    }
+
+    /// The hash an unknown account's password is checked against.
+    async fn decoy_hash(&self) -> Result<String, AccountError> {
+        if let Some(hash) = self.decoy_hash.get() {
+            return Ok(hash.clone());
+        }
+        let hash = self
+            .ports
+            .hasher
+            .hash("no account has this password")
+            .await
+            .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
+        Ok(self.decoy_hash.get_or_init(|| hash).clone())
+    }
+
+    /// QQ's login page, coming back with `next` (`/` when absent) as the state.
+    pub fn qq_login_url(&self, next: Option<&str>) -> String {
+        self.ports.qq.login_url(next.filter(|n| !n.is_empty()).unwrap_or("/"))
+    }
+
+    /// The account a QQ login code belongs to, or a token to bind the QQ identity to one.
+    #[tracing::instrument(name = "accounts.qq_user", skip_all)]
+    pub async fn qq_user(&self, code: &str) -> Result<QqOutcome, AccountError> {
+        if code.is_empty() || code.len() > 256 {
+            return Err(AccountError::InvalidField {
+                field: "code",
+                source: AccountFieldError::OAuthCode,
+            });
+        }
+        let openid = self.ports.qq.openid(code).await.map_err(|error| match error {
+            OAuthError::Refused(reason) => {
+                tracing::info!(%reason, "QQ refused a login code");
+                AccountError::QqRefused
+            }
+            OAuthError::Unavailable(cause) => {
+                AccountError::Failure(ServiceFailure::Unavailable(cause))
+            }
+        })?;
+        match self.ports.qq_bindings.user_of(&openid).await? {
+            Some(id) => {
+                let user = self.ports.users.find(id).await?.ok_or(AccountError::AccountNotFound)?;
+                Ok(QqOutcome::LoggedIn(user))
+            }
+            None => {
+                let access_token = self
+                    .ports
+                    .tokens
+                    .sign(TokenPurpose::BindQq, &openid, self.policy.qq_bind_ttl)
+                    .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
+                Ok(QqOutcome::Unbound { access_token })
+            }
+        }
+    }
+
+    /// Binds the QQ identity of a token to the account of this mobile (its password checked),
+    /// or to a new account of this mobile and password (named after the mobile); the SMS code
+    /// proves the mobile. The token works once.
+    #[tracing::instrument(name = "accounts.bind_qq", skip_all)]
+    pub async fn bind_qq(&self, form: QqBinding) -> Result<User, AccountError> {
+        let mobile = field("mobile", Mobile::parse(&form.mobile))?;
+        let password = field("password", Password::parse(&form.password))?;
+        let code = field("sms_code", SmsCode::parse(&form.sms_code))?;
+        if self.ports.tokens.verify(TokenPurpose::BindQq, &form.access_token).is_none() {
+            return Err(AccountError::InvalidToken);
+        }
+        self.check_sms_code(&mobile, &code).await?;
+        let user = match self.ports.users.find_credentials(mobile.as_str()).await? {
+            Some((user, hash)) if user.mobile == mobile.as_str() => {
+                if !self.ports.hasher.verify(password.expose(), &hash).await {
+                    return Err(AccountError::BadCredentials);
+                }
+                user
+            }
+            _ => {
+                let password_hash =
+                    self.ports.hasher.hash(password.expose()).await.map_err(|cause| {
+                        AccountError::Failure(ServiceFailure::Unexpected(cause))
+                    })?;
+                let new = NewUser { username: Username::of_mobile(&mobile), mobile, password_hash };
+                self.ports.users.create(&new).await.map_err(|e| match e {
+                    CreateUserError::MobileTaken | CreateUserError::UsernameTaken => {
+                        AccountError::MobileTaken
+                    }
+                    CreateUserError::Store(error) => error.into(),
+                })?
+            }
+        };
+        let claims = self.redeem(TokenPurpose::BindQq, &form.access_token).await?;
+        self.ports.qq_bindings.bind(&claims.subject, user.id).await.map_err(|e| match e {
+            BindError::AlreadyBound => AccountError::QqBound,
+            BindError::Store(error) => error.into(),
+        })?;
+        Ok(user)
     }
 
     /// Sets the user's email (not yet verified) and queues a mail with a link that verifies
@@ -193,6 +356,7 @@ impl Accounts {
     pub async fn set_email(&self, user: UserId, email: &str) -> Result<Email, AccountError> {
         let email = field("email", Email::parse(email))?;
         let token = self
+            .ports
             .tokens
             .sign(
                 TokenPurpose::VerifyEmail,
@@ -202,7 +366,7 @@ impl Accounts {
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
         let link = format!("{}?token={token}", self.email_verify_url);
         let mail = Message::VerifyEmail { to: email.as_str().to_owned(), link };
-        if self.users.change_email(user, email.as_str(), &mail).await? {
+        if self.ports.users.change_email(user, email.as_str(), &mail).await? {
             Ok(email)
         } else {
             Err(AccountError::NotFound)
@@ -213,12 +377,13 @@ impl Accounts {
     #[tracing::instrument(name = "accounts.verify_email", skip_all)]
     pub async fn verify_email(&self, token: &str) -> Result<(), AccountError> {
         let claims = self
+            .ports
             .tokens
             .verify(TokenPurpose::VerifyEmail, token)
             .ok_or(AccountError::InvalidToken)?;
         let (id, email) = claims.subject.split_once(':').ok_or(AccountError::InvalidToken)?;
         let id = id.parse().map_err(|_| AccountError::InvalidToken)?;
-        if self.users.verify_email(UserId(id), email).await? {
+        if self.ports.users.verify_email(UserId(id), email).await? {
             Ok(())
         } else {
             Err(AccountError::InvalidToken)
@@ -231,11 +396,13 @@ impl Accounts {
     pub async fn image_code(&self, image_code_id: &str) -> Result<Vec<u8>, AccountError> {
         let id = field("image_code_id", CaptchaId::parse(image_code_id))?;
         let DrawnCaptcha { text, png } = self
+            .ports
             .captchas
             .draw()
             .await
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
         let stored = self
+            .ports
             .codes
             .store_if_quiet(&CodeKey::Captcha(id), &text, self.policy.captcha_ttl, Duration::ZERO)
             .await?;
@@ -249,7 +416,7 @@ impl Accounts {
     /// matter).
     async fn solve_captcha(&self, answer: &CaptchaAnswer) -> Result<(), AccountError> {
         let id = field("image_code_id", CaptchaId::parse(&answer.image_code_id))?;
-        match self.codes.take(&CodeKey::Captcha(id)).await? {
+        match self.ports.codes.take(&CodeKey::Captcha(id)).await? {
             None => Err(AccountError::CaptchaExpired),
             Some(text) if text.eq_ignore_ascii_case(answer.text.trim()) => Ok(()),
             Some(_) => Err(AccountError::WrongCaptcha),
@@ -260,6 +427,7 @@ impl Accounts {
     async fn send_code_to(&self, mobile: &Mobile) -> Result<(), AccountError> {
         let code = SmsCode::from_number(rand::rng().random_range(0..1_000_000));
         let stored = self
+            .ports
             .codes
             .store_if_quiet(
                 &CodeKey::Sms(mobile.clone()),
@@ -274,13 +442,13 @@ impl Accounts {
         }
         let valid_minutes = self.policy.ttl.as_secs().div_ceil(60);
         let message = Message::SmsCode { mobile: mobile.clone(), code, valid_minutes };
-        Ok(self.outbox.enqueue(&message).await?)
+        Ok(self.ports.outbox.enqueue(&message).await?)
     }
 
     /// Whether `code` is `mobile`'s code; a wrong one is counted and the fifth kills the code.
     async fn check_sms_code(&self, mobile: &Mobile, code: &SmsCode) -> Result<(), AccountError> {
         let key = CodeKey::Sms(mobile.clone());
-        match self.codes.check(&key, code.as_str(), self.policy.max_wrong).await? {
+        match self.ports.codes.check(&key, code.as_str(), self.policy.max_wrong).await? {
             CodeCheck::Matched => Ok(()),
             CodeCheck::Wrong | CodeCheck::Missing => Err(AccountError::WrongSmsCode),
         }
@@ -292,8 +460,9 @@ impl Accounts {
         purpose: TokenPurpose,
         token: &str,
     ) -> Result<TokenClaims, AccountError> {
-        let claims = self.tokens.verify(purpose, token).ok_or(AccountError::InvalidToken)?;
+        let claims = self.ports.tokens.verify(purpose, token).ok_or(AccountError::InvalidToken)?;
         let first_use = self
+            .ports
             .codes
             .store_if_quiet(
                 &CodeKey::UsedToken(claims.id.clone()),
@@ -306,7 +475,8 @@ impl Accounts {
     }
 
     fn sign(&self, purpose: TokenPurpose, user: UserId) -> Result<String, AccountError> {
-        self.tokens
+        self.ports
+            .tokens
             .sign(purpose, &user.0.to_string(), self.policy.token_ttl)
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))
     }
@@ -316,8 +486,12 @@ impl Accounts {
         if account.is_empty() || account.len() > 20 {
             return Err(AccountError::AccountNotFound);
         }
-        let (user, _) =
-            self.users.find_credentials(account).await?.ok_or(AccountError::AccountNotFound)?;
+        let (user, _) = self
+            .ports
+            .users
+            .find_credentials(account)
+            .await?
+            .ok_or(AccountError::AccountNotFound)?;
         Ok(user)
     }
 
@@ -377,6 +551,7 @@ impl Accounts {
         let password = self.new_password(&new)?;
         // Another user's token is refused before it is used up.
         let theirs = self
+            .ports
             .tokens
             .verify(TokenPurpose::ResetPassword, access_token)
             .is_some_and(|claims| claims.subject != user.0.to_string());
@@ -396,8 +571,8 @@ impl Accounts {
         new: NewPassword,
     ) -> Result<(), AccountError> {
         let password = self.new_password(&new)?;
-        let hash = self.users.password_hash(user).await?.ok_or(AccountError::NotFound)?;
-        if old_password.len() > 64 || !self.hasher.verify(old_password, &hash).await {
+        let hash = self.ports.users.password_hash(user).await?.ok_or(AccountError::NotFound)?;
+        if old_password.len() > 64 || !self.ports.hasher.verify(old_password, &hash).await {
             return Err(AccountError::WrongPassword);
         }
         self.store_password(user, &password).await
@@ -413,11 +588,12 @@ impl Accounts {
 
     async fn store_password(&self, user: UserId, password: &Password) -> Result<(), AccountError> {
         let hash = self
+            .ports
             .hasher
             .hash(password.expose())
             .await
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
-        if self.users.set_password(user, &hash).await? {
+        if self.ports.users.set_password(user, &hash).await? {
             Ok(())
         } else {
             Err(AccountError::AccountNotFound)
@@ -426,21 +602,21 @@ impl Accounts {
 
     async fn token_user(&self, claims: &TokenClaims) -> Result<User, AccountError> {
         let id = claims.subject.parse().map_err(|_| AccountError::InvalidToken)?;
-        self.users.find(UserId(id)).await?.ok_or(AccountError::InvalidToken)
+        self.ports.users.find(UserId(id)).await?.ok_or(AccountError::InvalidToken)
     }
 
     /// How many users have this username (0 or 1).
     #[tracing::instrument(name = "accounts.username_count", skip_all)]
     pub async fn username_count(&self, username: &str) -> Result<u64, AccountError> {
         let username = field("username", Username::parse(username))?;
-        Ok(self.users.count_username(username.as_str()).await?)
+        Ok(self.ports.users.count_username(username.as_str()).await?)
     }
 
     /// How many users have this mobile number (0 or 1).
     #[tracing::instrument(name = "accounts.mobile_count", skip_all)]
     pub async fn mobile_count(&self, mobile: &str) -> Result<u64, AccountError> {
         let mobile = field("mobile", Mobile::parse(mobile))?;
-        Ok(self.users.count_mobile(mobile.as_str()).await?)
+        Ok(self.ports.users.count_mobile(mobile.as_str()).await?)
     }
 
     /// Sends a fresh 6-digit code to `mobile`, at most once per interval, after checking the
@@ -450,8 +626,13 @@ impl Accounts {
         &self,
         mobile: &str,
         captcha: Option<&CaptchaAnswer>,
+        address: &str,
     ) -> Result<(), AccountError> {
         let mobile = field("mobile", Mobile::parse(mobile))?;
+        let t = self.policy.throttle;
+        let address_key = format!("sms_ip:{address}");
+        self.refuse_if_over(&[(&address_key, t.sms_per_address)]).await?;
+        self.ports.limits.hit(&address_key, t.sms_window).await?;
         match captcha {
             Some(answer) => self.solve_captcha(answer).await?,
             None if self.policy.captcha_required => return Err(AccountError::CaptchaRequired),
@@ -473,39 +654,70 @@ impl Accounts {
         if !form.allow {
             return Err(AccountError::AgreementRequired);
         }
-        if self.users.count_username(username.as_str()).await? > 0 {
+        if self.ports.users.count_username(username.as_str()).await? > 0 {
             return Err(AccountError::UsernameTaken);
         }
-        if self.users.count_mobile(mobile.as_str()).await? > 0 {
+        if self.ports.users.count_mobile(mobile.as_str()).await? > 0 {
             return Err(AccountError::MobileTaken);
         }
         self.check_sms_code(&mobile, &code).await?;
         let password_hash = self
+            .ports
             .hasher
             .hash(password.expose())
             .await
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
-        self.users.create(&NewUser { username, mobile, password_hash }).await.map_err(|e| match e {
-            CreateUserError::MobileTaken => AccountError::MobileTaken,
-            CreateUserError::UsernameTaken => AccountError::UsernameTaken,
-            CreateUserError::Store(error) => error.into(),
+        self.ports.users.create(&NewUser { username, mobile, password_hash }).await.map_err(|e| {
+            match e {
+                CreateUserError::MobileTaken => AccountError::MobileTaken,
+                CreateUserError::UsernameTaken => AccountError::UsernameTaken,
+                CreateUserError::Store(error) => error.into(),
+            }
         })
     }
 
-    /// Checks a username-or-mobile and password. The same error whichever of the two is wrong.
+    /// Checks a username-or-mobile and password, from the client at `address`. The same error,
+    /// in the same time, whichever of the two is wrong; failures are counted per account and per
+    /// address, and past the limit the login is refused until the window ends.
     #[tracing::instrument(name = "accounts.login", skip_all)]
-    pub async fn login(&self, login: &str, password: &str) -> Result<User, AccountError> {
+    pub async fn login(
+        &self,
+        login: &str,
+        password: &str,
+        address: &str,
+    ) -> Result<User, AccountError> {
         if login.is_empty() || login.len() > 20 || password.len() > 64 {
             return Err(AccountError::BadCredentials);
         }
-        match self.users.find_credentials(login).await? {
-            Some((user, hash)) if self.hasher.verify(password, &hash).await => Ok(user),
-            _ => Err(AccountError::BadCredentials),
+        let t = self.policy.throttle;
+        let account_key = format!("login_user:{}", login.to_lowercase());
+        let address_key = format!("login_ip:{address}");
+        self.refuse_if_over(&[
+            (&account_key, t.logins_per_account),
+            (&address_key, t.logins_per_address),
+        ])
+        .await?;
+        let found = self.ports.users.find_credentials(login).await?;
+        let hash = match &found {
+            Some((_, hash)) => hash.clone(),
+            None => self.decoy_hash().await?,
+        };
+        let verified = self.ports.hasher.verify(password, &hash).await;
+        match found {
+            Some((user, _)) if verified => {
+                self.ports.limits.clear(&account_key).await?;
+                Ok(user)
+            }
+            _ => {
+                self.ports.limits.hit(&account_key, t.login_window).await?;
+                self.ports.limits.hit(&address_key, t.login_window).await?;
+                Err(AccountError::BadCredentials)
+            }
         }
     }
 
     #[tracing::instrument(name = "accounts.profile", skip_all, fields(user_id = %user))]
     pub async fn profile(&self, user: UserId) -> Result<User, AccountError> {
-        self.users.find(user).await?.ok_or(AccountError::NotFound)
+        self.ports.users.find(user).await?.ok_or(AccountError::NotFound)
     }
 }

@@ -7,8 +7,8 @@ use std::time::Duration;
 use meiduo_domain::ports::{
     AddressRepository, AreaRepository, BrowseHistory, CaptchaPainter, CartStore, CatalogChanges,
     CatalogQueries, Clock, Mailer, OrderIdSource, OrderRepository, Outbox, PasswordHasher,
-    PaymentGateway, PaymentRepository, SignedTokens, SkuCatalog, SmsSender, UnitOfWork,
-    UserRepository, VerificationCodes,
+    PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits, SignedTokens, SkuCatalog,
+    SmsSender, UnitOfWork, UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -32,6 +32,9 @@ pub struct Ports {
     pub captchas: Arc<dyn CaptchaPainter>,
     pub outbox: Arc<dyn Outbox>,
     pub mailer: Arc<dyn Mailer>,
+    pub qq: Arc<dyn QqOAuth>,
+    pub qq_bindings: Arc<dyn QqBindings>,
+    pub limits: Arc<dyn RateLimits>,
     pub tokens: Arc<dyn SignedTokens>,
     pub sms: Arc<dyn SmsSender>,
     pub areas: Arc<dyn AreaRepository>,
@@ -111,6 +114,9 @@ impl UseCases {
                     outbox: p.outbox.clone(),
                     captchas: p.captchas,
                     tokens: p.tokens,
+                    qq: p.qq,
+                    qq_bindings: p.qq_bindings,
+                    limits: p.limits,
                 },
                 policies.sms,
                 policies.email_verify_url.clone(),

@@ -6,15 +6,16 @@ mod support;
 use std::sync::Arc;
 
 use meiduo_application::accounts::{
-    AccountError, AccountPorts, Accounts, CaptchaAnswer, NewPassword, Registration, SmsPolicy,
+    AccountError, AccountPorts, Accounts, CaptchaAnswer, NewPassword, QqBinding, QqOutcome,
+    Registration, SmsPolicy,
 };
 use meiduo_application::addresses::{AddressError, AddressForm, Addresses};
 use meiduo_application::cart::{CartError, Carts};
 use meiduo_domain::ports::{
     CartAddition, CodeCheck, CodeKey, DrawnCaptcha, Message, MockAddressRepository,
     MockAreaRepository, MockCaptchaPainter, MockCartStore, MockOutbox, MockPasswordHasher,
-    MockSignedTokens, MockSkuCatalog, MockUserRepository, MockVerificationCodes, TokenClaims,
-    TokenPurpose,
+    MockQqBindings, MockQqOAuth, MockRateLimits, MockSignedTokens, MockSkuCatalog,
+    MockUserRepository, MockVerificationCodes, OAuthError, TokenClaims, TokenPurpose,
 };
 use meiduo_domain::{QuantityLimit, SkuId, User, UserId};
 use support::*;
@@ -41,6 +42,15 @@ fn registration() -> Registration {
     }
 }
 
+/// Counters that never reach a limit.
+fn open_limits() -> MockRateLimits {
+    let mut limits = MockRateLimits::new();
+    limits.expect_peek().returning(|_| Ok(None));
+    limits.expect_hit().returning(|_, window| Ok((1, window)));
+    limits.expect_clear().returning(|_| Ok(()));
+    limits
+}
+
 struct AccountMocks {
     users: MockUserRepository,
     hasher: MockPasswordHasher,
@@ -48,6 +58,9 @@ struct AccountMocks {
     outbox: MockOutbox,
     captchas: MockCaptchaPainter,
     tokens: MockSignedTokens,
+    qq: MockQqOAuth,
+    qq_bindings: MockQqBindings,
+    limits: MockRateLimits,
     policy: SmsPolicy,
 }
 
@@ -60,6 +73,9 @@ impl AccountMocks {
             outbox: MockOutbox::new(),
             captchas: MockCaptchaPainter::new(),
             tokens: MockSignedTokens::new(),
+            qq: MockQqOAuth::new(),
+            qq_bindings: MockQqBindings::new(),
+            limits: open_limits(),
             policy: SmsPolicy::default(),
         }
     }
@@ -72,6 +88,9 @@ impl AccountMocks {
                 outbox: Arc::new(self.outbox),
                 captchas: Arc::new(self.captchas),
                 tokens: Arc::new(self.tokens),
+                qq: Arc::new(self.qq),
+                qq_bindings: Arc::new(self.qq_bindings),
+                limits: Arc::new(self.limits),
             },
             self.policy,
             "http://www.meiduo.site:8080/success_verify_email.html".into(),
@@ -147,7 +166,7 @@ async fn a_second_code_within_the_interval_is_refused_and_not_sent() {
     });
     m.outbox.expect_enqueue().never();
     assert_eq!(
-        m.build().send_sms_code("13800138000", None).await.unwrap_err(),
+        m.build().send_sms_code("13800138000", None, "10.0.0.1").await.unwrap_err(),
         AccountError::TooSoon
     );
 }
@@ -159,7 +178,7 @@ async fn an_sms_code_needs_the_captcha_which_is_used_up_by_any_answer() {
     m.outbox.expect_enqueue().never();
     let accounts = m.build();
     assert_eq!(
-        accounts.send_sms_code("13800138000", None).await.unwrap_err(),
+        accounts.send_sms_code("13800138000", None, "10.0.0.1").await.unwrap_err(),
         AccountError::CaptchaRequired
     );
 
@@ -167,14 +186,20 @@ async fn an_sms_code_needs_the_captcha_which_is_used_up_by_any_answer() {
     m.codes.expect_take().times(1).returning(|_| Ok(Some("AbC4".into())));
     m.codes.expect_store_if_quiet().never();
     assert_eq!(
-        m.build().send_sms_code("13800138000", Some(&answer("abd4"))).await.unwrap_err(),
+        m.build()
+            .send_sms_code("13800138000", Some(&answer("abd4")), "10.0.0.1")
+            .await
+            .unwrap_err(),
         AccountError::WrongCaptcha
     );
 
     let mut m = AccountMocks::new();
     m.codes.expect_take().returning(|_| Ok(None));
     assert_eq!(
-        m.build().send_sms_code("13800138000", Some(&answer("abc4"))).await.unwrap_err(),
+        m.build()
+            .send_sms_code("13800138000", Some(&answer("abc4")), "10.0.0.1")
+            .await
+            .unwrap_err(),
         AccountError::CaptchaExpired
     );
 
@@ -200,7 +225,7 @@ async fn an_sms_code_needs_the_captcha_which_is_used_up_by_any_answer() {
         })
         .times(1)
         .returning(|_| Ok(()));
-    m.build().send_sms_code("13800138000", Some(&answer(" abc4 "))).await.unwrap();
+    m.build().send_sms_code("13800138000", Some(&answer(" abc4 ")), "10.0.0.1").await.unwrap();
 }
 
 #[tokio::test]
@@ -304,15 +329,16 @@ async fn login_says_the_same_for_an_unknown_user_and_a_wrong_password() {
         .withf(|login| login == "alice_01")
         .returning(|_| Ok(Some((user(1), "h".into()))));
     m.users.expect_find_credentials().returning(|_| Ok(None));
-    m.hasher.expect_verify().returning(|password, _| password == "password123");
+    m.hasher.expect_verify().returning(|password, hash| password == "password123" && hash == "h");
+    m.hasher.expect_hash().times(1).returning(|_| Ok("decoy".into()));
     let accounts = m.build();
-    assert_eq!(accounts.login("alice_01", "password123").await.unwrap().id, UserId(1));
+    assert_eq!(accounts.login("alice_01", "password123", "10.0.0.1").await.unwrap().id, UserId(1));
     assert_eq!(
-        accounts.login("alice_01", "wrong-password").await.unwrap_err(),
+        accounts.login("alice_01", "wrong-password", "10.0.0.1").await.unwrap_err(),
         AccountError::BadCredentials
     );
     assert_eq!(
-        accounts.login("nobody", "password123").await.unwrap_err(),
+        accounts.login("nobody", "password123", "10.0.0.1").await.unwrap_err(),
         AccountError::BadCredentials
     );
 }
@@ -492,4 +518,140 @@ async fn a_verification_link_works_only_for_the_email_it_names() {
     m.tokens.expect_verify().returning(|_, _| None);
     m.users.expect_verify_email().never();
     assert_eq!(m.build().verify_email("forged").await.unwrap_err(), AccountError::InvalidToken);
+}
+
+#[tokio::test]
+async fn a_qq_code_logs_in_a_bound_account_or_asks_for_a_binding() {
+    let mut m = AccountMocks::new();
+    m.qq.expect_openid().withf(|code| code == "c1").returning(|_| Ok("OPENID1".into()));
+    m.qq_bindings.expect_user_of().withf(|o| o == "OPENID1").returning(|_| Ok(Some(UserId(7))));
+    m.users.expect_find().returning(|id| Ok(Some(user(id.0))));
+    assert_eq!(m.build().qq_user("c1").await.unwrap(), QqOutcome::LoggedIn(user(7)));
+
+    let mut m = AccountMocks::new();
+    m.qq.expect_openid().returning(|_| Ok("OPENID2".into()));
+    m.qq_bindings.expect_user_of().returning(|_| Ok(None));
+    m.tokens
+        .expect_sign()
+        .withf(|purpose, subject, ttl| {
+            *purpose == TokenPurpose::BindQq && subject == "OPENID2" && ttl.as_secs() == 600
+        })
+        .returning(|_, _, _| Ok("bind-token".into()));
+    assert_eq!(
+        m.build().qq_user("c2").await.unwrap(),
+        QqOutcome::Unbound { access_token: "bind-token".into() }
+    );
+
+    let mut m = AccountMocks::new();
+    m.qq.expect_openid().returning(|_| Err(OAuthError::Refused("code is reused".into())));
+    m.qq_bindings.expect_user_of().never();
+    assert_eq!(m.build().qq_user("c3").await.unwrap_err(), AccountError::QqRefused);
+    let mut m = AccountMocks::new();
+    m.qq.expect_openid().returning(|_| Err(OAuthError::Unavailable("down".into())));
+    assert!(matches!(m.build().qq_user("c4").await.unwrap_err(), AccountError::Failure(_)));
+}
+
+fn binding(password: &str) -> QqBinding {
+    QqBinding {
+        mobile: "13800138000".into(),
+        password: password.into(),
+        sms_code: "123456".into(),
+        access_token: "bind-token".into(),
+    }
+}
+
+#[tokio::test]
+async fn binding_checks_an_existing_accounts_password_or_creates_one_named_after_the_mobile() {
+    // An existing account, wrong password: nothing is bound, the token is not used up.
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| Some(claims_of("OPENID")));
+    m.codes.expect_check().returning(|_, _, _| Ok(CodeCheck::Matched));
+    m.users.expect_find_credentials().returning(|_| Ok(Some((user(7), "h".into()))));
+    m.hasher.expect_verify().returning(|password, _| password == "password123");
+    m.codes.expect_store_if_quiet().never();
+    m.qq_bindings.expect_bind().never();
+    assert_eq!(
+        m.build().bind_qq(binding("password999")).await.unwrap_err(),
+        AccountError::BadCredentials
+    );
+
+    // No account with this mobile: one is made, its username the mobile, and bound.
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| Some(claims_of("OPENID")));
+    m.codes.expect_check().returning(|_, _, _| Ok(CodeCheck::Matched));
+    m.users.expect_find_credentials().returning(|_| Ok(None));
+    m.hasher.expect_hash().returning(|p| Ok(format!("hashed:{p}")));
+    m.users
+        .expect_create()
+        .withf(|new| {
+            new.username.as_str() == "13800138000" && new.password_hash == "hashed:password123"
+        })
+        .times(1)
+        .returning(|_| Ok(user(9)));
+    m.codes.expect_store_if_quiet().times(1).returning(|_, _, _, _| Ok(true));
+    m.qq_bindings
+        .expect_bind()
+        .withf(|openid, id| openid == "OPENID" && *id == UserId(9))
+        .times(1)
+        .returning(|_, _| Ok(()));
+    assert_eq!(m.build().bind_qq(binding("password123")).await.unwrap().id, UserId(9));
+
+    // A forged token checks nothing else.
+    let mut m = AccountMocks::new();
+    m.tokens.expect_verify().returning(|_, _| None);
+    m.codes.expect_check().never();
+    assert_eq!(
+        m.build().bind_qq(binding("password123")).await.unwrap_err(),
+        AccountError::InvalidToken
+    );
+}
+
+#[tokio::test]
+async fn failed_logins_are_counted_per_account_and_address_and_stop_at_the_limit() {
+    let mut m = AccountMocks::new();
+    let mut limits = MockRateLimits::new();
+    limits.expect_peek().returning(|key| {
+        Ok((key == "login_user:alice_01").then_some((5, std::time::Duration::from_secs(300))))
+    });
+    limits.expect_hit().never();
+    m.limits = limits;
+    m.users.expect_find_credentials().never();
+    m.hasher.expect_verify().never();
+    assert_eq!(
+        m.build().login("Alice_01", "password123", "10.0.0.1").await.unwrap_err(),
+        AccountError::TooManyAttempts { retry_after: std::time::Duration::from_secs(300) }
+    );
+
+    let mut m = AccountMocks::new();
+    let mut limits = MockRateLimits::new();
+    limits.expect_peek().returning(|_| Ok(Some((4, std::time::Duration::from_secs(60)))));
+    limits
+        .expect_hit()
+        .withf(|key, window| {
+            (key == "login_user:alice_01" || key == "login_ip:10.0.0.1") && window.as_secs() == 900
+        })
+        .times(2)
+        .returning(|_, window| Ok((5, window)));
+    m.limits = limits;
+    m.users.expect_find_credentials().returning(|_| Ok(Some((user(1), "h".into()))));
+    m.hasher.expect_verify().returning(|_, _| false);
+    assert_eq!(
+        m.build().login("alice_01", "wrong-password", "10.0.0.1").await.unwrap_err(),
+        AccountError::BadCredentials
+    );
+}
+
+#[tokio::test]
+async fn unknown_accounts_check_a_password_too() {
+    let mut m = AccountMocks::new();
+    m.users.expect_find_credentials().returning(|_| Ok(None));
+    m.hasher.expect_hash().times(1).returning(|_| Ok("decoy".into()));
+    m.hasher.expect_verify().withf(|_, hash| hash == "decoy").times(2).returning(|_, _| false);
+    let accounts = m.build();
+    for _ in 0..2 {
+        assert_eq!(
+            accounts.login("nobody_01", "password123", "10.0.0.1").await.unwrap_err(),
+            AccountError::BadCredentials
+        );
+    }
 }

@@ -16,6 +16,7 @@
 //! | `sms_tries_{<mobile>}` | string | wrong tries of the code, expiring with it |
 //! | `img_{<uuid>}`, `img_tries_{<uuid>}` | string | a captcha's text (5 minutes), read once |
 //! | `used_{<token id>}` | string | present while a used single-use token would be valid |
+//! | `limit:<key>` | string | a rate-limit counter, expiring with its window |
 //! | `cache:<name>` | string | a cached JSON document with a short TTL |
 //!
 //! Every key starts with the configured prefix (empty in production; one per test). A refused
@@ -30,7 +31,7 @@ use deadpool_redis::redis::{
     self, AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value, aio::ConnectionLike,
 };
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CartAddition, CartStore, CodeCheck, CodeKey, StoreError,
+    BrowseHistory, Cache, CartAddition, CartStore, CodeCheck, CodeKey, RateLimits, StoreError,
     VerificationCodes,
 };
 use meiduo_domain::{Cart, CartLine, Quantity, SkuId, UserId};
@@ -226,6 +227,21 @@ return 2",
     )
 });
 
+/// Counts one hit; opens the window (PEXPIRE) on the first. Returns {count, ms left}.
+static HIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local count = redis.call('INCR', KEYS[1])
+if count == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+local left = redis.call('PTTL', KEYS[1])
+if left < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  left = tonumber(ARGV[1])
+end
+return {count, left}",
+    )
+});
+
 impl RedisStore {
     /// Builds the pool. Connections are made when first needed, so a Redis that is down at start
     /// makes requests fail (503) until it answers, not the server refuse to start.
@@ -369,6 +385,10 @@ impl RedisStore {
             format!("{prefix}{flag}_flag_{{{owner}}}"),
             format!("{prefix}{kind}_tries_{{{owner}}}"),
         ]
+    }
+
+    fn limit_key(&self, key: &str) -> String {
+        format!("{}limit:{key}", self.prefix)
     }
 
     fn cache_key(&self, name: &str) -> String {
@@ -538,6 +558,32 @@ impl VerificationCodes for RedisStore {
         let (code,): (Option<String>,) =
             self.run(move |c| Box::pin(async move { pipe.query_async(c).await })).await?;
         Ok(code)
+    }
+}
+
+#[async_trait]
+impl RateLimits for RedisStore {
+    async fn peek(&self, key: &str) -> Result<Option<(u32, Duration)>, StoreError> {
+        let key = self.limit_key(key);
+        let mut pipe = redis::pipe();
+        pipe.get(&key).pttl(&key);
+        let (count, left): (Option<u32>, i64) =
+            self.run(move |c| Box::pin(async move { pipe.query_async(c).await })).await?;
+        Ok(count.filter(|_| left > 0).map(|count| (count, Duration::from_millis(left as u64))))
+    }
+
+    async fn hit(&self, key: &str, window: Duration) -> Result<(u32, Duration), StoreError> {
+        let mut invocation = HIT.prepare_invoke();
+        invocation.key(self.limit_key(key)).arg(window.as_millis().max(1) as u64);
+        let (count, left): (u32, i64) =
+            self.run(move |c| Box::pin(async move { invocation.invoke_async(c).await })).await?;
+        Ok((count, Duration::from_millis(left.max(0) as u64)))
+    }
+
+    async fn clear(&self, key: &str) -> Result<(), StoreError> {
+        let key = self.limit_key(key);
+        self.run(move |c| Box::pin(async move { c.del::<_, ()>(key).await })).await?;
+        Ok(())
     }
 }
 

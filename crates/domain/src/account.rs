@@ -21,6 +21,8 @@ pub enum AccountFieldError {
     CaptchaId,
     #[error("an email address is name@domain.tld, at most 254 characters")]
     Email,
+    #[error("a login code is 1 to 256 characters")]
+    OAuthCode,
 }
 
 /// A username: 5 to 20 of `[A-Za-z0-9_-]`, never a mobile number (logins accept both).
@@ -34,6 +36,13 @@ impl Username {
             && value.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
             && Mobile::parse(value).is_err();
         if ok { Ok(Username(value.to_owned())) } else { Err(AccountFieldError::Username) }
+    }
+
+    /// The username of an account made by QQ login: its own mobile number, as the original.
+    /// Logins that take a username or a mobile stay unambiguous: no other account has this
+    /// mobile, and registration refuses mobile-shaped usernames.
+    pub fn of_mobile(mobile: &Mobile) -> Self {
+        Username(mobile.as_str().to_owned())
     }
 
     pub fn as_str(&self) -> &str {

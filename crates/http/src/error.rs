@@ -101,6 +101,12 @@ pub enum ErrorCode {
     InvalidToken,
     /// The old password is wrong.
     WrongPassword,
+    /// QQ refused the login code (unknown, expired or used).
+    QqCodeRefused,
+    /// The QQ account is bound to a shop account already.
+    QqBound,
+    /// Too many failed logins or SMS codes; `Retry-After` says when to try again.
+    TooManyAttempts,
 }
 
 impl ErrorCode {
@@ -145,6 +151,9 @@ impl ErrorCode {
             ErrorCode::WrongApp => "wrong_app",
             ErrorCode::WrongSmsCode => "wrong_sms_code",
             ErrorCode::WrongPassword => "wrong_password",
+            ErrorCode::QqCodeRefused => "qq_code_refused",
+            ErrorCode::QqBound => "qq_bound",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -218,11 +227,19 @@ pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
     pub fields: BTreeMap<String, String>,
+    /// Seconds before trying again (`Retry-After`), for a 429.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     pub fn new(status: StatusCode, code: ErrorCode, message: impl Into<String>) -> Self {
-        ApiError { status, code, message: message.into(), fields: BTreeMap::new() }
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            fields: BTreeMap::new(),
+            retry_after: None,
+        }
     }
 
     pub fn bad_request(code: ErrorCode, message: impl Into<String>) -> Self {
@@ -255,12 +272,11 @@ impl ResponseError for ApiError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        HttpResponse::build(self.status).json(ErrorBody::new(
-            self.status,
-            self.code,
-            &self.message,
-            &self.fields,
-        ))
+        let mut response = HttpResponse::build(self.status);
+        if let Some(seconds) = self.retry_after {
+            response.insert_header((actix_web::http::header::RETRY_AFTER, seconds.to_string()));
+        }
+        response.json(ErrorBody::new(self.status, self.code, &self.message, &self.fields))
     }
 }
 
@@ -324,6 +340,12 @@ impl From<AccountError> for ApiError {
                 ApiError::field(ErrorCode::WrongPassword, "old_password", message)
             }
             AccountError::AccountNotFound => ApiError::not_found(message),
+            AccountError::QqRefused => ApiError::field(ErrorCode::QqCodeRefused, "code", message),
+            AccountError::QqBound => ApiError::bad_request(ErrorCode::QqBound, message),
+            AccountError::TooManyAttempts { retry_after } => ApiError {
+                retry_after: Some(retry_after.as_secs().max(1)),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, ErrorCode::TooManyAttempts, message)
+            },
             AccountError::NotFound => ApiError::unauthorized(),
             AccountError::Failure(failure) => failure.into(),
         }

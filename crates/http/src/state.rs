@@ -25,6 +25,9 @@ pub struct ApiState {
     /// Prefix of image URLs (the original's file server), e.g. `http://image.meiduo.site:8888/`.
     pub image_host: String,
     pub readiness: Arc<dyn Readiness>,
+    /// Whether the client's address is read from `Forwarded` / `X-Forwarded-For` (behind a
+    /// proxy that sets them) rather than the connection's peer.
+    pub trust_forwarded: bool,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -42,6 +45,21 @@ impl std::ops::Deref for ApiState {
 }
 
 impl ApiState {
+    /// The client's address, for per-address limits.
+    pub fn client_address(&self, req: &actix_web::HttpRequest) -> String {
+        let address = if self.trust_forwarded {
+            req.connection_info().realip_remote_addr().map(str::to_owned)
+        } else {
+            req.peer_addr().map(|peer| peer.ip().to_string())
+        };
+        let address = address.unwrap_or_default();
+        // `realip_remote_addr` may carry a port.
+        match address.parse::<std::net::SocketAddr>() {
+            Ok(socket) => socket.ip().to_string(),
+            Err(_) => address,
+        }
+    }
+
     /// The full URL of a stored image path ("" when there is none, as the original).
     pub fn image_url(&self, path: Option<&str>) -> String {
         match path {

@@ -115,9 +115,13 @@ impl SmsSender for LogSmsSender {
     }
 }
 
-/// Image captchas from the `captcha` crate: four characters (letters and digits that cannot be
-/// confused, chosen by its thread-local cryptographic generator), warped and noised, 220 × 110
-/// PNG; drawn on a blocking thread.
+/// The characters captchas use: capital letters and digits that cannot be taken for one another
+/// (no `0`/`O`, `1`/`I`/`L`); answers are compared without regard to case.
+const CAPTCHA_CHARS: &str = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+
+/// Image captchas from the `captcha` crate: four of the characters above (chosen by its
+/// thread-local cryptographic generator), warped and noised, 220 × 110 PNG; drawn on a blocking
+/// thread.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct ImageCaptchas;
 
@@ -127,7 +131,9 @@ impl CaptchaPainter for ImageCaptchas {
         tokio::task::spawn_blocking(|| {
             use captcha::filters::{Noise, Wave};
             let mut captcha = captcha::Captcha::new();
+            let chars: Vec<char> = CAPTCHA_CHARS.chars().collect();
             captcha
+                .set_chars(&chars)
                 .add_chars(4)
                 .apply_filter(Noise::new(0.2))
                 .apply_filter(Wave::new(2.0, 12.0).horizontal())
@@ -228,7 +234,7 @@ mod tests {
     async fn captchas_are_png_pictures_of_four_random_characters() {
         let first = ImageCaptchas.draw().await.unwrap();
         assert_eq!(first.text.chars().count(), 4);
-        assert!(first.text.chars().all(|c| c.is_ascii_alphanumeric()), "{}", first.text);
+        assert!(first.text.chars().all(|c| CAPTCHA_CHARS.contains(c)), "{}", first.text);
         assert_eq!(&first.png[..8], b"\x89PNG\r\n\x1a\n", "a PNG");
         let texts: std::collections::HashSet<String> =
             [first.text].into_iter().chain(futures_texts().await).collect();

@@ -19,8 +19,8 @@ use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::QuantityLimit;
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CaptchaPainter, CartStore, Mailer, PaymentGateway, SkuCatalog, SmsSender,
-    VerificationCodes,
+    BrowseHistory, Cache, CaptchaPainter, CartStore, Mailer, OAuthError, PaymentGateway, QqOAuth,
+    RateLimits, SkuCatalog, SmsSender, VerificationCodes,
 };
 use meiduo_http::{ApiState, Readiness, Tokens};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
@@ -30,6 +30,8 @@ use meiduo_inprocess::{
     SystemClock,
 };
 use meiduo_mail_smtp::SmtpMailer;
+use meiduo_oauth_qq::sandbox::QqSandbox;
+use meiduo_oauth_qq::{QQ_GRAPH, QqClient, QqConfig};
 use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::Sandbox;
 use meiduo_pay_alipay::sandbox_http;
@@ -136,6 +138,50 @@ fn key_or_generated(
     Ok(key)
 }
 
+/// QQ login as the settings say: the client, and the sandbox when it plays QQ's part here.
+pub struct QqWiring {
+    pub client: Arc<dyn QqOAuth>,
+    pub sandbox: Option<Arc<QqSandbox>>,
+}
+
+impl std::fmt::Debug for QqWiring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("QqWiring").field("sandbox", &self.sandbox.is_some()).finish()
+    }
+}
+
+/// Reads the QQ settings. `public_url` is where this server is reached; `secret` makes the
+/// sandbox's openids stable across restarts.
+pub fn qq_wiring(settings: &Settings, public_url: &str, secret: &[u8]) -> anyhow::Result<QqWiring> {
+    let qq = &settings.qq;
+    let client_secret = qq.client_secret.expose_secret().to_owned();
+    let (base_url, sandbox) = match qq.provider.as_str() {
+        "sandbox" => {
+            let salt = [secret, b":qq-sandbox"].concat();
+            let sandbox = QqSandbox::new(&qq.client_id, &client_secret, &salt);
+            (format!("{}/qq-sandbox", public_url.trim_end_matches('/')), Some(Arc::new(sandbox)))
+        }
+        "qq" => {
+            anyhow::ensure!(
+                !client_secret.is_empty(),
+                "MEIDUO_QQ_CLIENT_SECRET is required with MEIDUO_QQ_PROVIDER=qq"
+            );
+            (QQ_GRAPH.to_owned(), None)
+        }
+        url if url.starts_with("http://") || url.starts_with("https://") => (url.to_owned(), None),
+        other => anyhow::bail!("MEIDUO_QQ_PROVIDER: `{other}` is not sandbox, qq or a URL"),
+    };
+    let client = QqClient::new(QqConfig {
+        base_url,
+        client_id: qq.client_id.clone(),
+        client_secret,
+        redirect_uri: qq.redirect_uri.clone(),
+        timeout: Duration::from_secs(5),
+    })
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(QqWiring { client: Arc::new(client), sandbox })
+}
+
 /// Reads the payment settings. `public_url` is where this server is reached.
 pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<PaymentWiring> {
     let public_url = public_url.trim_end_matches('/');
@@ -220,10 +266,12 @@ impl Readiness for StoresReadiness {
     }
 }
 
-/// The ports Redis serves when configured: cart, SMS codes, browse history, shared cache.
+/// The ports Redis serves when configured: cart, verification codes, rate limits, browse
+/// history, shared cache.
 type KeyValuePorts = (
     Arc<dyn CartStore>,
     Arc<dyn VerificationCodes>,
+    Arc<dyn RateLimits>,
     Arc<dyn BrowseHistory>,
     Option<Arc<dyn Cache>>,
 );
@@ -259,6 +307,28 @@ pub fn policies(settings: &Settings, payment: &PaymentWiring) -> anyhow::Result<
     })
 }
 
+/// The local stand-ins the server mounts pages for: Alipay's and QQ's.
+#[derive(Debug, Default, Clone)]
+pub struct Sandboxes {
+    pub alipay: Option<Arc<Sandbox>>,
+    pub qq: Option<Arc<QqSandbox>>,
+}
+
+/// QQ login where none is configured (tools that serve no storefront): every call says so.
+#[derive(Debug, Clone, Copy)]
+struct NoQqLogin;
+
+#[async_trait]
+impl QqOAuth for NoQqLogin {
+    fn login_url(&self, _state: &str) -> String {
+        String::new()
+    }
+
+    async fn openid(&self, _code: &str) -> Result<String, OAuthError> {
+        Err(OAuthError::Unavailable("no QQ login is configured here".into()))
+    }
+}
+
 /// The adapters that reach people: the SMS sender, the mailer and the captcha painter.
 #[derive(Clone)]
 #[allow(missing_debug_implementations)]
@@ -266,6 +336,8 @@ pub struct Senders {
     pub sms: Arc<dyn SmsSender>,
     pub mailer: Arc<dyn Mailer>,
     pub captchas: Arc<dyn CaptchaPainter>,
+    /// QQ login's provider.
+    pub qq: Arc<dyn QqOAuth>,
 }
 
 impl Default for Senders {
@@ -275,15 +347,17 @@ impl Default for Senders {
             sms: Arc::new(LogSmsSender),
             mailer: Arc::new(LogMailer),
             captchas: Arc::new(ImageCaptchas),
+            qq: Arc::new(NoQqLogin),
         }
     }
 }
 
 impl Senders {
-    /// The senders of the settings: SMTP when `mail.smtp_url` is set, else the log.
-    pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
+    /// The senders of the settings: SMTP when `mail.smtp_url` is set, else the log; QQ as
+    /// wired.
+    pub fn from_settings(settings: &Settings, qq: &QqWiring) -> anyhow::Result<Self> {
         let url = settings.mail.smtp_url.expose_secret();
-        let mut senders = Senders::default();
+        let mut senders = Senders { qq: qq.client.clone(), ..Senders::default() };
         if !url.is_empty() {
             let smtp = SmtpMailer::new(url, &settings.mail.from, settings.mail.timeout)
                 .map_err(|e| anyhow::anyhow!("MEIDUO_MAIL_SMTP_URL / MEIDUO_MAIL_FROM: {e}"))?;
@@ -309,7 +383,7 @@ pub fn ports(
     let local_cache =
         (!local_ttl.is_zero()).then(|| LocalCache::new(LOCAL_CACHE_ENTRIES, local_ttl));
     let local = local_cache.clone().map(|cache| Arc::new(cache) as Arc<dyn Cache>);
-    let (carts, codes, browse_history, shared): KeyValuePorts = match redis {
+    let (carts, codes, limits, browse_history, shared): KeyValuePorts = match redis {
         Some(redis) => {
             let redis = Arc::new(redis.clone());
             // The shared cache, with this process's copy in front of it.
@@ -317,11 +391,12 @@ pub fn ports(
                 Some(local) => Arc::new(TieredCache::new(local, redis.clone())),
                 None => redis.clone(),
             };
-            (redis.clone(), redis.clone(), redis, Some(shared))
+            (redis.clone(), redis.clone(), redis.clone(), redis, Some(shared))
         }
         None => (
             Arc::new(store.carts()),
             Arc::new(store.codes()),
+            Arc::new(store.rate_limits()),
             Arc::new(store.browse_history()),
             local.clone(),
         ),
@@ -341,6 +416,9 @@ pub fn ports(
         mailer: senders.mailer,
         outbox: Arc::new(store.outbox()),
         captchas: senders.captchas,
+        qq: senders.qq,
+        qq_bindings: Arc::new(store.qq_bindings()),
+        limits,
         tokens: Arc::new(JwtSignedTokens::new(secret)),
         areas: Arc::new(store.areas()),
         addresses: Arc::new(store.addresses()),
@@ -378,6 +456,7 @@ pub fn api_state(
         cookie_key: Key::derive_from(secret),
         image_host: settings.image_host.clone(),
         readiness: Arc::new(StoresReadiness { sql: store, redis }),
+        trust_forwarded: settings.trust_forwarded,
     })
 }
 
@@ -412,9 +491,10 @@ impl Application {
         let (listener, public_url) = Self::bind(settings)?;
         let payment = payment_wiring(settings, &public_url)?;
         let sandbox = payment.sandbox.clone();
-        let senders = Senders::from_settings(settings)?;
+        let qq = qq_wiring(settings, &public_url, &secret)?;
+        let senders = Senders::from_settings(settings, &qq)?;
         let state = api_state(settings, store, redis, &secret, senders, payment)?;
-        Self::serve(settings, listener, state, sandbox)
+        Self::serve(settings, listener, state, Sandboxes { alipay: sandbox, qq: qq.sandbox })
     }
 
     /// Binds the listener; returns it with this server's public URL.
@@ -435,8 +515,9 @@ impl Application {
         settings: &Settings,
         listener: TcpListener,
         state: ApiState,
-        sandbox: Option<Arc<Sandbox>>,
+        sandboxes: Sandboxes,
     ) -> anyhow::Result<Self> {
+        let Sandboxes { alipay: sandbox, qq: qq_sandbox } = sandboxes;
         let port = listener.local_addr()?.port();
         if !settings.payment.expiry_interval.is_zero() {
             let payments = Arc::clone(&state.payments);
@@ -478,6 +559,9 @@ impl Application {
                 .wrap(tracing_actix_web::TracingLogger::default());
             if let Some(sandbox) = &sandbox {
                 app = app.configure(sandbox_http::configure(sandbox.clone()));
+            }
+            if let Some(sandbox) = &qq_sandbox {
+                app = app.configure(meiduo_oauth_qq::sandbox_http::configure(sandbox.clone()));
             }
             app.default_service(web::to(meiduo_http::not_found))
         })

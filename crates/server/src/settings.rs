@@ -237,6 +237,36 @@ impl Default for MailSettings {
     }
 }
 
+/// QQ login.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QqSettings {
+    /// `sandbox` (a local stand-in at `/qq-sandbox`, the default), `qq` (graph.qq.com) or the
+    /// URL of another server that speaks its protocol.
+    #[serde(deserialize_with = "lenient_string")]
+    pub provider: String,
+    /// Our application's id at QQ.
+    #[serde(deserialize_with = "lenient_string")]
+    pub client_id: String,
+    /// Our application's key at QQ (required with `qq`).
+    #[serde(deserialize_with = "secret")]
+    pub client_secret: SecretString,
+    /// The front end's page QQ sends the browser back to with the code.
+    #[serde(deserialize_with = "lenient_string")]
+    pub redirect_uri: String,
+}
+
+impl Default for QqSettings {
+    fn default() -> Self {
+        QqSettings {
+            provider: "sandbox".into(),
+            client_id: "101514053".into(),
+            client_secret: SecretString::default(),
+            redirect_uri: "http://www.meiduo.site:8080/oauth_callback.html".into(),
+        }
+    }
+}
+
 /// The outbox's worker, which sends SMS and mail.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -292,6 +322,9 @@ pub struct Settings {
     pub migrate_on_start: bool,
     /// Load the demo catalog and areas into an empty database at start.
     pub seed_on_start: bool,
+    /// Read clients' addresses (for the limits on failed logins and SMS) from `Forwarded` /
+    /// `X-Forwarded-For`: only behind a proxy that sets them, else clients could pick theirs.
+    pub trust_forwarded: bool,
     /// Signs tokens and the cart cookie (at least 32 bytes); empty: generated once into
     /// `data_dir/secret` with a warning.
     #[serde(deserialize_with = "secret")]
@@ -305,6 +338,7 @@ pub struct Settings {
     pub accounts: AccountSettings,
     pub mail: MailSettings,
     pub outbox: OutboxSettings,
+    pub qq: QqSettings,
 }
 
 impl Default for Settings {
@@ -317,6 +351,7 @@ impl Default for Settings {
             image_host: "http://image.meiduo.site:8888/".into(),
             migrate_on_start: true,
             seed_on_start: true,
+            trust_forwarded: false,
             secret: SecretString::default(),
             database: DatabaseSettings::default(),
             redis: RedisSettings::default(),
@@ -327,12 +362,14 @@ impl Default for Settings {
             accounts: AccountSettings::default(),
             mail: MailSettings::default(),
             outbox: OutboxSettings::default(),
+            qq: QqSettings::default(),
         }
     }
 }
 
 /// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
-const SECTIONS: [&str; 7] = ["database", "redis", "token", "payment", "cache", "order", "accounts"];
+const SECTIONS: [&str; 10] =
+    ["database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq"];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).
 const ORDER_SETTINGS: [&str; 5] =
@@ -483,6 +520,11 @@ mod tests {
             jail.set_env("MEIDUO_STOCK_UPDATE", "equality");
             jail.set_env("MEIDUO_DATABASE_MAX_CONNECTIONS", "4");
             jail.set_env("MEIDUO_PAYMENT_UNPAID_TTL", "45m");
+            jail.set_env("MEIDUO_ACCOUNTS_SMS_CAPTCHA", "false");
+            jail.set_env("MEIDUO_MAIL_SMTP_URL", "smtp://mail.example.com:25");
+            jail.set_env("MEIDUO_OUTBOX_POLL_INTERVAL", "250ms");
+            jail.set_env("MEIDUO_QQ_PROVIDER", "qq");
+            jail.set_env("MEIDUO_QQ_CLIENT_ID", "101514053");
             let settings = Settings::load(Some(Path::new("meiduo.toml")))
                 .map_err(|e| figment::Error::from(e.to_string()))?;
             assert_eq!(settings.listen, "0.0.0.0:9000");
@@ -492,6 +534,13 @@ mod tests {
             assert_eq!(settings.database.max_connections, 4);
             assert_eq!(settings.redis.timeout, Duration::from_secs(2));
             assert_eq!(settings.payment.unpaid_ttl, Duration::from_secs(45 * 60));
+            assert!(!settings.accounts.sms_captcha);
+            assert_eq!(settings.mail.smtp_url.expose_secret(), "smtp://mail.example.com:25");
+            assert_eq!(settings.outbox.poll_interval, Duration::from_millis(250));
+            assert_eq!(
+                (settings.qq.provider.as_str(), settings.qq.client_id.as_str()),
+                ("qq", "101514053")
+            );
             assert!(settings.secret.expose_secret().is_empty());
             Ok(())
         });

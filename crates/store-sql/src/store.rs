@@ -13,7 +13,8 @@ use sea_orm::{
 use crate::error::store;
 use crate::{
     SqlAddresses, SqlAreas, SqlBrowseHistory, SqlCartStore, SqlCatalogQueries, SqlOrders,
-    SqlOutbox, SqlPayments, SqlSkuCatalog, SqlUnitOfWork, SqlUsers, SqlVerificationCodes,
+    SqlOutbox, SqlPayments, SqlQqBindings, SqlRateLimits, SqlSkuCatalog, SqlUnitOfWork, SqlUsers,
+    SqlVerificationCodes,
 };
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
@@ -179,6 +180,16 @@ impl SqlStore {
     /// Browse history.
     pub fn browse_history(&self) -> SqlBrowseHistory {
         SqlBrowseHistory::new(self.db.clone())
+    }
+
+    /// Failed-login and SMS counters, for a deployment without Redis.
+    pub fn rate_limits(&self) -> SqlRateLimits {
+        SqlRateLimits::new(self.db.clone())
+    }
+
+    /// QQ identities bound to accounts.
+    pub fn qq_bindings(&self) -> SqlQqBindings {
+        SqlQqBindings::new(self.db.clone())
     }
 
     /// The outbox of SMS and mail.

@@ -13,10 +13,13 @@ use meiduo_cart_redis::RedisStore;
 use meiduo_domain::ports::{CaptchaPainter, Cause, DrawnCaptcha, Mail, Mailer, SmsSender};
 use meiduo_domain::{Mobile, SmsCode};
 use meiduo_inprocess::ImageCaptchas;
+use meiduo_oauth_qq::sandbox::QqSandbox;
 use meiduo_pay_alipay::AlipayConfig;
 use meiduo_pay_alipay::sandbox::Sandbox;
 use meiduo_server::settings::{OutboxSettings, PaymentSettings};
-use meiduo_server::{Application, Senders, Settings, api_state, payment_wiring};
+use meiduo_server::{
+    Application, Sandboxes, Senders, Settings, api_state, payment_wiring, qq_wiring,
+};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -126,6 +129,8 @@ pub struct TestApp {
     /// How the app talks to its payment sandbox.
     pub gateway: AlipayConfig,
     pub sandbox: Arc<Sandbox>,
+    /// QQ's stand-in, which the app's QQ login talks to.
+    pub qq_sandbox: Arc<QqSandbox>,
 }
 
 /// A shopper's session: an HTTP client with its own cookie jar, and a token once logged in.
@@ -223,6 +228,14 @@ pub async fn spawn_with_mailer(
     settings: Settings,
     mailer: Option<Arc<dyn Mailer>>,
 ) -> TestApp {
+    let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
+    let with_redis = redis.is_some();
+    let (listener, base) = Application::bind(&settings).expect("bind");
+    let payment = payment_wiring(&settings, &base).expect("payment settings");
+    let gateway = payment.gateway.clone();
+    let sandbox = payment.sandbox.clone().expect("the sandbox");
+    let qq = qq_wiring(&settings, &base, &secret).expect("QQ settings");
+    let qq_sandbox = qq.sandbox.clone().expect("the QQ sandbox");
     let sms = Arc::new(CapturedSms::default());
     let captchas = Arc::new(CapturedCaptchas::default());
     let mail = Arc::new(CapturedMail::default());
@@ -230,19 +243,27 @@ pub async fn spawn_with_mailer(
         sms: sms.clone(),
         mailer: mailer.unwrap_or_else(|| mail.clone()),
         captchas: captchas.clone(),
+        qq: qq.client.clone(),
     };
-    let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
-    let with_redis = redis.is_some();
-    let (listener, base) = Application::bind(&settings).expect("bind");
-    let payment = payment_wiring(&settings, &base).expect("payment settings");
-    let gateway = payment.gateway.clone();
-    let sandbox = payment.sandbox.clone().expect("the sandbox");
     let state =
         api_state(&settings, db.store.clone(), redis, &secret, senders, payment).expect("state");
     let deliveries = state.deliveries.clone();
-    let app = Application::serve(&settings, listener, state, Some(sandbox.clone())).expect("serve");
+    let sandboxes = Sandboxes { alipay: Some(sandbox.clone()), qq: Some(qq_sandbox.clone()) };
+    let app = Application::serve(&settings, listener, state, sandboxes).expect("serve");
     tokio::spawn(app.run_until_stopped());
-    TestApp { base, db, sms, mail, captchas, deliveries, settings, with_redis, gateway, sandbox }
+    TestApp {
+        base,
+        db,
+        sms,
+        mail,
+        captchas,
+        deliveries,
+        settings,
+        with_redis,
+        gateway,
+        sandbox,
+        qq_sandbox,
+    }
 }
 
 /// A TCP proxy to `target` on a port of its own, which a test can cut (every connection dropped,

@@ -234,6 +234,8 @@ pub enum TokenPurpose {
     ResetPassword,
     /// Verify the email address named with the user (`<user id>:<email>`).
     VerifyEmail,
+    /// Bind the QQ identity (openid) it names to an account.
+    BindQq,
 }
 
 impl TokenPurpose {
@@ -243,6 +245,7 @@ impl TokenPurpose {
             TokenPurpose::SendResetCode => "send_reset_code",
             TokenPurpose::ResetPassword => "reset_password",
             TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::BindQq => "bind_qq",
         }
     }
 }
@@ -270,4 +273,30 @@ pub trait SignedTokens: Send + Sync {
 
     /// The claims of `token` if it is ours, unexpired and for `purpose`; `None` otherwise.
     fn verify(&self, purpose: TokenPurpose, token: &str) -> Option<TokenClaims>;
+}
+
+/// Fixed-window counters of events (failed logins, SMS sends) under a key, shared by every
+/// replica (Redis, or the database).
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait RateLimits: Send + Sync {
+    /// How many events the key's current window holds, and how long the window still runs;
+    /// `None` when no window is open.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn peek(&self, key: &str) -> Result<Option<(u32, Duration)>, StoreError>;
+
+    /// Counts one event, opening a window of `window` if none is open; the count with this one,
+    /// and how long the window still runs. Atomic: concurrent hits are all counted.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn hit(&self, key: &str, window: Duration) -> Result<(u32, Duration), StoreError>;
+
+    /// Forgets the key's window.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn clear(&self, key: &str) -> Result<(), StoreError>;
 }

@@ -2,7 +2,9 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use meiduo_application::accounts::{CaptchaAnswer, NewPassword, Registration};
+use meiduo_application::accounts::{
+    CaptchaAnswer, NewPassword, QqBinding, QqOutcome, Registration,
+};
 use meiduo_domain::{CaptchaId, Mobile, User, UserId};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -109,15 +111,17 @@ pub async fn image_code(
 /// Sends a 6-digit code valid 5 minutes; once per number per 60 s. With the image code
 /// (required unless the shop is configured otherwise).
 #[utoipa::path(tag = "accounts", params(("mobile" = String, Path, pattern = "^1[3-9][0-9]{9}$"), CaptchaQuery),
-    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Message), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[get("/sms_codes/{mobile}/")]
 pub async fn sms_code(
+    req: HttpRequest,
     state: web::Data<ApiState>,
     path: web::Path<String>,
     query: web::Query<CaptchaQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let mobile = matching(path.into_inner(), mobile_pattern)?;
-    state.accounts.send_sms_code(&mobile, query.answer().as_ref()).await?;
+    let address = state.client_address(&req);
+    state.accounts.send_sms_code(&mobile, query.answer().as_ref(), &address).await?;
     Ok(HttpResponse::Ok().json(Message { message: "OK" }))
 }
 
@@ -311,16 +315,27 @@ pub struct LoggedIn {
 
 /// Logs in with a username or mobile number; merges the anonymous cart into the user's.
 #[utoipa::path(tag = "accounts", request_body = LoginBody,
-    responses((status = 200, body = LoggedIn), (status = 400, body = ErrorBody)))]
+    responses((status = 200, body = LoggedIn), (status = 400, body = ErrorBody), (status = 429, body = ErrorBody)))]
 #[post("/authorizations/")]
 pub async fn login(
     req: HttpRequest,
     state: web::Data<ApiState>,
     body: web::Json<LoginBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user: User = state.accounts.login(&body.username, &body.password).await?;
+    let address = state.client_address(&req);
+    let user: User = state.accounts.login(&body.username, &body.password, &address).await?;
+    logged_in(&req, &state, user).await
+}
+
+/// The answer of every login: a token, the anonymous cart merged into the user's and its cookie
+/// cleared.
+async fn logged_in(
+    req: &HttpRequest,
+    state: &ApiState,
+    user: User,
+) -> Result<HttpResponse, ApiError> {
     let token = state.tokens.issue(&user)?;
-    let anonymous = cookie_cart::read(&req, &state.cookie_key, state.carts.limit());
+    let anonymous = cookie_cart::read(req, &state.cookie_key, state.carts.limit());
     let mut response = HttpResponse::Ok();
     if !anonymous.cart.is_empty() {
         state.carts.merge(user.id, &anonymous.cart).await?;
@@ -399,4 +414,87 @@ pub async fn verify_email(
     })?;
     state.accounts.verify_email(token).await?;
     Ok(HttpResponse::Ok().json(Message { message: "OK" }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct NextQuery {
+    /// Where the front end returns after the login (`/` when absent).
+    pub next: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QqLoginUrl {
+    pub login_url: String,
+}
+
+/// QQ's login page, for the browser to open.
+#[utoipa::path(tag = "accounts", params(NextQuery), responses((status = 200, body = QqLoginUrl)))]
+#[get("/oauth/qq/authorization/")]
+pub async fn qq_login_url(
+    state: web::Data<ApiState>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let login_url = state.accounts.qq_login_url(query.next.as_deref());
+    Ok(HttpResponse::Ok().json(QqLoginUrl { login_url }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct CodeQuery {
+    /// The code QQ gave the front end's callback page.
+    pub code: Option<String>,
+}
+
+/// The token to bind a QQ account that is bound to no shop account yet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QqBindToken {
+    pub access_token: String,
+}
+
+/// A QQ login code: logs in the bound account (`{token, user_id, username}`, the anonymous cart
+/// merged), or answers `{access_token}` to bind the QQ account first.
+#[utoipa::path(tag = "accounts", params(CodeQuery),
+    responses((status = 200, body = LoggedIn), (status = 400, body = ErrorBody), (status = 503, body = ErrorBody)))]
+#[get("/oauth/qq/user/")]
+pub async fn qq_user(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    query: web::Query<CodeQuery>,
+) -> Result<HttpResponse, ApiError> {
+    match state.accounts.qq_user(query.code.as_deref().unwrap_or("")).await? {
+        QqOutcome::LoggedIn(user) => logged_in(&req, &state, user).await,
+        QqOutcome::Unbound { access_token } => {
+            Ok(HttpResponse::Ok().json(QqBindToken { access_token }))
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct QqBindBody {
+    pub mobile: String,
+    pub password: String,
+    pub sms_code: String,
+    pub access_token: String,
+}
+
+/// Binds the QQ account of the token to the account of this mobile (password checked) or to a
+/// new one, and logs in.
+#[utoipa::path(tag = "accounts", request_body = QqBindBody,
+    responses((status = 200, body = LoggedIn), (status = 400, body = ErrorBody)))]
+#[post("/oauth/qq/user/")]
+pub async fn bind_qq(
+    req: HttpRequest,
+    state: web::Data<ApiState>,
+    body: web::Json<QqBindBody>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let user = state
+        .accounts
+        .bind_qq(QqBinding {
+            mobile: body.mobile,
+            password: body.password,
+            sms_code: body.sms_code,
+            access_token: body.access_token,
+        })
+        .await?;
+    logged_in(&req, &state, user).await
 }

@@ -151,3 +151,39 @@ pub(crate) mod outbox {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod oauth_qq {
+    use sea_orm::entity::prelude::*;
+
+    /// A QQ identity bound to an account.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_oauth_qq")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub openid: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod rate_limit {
+    use sea_orm::entity::prelude::*;
+
+    /// A fixed-window counter.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_rate_limit")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub limit_key: String,
+        pub hits: i32,
+        pub window_ends: TimeDateTime,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}

@@ -23,7 +23,7 @@ pub(crate) mod account;
 pub(crate) mod catalog;
 pub(crate) mod shopping;
 
-pub(crate) use account::{address, area, outbox, user, verification_code};
+pub(crate) use account::{address, area, oauth_qq, outbox, rate_limit, user, verification_code};
 pub(crate) use catalog::{
     goods, goods_category, goods_channel, goods_specification, sku, sku_image, sku_specification,
     specification_option,
