@@ -159,8 +159,32 @@ async fn health_and_the_api_documents() {
     for method in ["get", "post", "put", "delete"] {
         assert!(doc["paths"]["/carts/"][method].is_object(), "{method} /carts/");
     }
+    // The account endpoints, each method documented.
+    for (path, method) in [
+        ("/image_codes/{image_code_id}/", "get"),
+        ("/sms_codes/{mobile}/", "get"),
+        ("/sms_codes/", "get"),
+        ("/accounts/{account}/sms/token/", "get"),
+        ("/accounts/{account}/password/token/", "get"),
+        ("/users/{user_id}/password/", "post"),
+        ("/users/{user_id}/password/", "put"),
+        ("/email/", "put"),
+        ("/emails/verification/", "get"),
+        ("/oauth/qq/authorization/", "get"),
+        ("/oauth/qq/user/", "get"),
+        ("/oauth/qq/user/", "post"),
+    ] {
+        assert!(doc["paths"][path][method].is_object(), "{method} {path} is documented");
+    }
     let codes = doc["components"]["schemas"]["ErrorCode"]["enum"].as_array().unwrap();
-    for code in ["insufficient_stock", "busy", "not_found", "service_unavailable"] {
+    for code in [
+        "insufficient_stock",
+        "busy",
+        "not_found",
+        "service_unavailable",
+        "too_many_attempts",
+        "invalid_page",
+    ] {
         assert!(codes.iter().any(|c| c == code), "the error code {code} is listed");
     }
     let ui = reqwest::get(format!("{}/docs/", app.base)).await.unwrap();

@@ -57,6 +57,16 @@ async fn contract(store: Arc<dyn VerificationCodes>, name: &str) {
     }
     assert_eq!(store.check(&fresh, "777777", 5).await.unwrap(), CodeCheck::Matched, "{name}");
 
+    // A withdrawn code is gone with its interval.
+    let withdrawn = sms("13900000046");
+    store.store_if_quiet(&withdrawn, "343434", TTL, INTERVAL).await.unwrap();
+    store.withdraw(&withdrawn).await.unwrap();
+    assert_eq!(store.check(&withdrawn, "343434", 5).await.unwrap(), CodeCheck::Missing, "{name}");
+    assert!(
+        store.store_if_quiet(&withdrawn, "565656", TTL, INTERVAL).await.unwrap(),
+        "{name}: no interval left to wait"
+    );
+
     // Expired codes do not match.
     let short = sms("13900000045");
     store

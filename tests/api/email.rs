@@ -5,8 +5,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use meiduo_application::deliveries::{Deliveries, DeliveryPolicy};
-use meiduo_domain::ports::{Message, Outbox};
+use meiduo_domain::ports::{Message, Outbox, SignedTokens, TokenPurpose};
 use meiduo_domain::{Mobile, SmsCode};
+use meiduo_inprocess::JwtSignedTokens;
 use meiduo_server::settings::OutboxSettings;
 use meiduo_test_support::db::engines;
 use meiduo_test_support::*;
@@ -51,6 +52,15 @@ async fn an_email_is_verified_by_the_mailed_link_while_it_is_the_users() {
         assert_eq!(me.get("/emails/verification/").await.code(), "invalid_token");
         let forged = me.get(&format!("/emails/verification/?token={token}x")).await;
         assert_eq!(forged.code(), "invalid_token", "{engine}");
+        let expired = JwtSignedTokens::new(TEST_SECRET)
+            .sign(
+                TokenPurpose::VerifyEmail,
+                &format!("{}:li@example.com", saved.body["id"]),
+                Duration::ZERO,
+            )
+            .unwrap();
+        let late = me.get(&format!("/emails/verification/?token={expired}")).await;
+        assert_eq!(late.code(), "invalid_token", "{engine}: an expired link");
         let verified = app.session().get(&format!("/emails/verification/?token={token}")).await;
         assert_eq!(
             (verified.status, verified.body["message"].as_str()),

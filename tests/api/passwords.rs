@@ -1,6 +1,10 @@
 //! Image captchas, guessing SMS codes, the password reset in its steps and the password change,
 //! over HTTP, on every store (SQLite, MariaDB, MariaDB + Redis).
 
+use std::time::Duration;
+
+use meiduo_domain::ports::{SignedTokens, TokenPurpose};
+use meiduo_inprocess::JwtSignedTokens;
 use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -139,6 +143,14 @@ async fn a_forgotten_password_is_reset_in_four_steps_with_single_use_tokens() {
         assert_eq!((reset.status, reset.body["id"].as_u64()), (StatusCode::OK, Some(user_id)));
         let replay = s.post(&format!("/users/{user_id}/password/"), body).await;
         assert_eq!(replay.code(), "invalid_token", "{engine}: single-use");
+        // An expired token (signed with the server's key, its life over) is refused.
+        let expired = JwtSignedTokens::new(TEST_SECRET)
+            .sign(TokenPurpose::ResetPassword, &user_id.to_string(), Duration::ZERO)
+            .unwrap();
+        let late =
+            json!({"password": "brand-new-2", "password2": "brand-new-2", "access_token": expired});
+        let late = s.post(&format!("/users/{user_id}/password/"), late).await;
+        assert_eq!(late.code(), "invalid_token", "{engine}: expired");
 
         let mut login = app.session();
         assert_eq!(login.login("forgetful", "brand-new-1").await.status, StatusCode::OK);

@@ -1,5 +1,7 @@
 //! QQ login over HTTP against the QQ sandbox, as a browser and the original's front end drive it.
 
+use meiduo_domain::ports::{SignedTokens, TokenPurpose};
+use meiduo_inprocess::JwtSignedTokens;
 use meiduo_test_support::redis::TestRedis;
 use meiduo_test_support::*;
 use reqwest::StatusCode;
@@ -82,6 +84,10 @@ async fn qq_login_binds_a_new_account_then_logs_it_in() {
         };
         let forged = guest.post("/oauth/qq/user/", form(&format!("{access_token}x"))).await;
         assert_eq!(forged.code(), "invalid_token", "{engine}");
+        let expired = JwtSignedTokens::new(TEST_SECRET)
+            .sign(TokenPurpose::BindQq, "SOMEOPENID", std::time::Duration::ZERO)
+            .unwrap();
+        assert_eq!(guest.post("/oauth/qq/user/", form(&expired)).await.code(), "invalid_token");
         let bound = guest.post("/oauth/qq/user/", form(&access_token)).await;
         assert_eq!(bound.status, StatusCode::OK, "{engine}: {bound:?}");
         assert_eq!(

@@ -442,7 +442,16 @@ impl Accounts {
         }
         let valid_minutes = self.policy.ttl.as_secs().div_ceil(60);
         let message = Message::SmsCode { mobile: mobile.clone(), code, valid_minutes };
-        Ok(self.ports.outbox.enqueue(&message).await?)
+        if let Err(error) = self.ports.outbox.enqueue(&message).await {
+            // The code and its message are two stores (Redis and the database cannot share a
+            // transaction): a code whose message could not be queued is taken back, so that the
+            // client may ask again at once instead of waiting out the interval for nothing.
+            if let Err(undo) = self.ports.codes.withdraw(&CodeKey::Sms(mobile.clone())).await {
+                tracing::warn!(error = %undo, "an SMS code without its message could not be taken back");
+            }
+            return Err(error.into());
+        }
+        Ok(())
     }
 
     /// Whether `code` is `mobile`'s code; a wrong one is counted and the fifth kills the code.

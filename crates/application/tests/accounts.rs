@@ -655,3 +655,22 @@ async fn unknown_accounts_check_a_password_too() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_code_whose_message_cannot_be_queued_is_taken_back() {
+    let mut m = AccountMocks::new();
+    m.policy.captcha_required = false;
+    m.codes.expect_store_if_quiet().returning(|_, _, _, _| Ok(true));
+    m.outbox
+        .expect_enqueue()
+        .returning(|_| Err(meiduo_domain::ports::StoreError::Unavailable("db down".into())));
+    m.codes
+        .expect_withdraw()
+        .withf(|key| matches!(key, CodeKey::Sms(m) if m.as_str() == "13800138000"))
+        .times(1)
+        .returning(|_| Ok(()));
+    assert!(matches!(
+        m.build().send_sms_code("13800138000", None, "10.0.0.1").await.unwrap_err(),
+        AccountError::Failure(_)
+    ));
+}

@@ -559,6 +559,13 @@ impl VerificationCodes for RedisStore {
             self.run(move |c| Box::pin(async move { pipe.query_async(c).await })).await?;
         Ok(code)
     }
+
+    async fn withdraw(&self, key: &CodeKey) -> Result<(), StoreError> {
+        let keys = self.code_keys(key);
+        // One DEL over keys of one slot (they share the owner's hash tag).
+        self.run(move |c| Box::pin(async move { c.del::<_, ()>(&keys).await })).await?;
+        Ok(())
+    }
 }
 
 #[async_trait]

@@ -155,7 +155,7 @@ pub struct LogMailer;
 #[async_trait]
 impl Mailer for LogMailer {
     async fn send(&self, mail: &Mail) -> Result<(), Cause> {
-        tracing::info!(to = %mail.to, subject = %mail.subject, body = %mail.body,
+        tracing::info!(to = %mail.to, subject = %mail.subject, body = ?mail.body,
             "mail (not sent: logging mailer)");
         Ok(())
     }

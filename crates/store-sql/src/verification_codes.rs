@@ -164,4 +164,9 @@ impl VerificationCodes for SqlVerificationCodes {
             .map_err(store)?;
         Ok((taken.rows_affected == 1).then_some(stored))
     }
+
+    async fn withdraw(&self, key: &CodeKey) -> Result<(), StoreError> {
+        code::Entity::delete_by_id(name(key)).exec(&self.db.conn).await.map_err(store)?;
+        Ok(())
+    }
 }

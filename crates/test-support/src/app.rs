@@ -185,6 +185,9 @@ pub async fn spawn(db: TestDb) -> TestApp {
     spawn_with(db, None).await
 }
 
+/// The secret the test servers sign tokens and cookies with.
+pub const TEST_SECRET: &[u8] = b"an end-to-end test secret of 32+ bytes";
+
 /// Test keys (never used elsewhere): the application's, and the sandbox's ("Alipay's").
 pub const APP_KEY: &str = include_str!("../../pay-alipay/tests/fixtures/app_private_pkcs8.pem");
 pub const SANDBOX_KEY: &str = include_str!("../../pay-alipay/tests/fixtures/alipay_private.pem");
@@ -228,7 +231,7 @@ pub async fn spawn_with_mailer(
     settings: Settings,
     mailer: Option<Arc<dyn Mailer>>,
 ) -> TestApp {
-    let secret = b"an end-to-end test secret of 32+ bytes".to_vec();
+    let secret = TEST_SECRET.to_vec();
     let with_redis = redis.is_some();
     let (listener, base) = Application::bind(&settings).expect("bind");
     let payment = payment_wiring(&settings, &base).expect("payment settings");

@@ -182,6 +182,13 @@ pub trait VerificationCodes: Send + Sync {
     /// # Errors
     /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
     async fn take(&self, key: &CodeKey) -> Result<Option<String>, StoreError>;
+
+    /// Removes the code under `key` with its send interval and wrong tries, as if it had never
+    /// been stored.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the code store cannot be reached or does not answer in time.
+    async fn withdraw(&self, key: &CodeKey) -> Result<(), StoreError>;
 }
 
 /// A captcha: the text to type and its picture.
