@@ -165,7 +165,7 @@ async fn a_forgotten_password_is_reset_in_four_steps_with_single_use_tokens() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logged_in_user_changes_the_password_with_the_old_one() {
-    for app in apps().await {
+    for (app, _redis) in apps_with_redis().await {
         let engine = app.engine();
         let me = app.shopper("changer01", "13700000005").await;
         let other = app.shopper("changer02", "13700000006").await;

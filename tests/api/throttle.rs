@@ -103,5 +103,6 @@ async fn unknown_and_known_accounts_answer_in_the_same_time() {
     let known = median_login(&mut s, "timed0001").await;
     let unknown = median_login(&mut s, "nobody_0001").await;
     let ratio = unknown.as_secs_f64() / known.as_secs_f64();
+    eprintln!("login medians: known account {known:?}, unknown account {unknown:?}");
     assert!((0.5..2.0).contains(&ratio), "known {known:?}, unknown {unknown:?}");
 }
