@@ -20,4 +20,5 @@ mod redis_cache;
 mod redis_keys;
 mod redis_outage;
 mod shopper;
+mod submit;
 mod throttle;

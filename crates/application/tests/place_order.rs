@@ -38,7 +38,7 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
         [(PayMethod::Cash, OrderStatus::Unsend), (PayMethod::Alipay, OrderStatus::Unpaid)]
     {
         let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true), line(2, 1, true)]));
-        mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+        mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
         mocks.txs = vec![committing_tx()];
         reads_from(
             &mut mocks,
@@ -101,7 +101,13 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
 #[tokio::test]
 async fn insufficient_stock_on_the_second_sku_is_refused_before_any_write_and_rolled_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 3, true)]));
-    mocks.carts.expect_remove().never();
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks
+        .carts
+        .expect_merge()
+        .with(eq(USER), eq(vec![line(1, 1, true), line(2, 3, true)]))
+        .times(1)
+        .returning(|_, _| Ok(()));
     mocks.txs = vec![rolled_back_tx()];
     reads_from(
         &mut mocks,
@@ -120,7 +126,7 @@ async fn insufficient_stock_on_the_second_sku_is_refused_before_any_write_and_ro
 #[tokio::test]
 async fn a_lost_race_reads_the_sku_again_and_retries() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
-    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
     mocks.txs = vec![committing_tx()];
     let mut reads = Sequence::new();
     mocks
@@ -164,7 +170,8 @@ async fn a_lost_race_reads_the_sku_again_and_retries() {
 #[tokio::test]
 async fn races_past_the_bound_answer_busy_and_roll_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
-    mocks.carts.expect_remove().never();
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.carts.expect_merge().times(1).returning(|_, _| Ok(()));
     mocks.txs = vec![rolled_back_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
     let mut policy = policy(StockUpdate::Equality);
@@ -186,7 +193,7 @@ async fn races_past_the_bound_answer_busy_and_roll_back() {
 #[tokio::test]
 async fn a_deadlock_runs_the_whole_transaction_again() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
-    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
     mocks.txs = vec![rolled_back_tx(), committing_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
     let mut attempts = Sequence::new();
@@ -215,7 +222,8 @@ async fn a_deadlock_runs_the_whole_transaction_again() {
 #[tokio::test]
 async fn conflicts_past_the_bound_answer_busy() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
-    mocks.carts.expect_remove().never();
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.carts.expect_merge().times(1).returning(|_, _| Ok(()));
     let mut policy = policy(StockUpdate::Covering);
     policy.max_transaction_attempts = 3;
     mocks.txs = vec![rolled_back_tx(), rolled_back_tx(), rolled_back_tx()];
@@ -236,7 +244,7 @@ async fn conflicts_past_the_bound_answer_busy() {
 #[tokio::test]
 async fn an_order_id_clash_takes_a_new_id() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
-    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
     mocks.txs = vec![rolled_back_tx(), committing_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
     mocks.stock.expect_take_stock().returning(|_, _, _| Ok(true));
@@ -260,7 +268,7 @@ async fn an_order_id_clash_takes_a_new_id() {
 #[tokio::test]
 async fn an_empty_selection_is_refused_before_any_write() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, false)]));
-    mocks.carts.expect_remove().never();
+    mocks.carts.expect_take().never();
 
     let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
@@ -309,6 +317,8 @@ fn an_unknown_pay_method_or_a_bad_address_id_is_a_validation_error() {
 async fn an_unlaunched_or_vanished_sku_is_refused_and_rolled_back() {
     for catalog in [vec![SkuBuilder::new(1).launched(false).build()], vec![]] {
         let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
+        mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+        mocks.carts.expect_merge().times(1).returning(|_, _| Ok(()));
         mocks.txs = vec![rolled_back_tx()];
         reads_from(&mut mocks, catalog);
         mocks.stock.expect_take_stock().never();
@@ -323,18 +333,19 @@ async fn an_unlaunched_or_vanished_sku_is_refused_and_rolled_back() {
 }
 
 #[tokio::test]
-async fn the_cart_loses_only_the_ordered_skus_and_only_after_the_commit() {
+async fn the_selected_lines_leave_the_cart_in_one_step_before_the_transaction() {
     let mut carts = cart_of(vec![line(3, 1, true), line(5, 1, false), line(8, 2, true)]);
     let mut order_of_events = Sequence::new();
-    let mut tx = MockTxControl::new();
-    tx.expect_savepoint().times(1).returning(|| Ok(()));
-    tx.expect_commit().times(1).in_sequence(&mut order_of_events).returning(|| Ok(()));
     carts
-        .expect_remove()
-        .with(eq(USER), eq(vec![SkuId(3), SkuId(8)]))
+        .expect_take()
+        .with(eq(USER), eq(vec![line(3, 1, true), line(8, 2, true)]))
         .times(1)
         .in_sequence(&mut order_of_events)
-        .returning(|_, _| Ok(()));
+        .returning(|_, _| Ok(true));
+    let mut tx = MockTxControl::new();
+    tx.expect_savepoint().times(1).in_sequence(&mut order_of_events).returning(|| Ok(()));
+    tx.expect_commit().times(1).in_sequence(&mut order_of_events).returning(|| Ok(()));
+    carts.expect_merge().never();
     let mut mocks = Mocks::new(carts);
     mocks.txs = vec![tx];
     reads_from(&mut mocks, vec![SkuBuilder::new(3).build(), SkuBuilder::new(8).build()]);
@@ -348,22 +359,16 @@ async fn the_cart_loses_only_the_ordered_skus_and_only_after_the_commit() {
 }
 
 #[tokio::test]
-async fn a_cart_failure_after_the_commit_still_returns_the_order() {
+async fn a_selection_another_submit_took_places_nothing() {
     let mut carts = cart_of(vec![line(1, 1, true)]);
-    carts
-        .expect_remove()
-        .times(1)
-        .returning(|_, _| Err(StoreError::Unavailable("connection refused".into())));
+    carts.expect_take().times(1).returning(|_, _| Ok(false));
+    carts.expect_merge().never();
     let mut mocks = Mocks::new(carts);
-    mocks.txs = vec![committing_tx()];
-    reads_from(&mut mocks, vec![SkuBuilder::new(1).build()]);
-    mocks.stock.expect_take_stock().returning(|_, _, _| Ok(true));
-    mocks.stock.expect_add_spu_sales().returning(|_, _| Ok(()));
-    writes_once(&mut mocks);
+    mocks.txs = Vec::new(); // beginning a transaction fails the test
 
-    let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
 
-    assert_eq!(placed.unwrap().order.total_count, 1);
+    assert_eq!(result, Err(PlaceOrderError::EmptySelection));
 }
 
 #[tokio::test]
@@ -381,6 +386,8 @@ async fn an_unreachable_cart_store_refuses_before_any_write() {
 #[tokio::test]
 async fn a_total_above_the_storable_maximum_is_refused_and_rolled_back() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.carts.expect_merge().times(1).returning(|_, _| Ok(()));
     mocks.txs = vec![rolled_back_tx()];
     reads_from(&mut mocks, vec![SkuBuilder::new(1).price("50000000.00").stock(5).build()]);
     mocks.stock.expect_take_stock().never();
@@ -396,7 +403,7 @@ async fn a_total_above_the_storable_maximum_is_refused_and_rolled_back() {
 #[tokio::test]
 async fn a_price_changed_during_a_lost_race_runs_the_transaction_again() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true)]));
-    mocks.carts.expect_remove().times(1).returning(|_, _| Ok(()));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
     mocks.txs = vec![rolled_back_tx(), committing_tx()];
     let mut reads = Sequence::new();
     for (stock, price) in [(10, "100.00"), (9, "120.00"), (9, "120.00")] {

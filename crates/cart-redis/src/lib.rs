@@ -194,6 +194,25 @@ return {1, total}",
     )
 });
 
+/// Takes the lines ARGV = sku1, count1, sku2, count2, ... if each is there with that count and
+/// ticked: 1, or 0 with nothing changed.
+static TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+for i = 1, #ARGV, 2 do
+  if redis.call('HGET', KEYS[1], ARGV[i]) ~= ARGV[i + 1]
+     or redis.call('SISMEMBER', KEYS[2], ARGV[i]) == 0 then
+    return 0
+  end
+end
+for i = 1, #ARGV, 2 do
+  redis.call('HDEL', KEYS[1], ARGV[i])
+  redis.call('SREM', KEYS[2], ARGV[i])
+end
+return 1",
+    )
+});
+
 static STORE_IF_QUIET: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -491,6 +510,21 @@ impl CartStore for RedisStore {
         })
         .await?;
         Ok(())
+    }
+
+    async fn take(&self, user: UserId, lines: &[CartLine]) -> Result<bool, StoreError> {
+        if lines.is_empty() {
+            return Ok(false);
+        }
+        let mut invocation = TAKE.prepare_invoke();
+        invocation.key(self.cart_key(user)).key(self.selected_key(user));
+        for line in lines {
+            invocation.arg(line.sku_id.0).arg(line.count.get());
+        }
+        let taken = self
+            .run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await }))
+            .await?;
+        Ok(taken == 1)
     }
 
     async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError> {

@@ -161,6 +161,29 @@ impl CartStore for SqlCartStore {
         Ok(())
     }
 
+    async fn take(&self, user: UserId, lines: &[CartLine]) -> Result<bool, StoreError> {
+        if lines.is_empty() {
+            return Ok(false);
+        }
+        let tx = self.db.begin().await?;
+        for line in lines {
+            let taken = cart::Entity::delete_many()
+                .filter(cart::Column::UserId.eq(db_id(user.0)))
+                .filter(cart::Column::SkuId.eq(db_id(line.sku_id.0)))
+                .filter(cart::Column::Count.eq(i64::from(line.count.get())))
+                .filter(cart::Column::Selected.eq(true))
+                .exec(&tx)
+                .await
+                .map_err(store)?;
+            if taken.rows_affected != 1 {
+                // Dropping the transaction rolls back the lines taken so far.
+                return Ok(false);
+            }
+        }
+        tx.commit().await.map_err(store)?;
+        Ok(true)
+    }
+
     async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError> {
         if lines.is_empty() {
             return Ok(());

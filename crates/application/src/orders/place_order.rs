@@ -172,10 +172,12 @@ impl PlaceOrder {
 
     /// Places the order of the user's selected cart lines.
     ///
-    /// Validation comes before any write. Then, in one transaction with a savepoint, the SKUs are
+    /// Validation comes before any write. Then the selected lines are taken out of the cart in
+    /// one atomic step (so that two submits of one selection cannot both become orders: the
+    /// second finds the selection gone), and in one transaction with a savepoint the SKUs are
     /// taken in id order by compare-and-swap, SPU sales grow, and the order and its lines are
-    /// written; any failure rolls back to the savepoint and nothing survives. After the commit
-    /// the ordered SKUs leave the cart; a failure there is logged and does not undo the order.
+    /// written; any failure rolls back to the savepoint, nothing survives, and the lines go back
+    /// into the cart.
     #[tracing::instrument(name = "place_order.execute", skip_all, fields(user_id = %request.user))]
     pub async fn execute(
         &self,
@@ -199,20 +201,23 @@ impl PlaceOrder {
             _ => return Err(PlaceOrderError::AddressNotFound),
         }
 
-        let (placed, categories) = self.run_transaction(&request, &selected).await?;
+        if !self.carts.take(request.user, &selected).await? {
+            // Another submit took (or the shopper changed) these lines meanwhile.
+            return Err(PlaceOrderError::EmptySelection);
+        }
+        let (placed, categories) = match self.run_transaction(&request, &selected).await {
+            Ok(placed) => placed,
+            Err(error) => {
+                if let Err(undo) = self.carts.merge(request.user, &selected).await {
+                    tracing::error!(user_id = %request.user, error = %undo,
+                        "an order failed and its lines could not go back into the cart");
+                }
+                return Err(error);
+            }
+        };
         self.stats.placed.fetch_add(1, Ordering::Relaxed);
         let categories: Vec<CategoryId> = categories.into_iter().collect();
         self.changes.sales_changed(&categories).await;
-
-        let ordered: Vec<SkuId> = placed.lines.iter().map(|line| line.sku_id).collect();
-        if let Err(error) = self.carts.remove(request.user, &ordered).await {
-            tracing::warn!(
-                order_id = %placed.order.order_id,
-                user_id = %request.user,
-                %error,
-                "order placed, but its lines could not be removed from the cart"
-            );
-        }
         Ok(placed)
     }
 

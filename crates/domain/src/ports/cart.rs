@@ -77,4 +77,14 @@ pub trait CartStore: Send + Sync {
     /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
     /// was changed and the call may be repeated.
     async fn merge(&self, user: UserId, lines: &[CartLine]) -> Result<(), StoreError>;
+
+    /// Takes these selected lines out of the user's cart in one atomic step, if every one is
+    /// still there, selected and of the same count: `Ok(true)` when they were taken, `Ok(false)`
+    /// (nothing changed) when another request took or changed any of them first. Of two
+    /// concurrent calls over the same lines at most one takes them.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
+    /// (then nothing was changed); [`StoreError::Conflict`] as for the other writes.
+    async fn take(&self, user: UserId, lines: &[CartLine]) -> Result<bool, StoreError>;
 }
