@@ -17,6 +17,7 @@ mod m20261202_000007_verification_codes;
 mod m20261202_000008_outbox;
 mod m20261202_000009_oauth_qq;
 mod m20261202_000010_rate_limits;
+mod m20261202_000011_idempotency_keys;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_outbox::Migration),
             Box::new(m20261202_000009_oauth_qq::Migration),
             Box::new(m20261202_000010_rate_limits::Migration),
+            Box::new(m20261202_000011_idempotency_keys::Migration),
         ]
     }
 }

@@ -90,3 +90,114 @@ async fn an_order_that_fails_gives_the_cart_its_lines_back() {
         assert_eq!(shopper.get("/orders/").await.body["count"], 0);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fifty_concurrent_submits_with_one_key_make_one_order_and_the_same_answer() {
+    for (app, _redis) in apps_with_redis().await {
+        let engine = app.engine();
+        let shopper = app.shopper("keyed_buyer", "13200000003").await;
+        let address = shopper.add_address().await;
+        shopper.post("/carts/", json!({"sku_id": 3, "count": 1})).await;
+        let (token, url) = (shopper.token.clone().unwrap(), format!("{}/orders/", app.base));
+        let submit = move |key: &'static str, pay_method: i64| {
+            let (token, url) = (token.clone(), url.clone());
+            async move {
+                let answer = reqwest::Client::new()
+                    .post(url)
+                    .header("Authorization", format!("JWT {token}"))
+                    .header("Idempotency-Key", key)
+                    .json(&json!({"address": address, "pay_method": pay_method}))
+                    .send()
+                    .await
+                    .unwrap();
+                let status = answer.status();
+                let body: serde_json::Value = answer.json().await.unwrap_or_default();
+                (status, body)
+            }
+        };
+        let answers = join_all((0..50).map(|_| submit("submit-7f3a", 1)).collect()).await;
+        let ids: std::collections::BTreeSet<String> = answers
+            .iter()
+            .map(|(status, body)| {
+                assert_eq!(*status, StatusCode::CREATED, "{engine}: {body}");
+                body["order_id"].as_str().unwrap().to_owned()
+            })
+            .collect();
+        assert_eq!(ids.len(), 1, "{engine}: every answer names the one order");
+        assert_eq!(shopper.get("/orders/").await.body["count"], 1, "{engine}");
+
+        let (status, body) = submit("submit-7f3a", 2).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("idempotency_key_reused"))
+        );
+        let (status, body) = submit("submit-7f3a", 1).await;
+        assert_eq!(
+            (status, body["order_id"].as_str()),
+            (StatusCode::CREATED, ids.first().map(String::as_str)),
+            "{engine}: later too"
+        );
+        // A failed request frees its key: the same key works once the cart has a selection.
+        let (status, body) = submit("submit-8b1c", 1).await;
+        assert_eq!(body["code"], "empty_selection", "{engine}: {status}");
+        shopper.post("/carts/", json!({"sku_id": 5, "count": 1})).await;
+        let (status, _) = submit("submit-8b1c", 1).await;
+        assert_eq!(status, StatusCode::CREATED, "{engine}");
+        let (status, body) = submit("", 1).await;
+        assert_eq!(
+            (status, body["code"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_field"))
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idempotency_keys_in_the_database() {
+    use meiduo_domain::OrderId;
+    use meiduo_domain::ports::{IdempotencyKeys, KeyClaim};
+    use std::time::Duration;
+    for db in meiduo_test_support::db::engines().await {
+        let engine = db.engine;
+        let keys = db.store.idempotency_keys();
+        let (user, other) = (db.user("key_owner1").await, db.user("key_owner2").await);
+        let (day, minutes) = (Duration::from_secs(86_400), Duration::from_secs(120));
+        let claim = |user, key: &'static str, print: &'static str, ttl, stale| {
+            let keys = keys.clone();
+            async move { keys.claim(user, key, print, ttl, stale).await.unwrap() }
+        };
+        assert_eq!(claim(user, "k1", "a=1", day, minutes).await, KeyClaim::Claimed, "{engine}");
+        assert_eq!(claim(user, "k1", "a=1", day, minutes).await, KeyClaim::Pending);
+        assert_eq!(claim(user, "k1", "a=2", day, minutes).await, KeyClaim::Mismatch);
+        assert_eq!(
+            claim(other, "k1", "a=1", day, minutes).await,
+            KeyClaim::Claimed,
+            "{engine}: per user"
+        );
+        let order = OrderId::parse("20261202120000000000001000001").unwrap();
+        keys.complete(user, "k1", &order).await.unwrap();
+        assert_eq!(claim(user, "k1", "a=1", day, minutes).await, KeyClaim::Done(order.clone()));
+        keys.release(user, "k1").await.unwrap();
+        assert_eq!(
+            claim(user, "k1", "a=1", day, minutes).await,
+            KeyClaim::Done(order),
+            "{engine}: a done key stays"
+        );
+        keys.release(other, "k1").await.unwrap();
+        assert_eq!(
+            claim(other, "k1", "a=1", day, minutes).await,
+            KeyClaim::Claimed,
+            "{engine}: released"
+        );
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        assert_eq!(
+            claim(other, "k1", "a=1", day, Duration::ZERO).await,
+            KeyClaim::Claimed,
+            "{engine}: a stale claim is taken over"
+        );
+        assert_eq!(
+            claim(user, "k1", "a=9", Duration::ZERO, minutes).await,
+            KeyClaim::Claimed,
+            "{engine}: an expired key is forgotten"
+        );
+    }
+}

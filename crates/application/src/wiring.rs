@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use meiduo_domain::ports::{
     AddressRepository, AreaRepository, BrowseHistory, CaptchaPainter, CartStore, CatalogChanges,
-    CatalogQueries, Clock, Mailer, OrderIdSource, OrderRepository, Outbox, PasswordHasher,
-    PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits, SignedTokens, SkuCatalog,
-    SmsSender, UnitOfWork, UserRepository, VerificationCodes,
+    CatalogQueries, Clock, IdempotencyKeys, Mailer, OrderIdSource, OrderRepository, Outbox,
+    PasswordHasher, PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits,
+    SignedTokens, SkuCatalog, SmsSender, UnitOfWork, UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -16,7 +16,9 @@ use crate::addresses::Addresses;
 use crate::cart::Carts;
 use crate::catalog::Catalog;
 use crate::deliveries::{Deliveries, DeliveryPolicy};
-use crate::orders::{OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement};
+use crate::orders::{
+    IdempotentOrders, KeyPolicy, OrderHistory, PlaceOrder, PlaceOrderPorts, Settlement,
+};
 use crate::payments::{PaymentPorts, Payments};
 use crate::policy::OrderPolicy;
 
@@ -35,6 +37,7 @@ pub struct Ports {
     pub qq: Arc<dyn QqOAuth>,
     pub qq_bindings: Arc<dyn QqBindings>,
     pub limits: Arc<dyn RateLimits>,
+    pub idempotency_keys: Arc<dyn IdempotencyKeys>,
     pub tokens: Arc<dyn SignedTokens>,
     pub sms: Arc<dyn SmsSender>,
     pub areas: Arc<dyn AreaRepository>,
@@ -97,6 +100,8 @@ pub struct UseCases {
     pub carts: Carts,
     pub settlement: Settlement,
     pub place_order: Arc<PlaceOrder>,
+    /// `POST /orders/` with an `Idempotency-Key`.
+    pub place_order_once: IdempotentOrders,
     pub history: OrderHistory,
     pub payments: Arc<Payments>,
 }
@@ -105,6 +110,17 @@ impl UseCases {
     /// Assembles every use case from `ports` under `policies`.
     pub fn build(ports: &Ports, policies: &Policies) -> Self {
         let p = ports.clone();
+        let place_order = Arc::new(PlaceOrder::new(
+            PlaceOrderPorts {
+                uow: p.uow.clone(),
+                addresses: p.addresses.clone(),
+                carts: p.carts.clone(),
+                clock: p.clock.clone(),
+                ids: p.ids.clone(),
+                changes: p.catalog_changes.clone(),
+            },
+            policies.order.clone(),
+        ));
         UseCases {
             accounts: Accounts::new(
                 AccountPorts {
@@ -126,17 +142,13 @@ impl UseCases {
             catalog: Catalog::new(p.catalog.clone(), p.skus.clone(), p.areas, p.browse_history),
             carts: Carts::new(p.carts.clone(), p.cart_skus, policies.order.max_count),
             settlement: Settlement::new(p.carts.clone(), p.skus, policies.order.freight),
-            place_order: Arc::new(PlaceOrder::new(
-                PlaceOrderPorts {
-                    uow: p.uow.clone(),
-                    addresses: p.addresses,
-                    carts: p.carts,
-                    clock: p.clock.clone(),
-                    ids: p.ids,
-                    changes: p.catalog_changes.clone(),
-                },
-                policies.order.clone(),
-            )),
+            place_order_once: IdempotentOrders::new(
+                place_order.clone(),
+                p.idempotency_keys,
+                p.clock.clone(),
+                KeyPolicy::default(),
+            ),
+            place_order,
             history: OrderHistory::new(
                 p.uow.clone(),
                 p.orders.clone(),

@@ -9,7 +9,9 @@ use meiduo_application::addresses::AddressError;
 use meiduo_application::cart::CartError;
 use meiduo_application::catalog::CatalogError;
 use meiduo_application::errors::ServiceFailure;
-use meiduo_application::orders::{OrderHistoryError, PlaceOrderError, SettlementError};
+use meiduo_application::orders::{
+    KeyedOrderError, OrderHistoryError, PlaceOrderError, SettlementError,
+};
 use meiduo_application::payments::PaymentFailure;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -107,6 +109,10 @@ pub enum ErrorCode {
     QqBound,
     /// Too many failed logins or SMS codes; `Retry-After` says when to try again.
     TooManyAttempts,
+    /// The `Idempotency-Key` was used with another request body (422).
+    IdempotencyKeyReused,
+    /// A request with this `Idempotency-Key` is still running (409).
+    IdempotencyKeyInProgress,
 }
 
 impl ErrorCode {
@@ -154,6 +160,8 @@ impl ErrorCode {
             ErrorCode::QqCodeRefused => "qq_code_refused",
             ErrorCode::QqBound => "qq_bound",
             ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::IdempotencyKeyInProgress => "idempotency_key_in_progress",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -439,6 +447,26 @@ impl From<PlaceOrderError> for ApiError {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, message)
             }
             PlaceOrderError::Failure(failure) => failure.into(),
+        }
+    }
+}
+
+impl From<KeyedOrderError> for ApiError {
+    fn from(value: KeyedOrderError) -> Self {
+        let message = value.to_string();
+        match value {
+            KeyedOrderError::BadKey => {
+                ApiError::field(ErrorCode::InvalidField, "Idempotency-Key", message)
+            }
+            KeyedOrderError::KeyReused => ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::IdempotencyKeyReused,
+                message,
+            ),
+            KeyedOrderError::InProgress => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::IdempotencyKeyInProgress, message)
+            }
+            KeyedOrderError::Order(error) => error.into(),
         }
     }
 }

@@ -418,6 +418,7 @@ pub fn ports(
         captchas: senders.captchas,
         qq: senders.qq,
         qq_bindings: Arc::new(store.qq_bindings()),
+        idempotency_keys: Arc::new(store.idempotency_keys()),
         limits,
         tokens: Arc::new(JwtSignedTokens::new(secret)),
         areas: Arc::new(store.areas()),

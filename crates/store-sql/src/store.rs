@@ -12,9 +12,9 @@ use sea_orm::{
 
 use crate::error::store;
 use crate::{
-    SqlAddresses, SqlAreas, SqlBrowseHistory, SqlCartStore, SqlCatalogQueries, SqlOrders,
-    SqlOutbox, SqlPayments, SqlQqBindings, SqlRateLimits, SqlSkuCatalog, SqlUnitOfWork, SqlUsers,
-    SqlVerificationCodes,
+    SqlAddresses, SqlAreas, SqlBrowseHistory, SqlCartStore, SqlCatalogQueries, SqlIdempotencyKeys,
+    SqlOrders, SqlOutbox, SqlPayments, SqlQqBindings, SqlRateLimits, SqlSkuCatalog, SqlUnitOfWork,
+    SqlUsers, SqlVerificationCodes,
 };
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
@@ -185,6 +185,11 @@ impl SqlStore {
     /// Failed-login and SMS counters, for a deployment without Redis.
     pub fn rate_limits(&self) -> SqlRateLimits {
         SqlRateLimits::new(self.db.clone())
+    }
+
+    /// Idempotency keys of `POST /orders/`.
+    pub fn idempotency_keys(&self) -> SqlIdempotencyKeys {
+        SqlIdempotencyKeys::new(self.db.clone())
     }
 
     /// QQ identities bound to accounts.

@@ -1,3 +1,5 @@
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use super::StoreError;
@@ -235,4 +237,51 @@ pub trait AddressRepository: Send + Sync {
     /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
     /// was changed and the call may be repeated.
     async fn set_default(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;
+}
+
+/// What a client's idempotency key already stands for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeyClaim {
+    /// The key is new: this request holds it and runs.
+    Claimed,
+    /// A request with this key and the same fingerprint placed this order.
+    Done(OrderId),
+    /// A request with this key is running now.
+    Pending,
+    /// The key was used with another request body.
+    Mismatch,
+}
+
+/// Idempotency keys of `POST /orders/`, per user, kept in the database (they must hold across
+/// replicas and restarts) for a day.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait IdempotencyKeys: Send + Sync {
+    /// Claims `key` for a request of this `fingerprint` (its body, canonical), or tells what
+    /// the key already stands for. A claim left pending longer than `stale` (its request died)
+    /// may be taken over; keys older than `ttl` are forgotten. Of two concurrent claims of a
+    /// new key one gets [`KeyClaim::Claimed`].
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn claim(
+        &self,
+        user: UserId,
+        key: &str,
+        fingerprint: &str,
+        ttl: Duration,
+        stale: Duration,
+    ) -> Result<KeyClaim, StoreError>;
+
+    /// The claimed key's request placed `order`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn complete(&self, user: UserId, key: &str, order: &OrderId) -> Result<(), StoreError>;
+
+    /// The claimed key's request failed: the key is free for a retry.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn release(&self, user: UserId, key: &str) -> Result<(), StoreError>;
 }

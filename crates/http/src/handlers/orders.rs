@@ -66,19 +66,29 @@ pub struct PlacedJson {
     pub order_id: String,
 }
 
-/// Places the order of the selected cart lines.
+/// Places the order of the selected cart lines. With an `Idempotency-Key` header, the same key
+/// and body within a day answer the first order again (201, same `order_id`); the key with
+/// another body is 422.
 #[utoipa::path(tag = "orders", security(("jwt" = [])), request_body = PlaceOrderBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "1 to 100 printable characters, chosen per submit")),
     responses((status = 201, body = PlacedJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
-        (status = 503, body = ErrorBody)))]
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 #[post("/orders/")]
 pub async fn place(
+    req: HttpRequest,
     state: web::Data<ApiState>,
     user: AuthUser,
     body: web::Json<PlaceOrderBody>,
 ) -> Result<HttpResponse, ApiError> {
     let request = PlaceOrderRequest::parse(user.0, body.address, body.pay_method)?;
-    let placed = state.place_order.execute(request).await?;
-    Ok(HttpResponse::Created().json(PlacedJson { order_id: placed.order.order_id.to_string() }))
+    let order_id = match req.headers().get("Idempotency-Key") {
+        Some(key) => {
+            let key = key.to_str().unwrap_or("\u{0}");
+            state.place_order_once.execute(request, key).await?
+        }
+        None => state.place_order.execute(request).await?.order.order_id,
+    };
+    Ok(HttpResponse::Created().json(PlacedJson { order_id: order_id.to_string() }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -28,4 +28,6 @@ pub(crate) use catalog::{
     goods, goods_category, goods_channel, goods_specification, sku, sku_image, sku_specification,
     specification_option,
 };
-pub(crate) use shopping::{browse_history, cart, order_goods, order_info, payment, payment_refund};
+pub(crate) use shopping::{
+    browse_history, cart, idempotency_key, order_goods, order_info, payment, payment_refund,
+};

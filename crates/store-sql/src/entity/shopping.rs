@@ -172,3 +172,23 @@ pub(crate) mod payment_refund {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod idempotency_key {
+    use sea_orm::entity::prelude::*;
+
+    /// A client's idempotency key of `POST /orders/`.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_idempotency_key")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub user_id: i64,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub idem_key: String,
+        pub fingerprint: String,
+        pub order_id: Option<String>,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
