@@ -54,7 +54,7 @@ impl IdempotencyKeys for SqlIdempotencyKeys {
         stale: Duration,
     ) -> Result<KeyClaim, StoreError> {
         let now = OffsetDateTime::now_utc();
-        if CLAIMS.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY == 0 {
+        if CLAIMS.fetch_add(1, Ordering::Relaxed).is_multiple_of(PRUNE_EVERY) {
             key_row::Entity::delete_many()
                 .filter(key_row::Column::CreateTime.lte(ago(now, ttl)))
                 .exec(&self.db.conn)
