@@ -18,6 +18,7 @@ mod m20261202_000008_outbox;
 mod m20261202_000009_oauth_qq;
 mod m20261202_000010_rate_limits;
 mod m20261202_000011_idempotency_keys;
+mod m20261202_000012_order_status_log;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000009_oauth_qq::Migration),
             Box::new(m20261202_000010_rate_limits::Migration),
             Box::new(m20261202_000011_idempotency_keys::Migration),
+            Box::new(m20261202_000012_order_status_log::Migration),
         ]
     }
 }

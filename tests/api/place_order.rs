@@ -255,8 +255,9 @@ impl OrderWriter for FailingTx {
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
+        actor: &str,
     ) -> Result<bool, StoreError> {
-        self.0.orders().move_status(order_id, from, to).await
+        self.0.orders().move_status(order_id, from, to, actor).await
     }
     async fn comment_line(
         &self,

@@ -1,8 +1,7 @@
 //! The whole shopper's path over HTTP: register → login → address → browse → cart → settlement →
 //! order → my orders → comment. On SQLite always, on MariaDB when configured.
 
-use meiduo_domain::ports::OrderRepository;
-use meiduo_domain::{OrderId, OrderStatus};
+use meiduo_domain::OrderStatus;
 use meiduo_test_support::redis::TestRedis;
 use meiduo_test_support::*;
 use reqwest::StatusCode;
@@ -119,14 +118,32 @@ async fn a_shopper_registers_browses_orders_and_comments() {
         );
         assert_eq!(order["skus"][0]["sku"]["id"], 3);
 
-        // The warehouse ships it and the buyer receives it (not part of the storefront API).
-        let id = OrderId::parse(&order_id).unwrap();
-        for (from, to) in [
-            (OrderStatus::Unsend, OrderStatus::Unreceived),
-            (OrderStatus::Unreceived, OrderStatus::Uncomment),
-        ] {
-            assert!(app.db.store.orders().transition(&id, from, to).await.unwrap());
-        }
+        // Not shipped yet: no receipt; another user's order is invisible.
+        let early = alice.put(&format!("/orders/{order_id}/receipt/"), json!({})).await;
+        assert_eq!(early.code(), "invalid_transition", "{engine}: {early:?}");
+        let stranger = app.shopper("zed_stranger", "13900000099").await;
+        let theirs = stranger.put(&format!("/orders/{order_id}/receipt/"), json!({})).await;
+        assert_eq!(theirs.status, StatusCode::NOT_FOUND, "{engine}");
+        assert_eq!(
+            stranger.get(&format!("/orders/{order_id}/")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // The shop ships it (`meiduo ship`); the buyer confirms receipt.
+        let shipped =
+            meiduo_server::ship_order(&app.settings, &app.db.store, &order_id).await.unwrap();
+        assert_eq!(shipped.status, OrderStatus::Unreceived);
+        assert!(
+            meiduo_server::ship_order(&app.settings, &app.db.store, &order_id).await.is_err(),
+            "{engine}: once"
+        );
+        let received = alice.put(&format!("/orders/{order_id}/receipt/"), json!({})).await;
+        assert_eq!(
+            (received.status, received.body["status"].clone()),
+            (StatusCode::OK, json!(4)),
+            "{engine}"
+        );
+        let again = alice.put(&format!("/orders/{order_id}/receipt/"), json!({})).await;
+        assert_eq!(again.code(), "invalid_transition");
 
         // Comment.
         let waiting = alice.get(&format!("/orders/{order_id}/uncommentgoods/")).await;
@@ -160,6 +177,35 @@ async fn a_shopper_registers_browses_orders_and_comments() {
         assert_eq!(
             finished.body["results"][0]["status"], 5,
             "{engine}: the last comment finishes the order"
+        );
+        // Its history: placed by the buyer, shipped by the shop, received and finished by the
+        // buyer, each with its time.
+        let detail = alice.get(&format!("/orders/{order_id}/")).await.body;
+        assert_eq!(detail["order_id"], order_id.as_str());
+        assert_eq!(detail["skus"].as_array().unwrap().len(), 2);
+        let steps: Vec<(serde_json::Value, u64, String)> = detail["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                assert_eq!(h["time"].as_str().unwrap().len(), "2019-02-15 22:32:05".len());
+                (
+                    h["from_status"].clone(),
+                    h["status"].as_u64().unwrap(),
+                    h["actor"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let buyer = format!("user:{}", detail_user(&alice).await);
+        assert_eq!(
+            steps,
+            vec![
+                (json!(null), 2, buyer.clone()),
+                (json!(2), 3, "shop".to_owned()),
+                (json!(3), 4, buyer.clone()),
+                (json!(4), 5, buyer),
+            ],
+            "{engine}"
         );
         assert!(
             alice
@@ -224,4 +270,9 @@ async fn redis_command(redis: &TestRedis, args: &[&str]) -> Vec<String> {
     }
     words.sort();
     words
+}
+
+/// The logged-in user's id.
+async fn detail_user(session: &Session<'_>) -> u64 {
+    session.get("/user/").await.body["id"].as_u64().unwrap()
 }

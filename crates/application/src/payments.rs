@@ -284,7 +284,7 @@ impl Payments {
                 tx.payments().insert_payment(order_id, trade_id).await?;
                 if !tx
                     .orders()
-                    .move_status(order_id, OrderStatus::Unpaid, OrderStatus::Unsend)
+                    .move_status(order_id, OrderStatus::Unpaid, OrderStatus::Unsend, "alipay")
                     .await?
                 {
                     return Err(StoreError::unexpected(format!(
@@ -332,7 +332,7 @@ impl Payments {
         if order.status != OrderStatus::Unpaid {
             return Err(PaymentFailure::NotPayable);
         }
-        if self.payments.cancel_unpaid(order_id).await? {
+        if self.payments.cancel_unpaid(order_id, &format!("user:{}", user.0)).await? {
             Ok(())
         } else {
             Err(PaymentFailure::NotPayable)
@@ -369,7 +369,9 @@ impl Payments {
                         Err(_) => report.skipped += 1,
                     }
                 }
-                None if self.payments.cancel_unpaid(&order_id).await? => report.canceled += 1,
+                None if self.payments.cancel_unpaid(&order_id, "expiry").await? => {
+                    report.canceled += 1
+                }
                 None => report.skipped += 1,
             }
         }

@@ -82,9 +82,13 @@ async fn the_last_comment_counts_and_finishes_the_order() {
     tx.orders.expect_uncommented_count().times(1).returning(|_| Ok(0));
     tx.orders
         .expect_move_status()
-        .withf(|_, from, to| *from == OrderStatus::Uncomment && *to == OrderStatus::Finished)
+        .withf(|_, from, to, actor| {
+            *from == OrderStatus::Uncomment
+                && *to == OrderStatus::Finished
+                && actor.starts_with("user:")
+        })
         .times(1)
-        .returning(|_, _, _| Ok(true));
+        .returning(|_, _, _, _| Ok(true));
 
     let finished = tx.heard().history().comment(USER, &order_id(), form()).await;
 

@@ -148,9 +148,11 @@ async fn a_return_is_confirmed_only_when_the_gateway_says_the_trade_is_paid() {
             ledger
                 .orders
                 .expect_move_status()
-                .withf(|_, from, to| *from == OrderStatus::Unpaid && *to == OrderStatus::Unsend)
+                .withf(|_, from, to, actor| {
+                    *from == OrderStatus::Unpaid && *to == OrderStatus::Unsend && actor == "alipay"
+                })
                 .times(1)
-                .returning(|_, _, _| Ok(true));
+                .returning(|_, _, _, _| Ok(true));
             ledger
         } else {
             Ledger::untouched()

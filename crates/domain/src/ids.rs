@@ -96,6 +96,12 @@ impl OrderId {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// The buyer an id of [`OrderId::new`]'s shape names (14 digits of time, 9 of user, 6 of
+    /// suffix); `None` for an id of another shape.
+    pub fn buyer(&self) -> Option<UserId> {
+        (self.0.len() == 29).then(|| self.0[14..23].parse().ok()).flatten().map(UserId)
+    }
 }
 
 impl fmt::Display for OrderId {
@@ -114,6 +120,8 @@ mod tests {
     fn keeps_the_original_readable_form_in_beijing_time() {
         let id = OrderId::new(datetime!(2026-11-22 04:05:06 UTC), UserId(42), 7);
         assert_eq!(id.as_str(), "20261122120506000000042000007");
+        assert_eq!(id.buyer(), Some(UserId(42)));
+        assert_eq!(OrderId::parse("2019021522320000000001").unwrap().buyer(), None);
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub enum ErrorCode {
     IdempotencyKeyReused,
     /// A request with this `Idempotency-Key` is still running (409).
     IdempotencyKeyInProgress,
+    /// The order's status cannot change that way (now).
+    InvalidTransition,
 }
 
 impl ErrorCode {
@@ -162,6 +164,7 @@ impl ErrorCode {
             ErrorCode::TooManyAttempts => "too_many_attempts",
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::IdempotencyKeyInProgress => "idempotency_key_in_progress",
+            ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -487,6 +490,9 @@ impl From<OrderHistoryError> for ApiError {
             }
             OrderHistoryError::InvalidField { field, message } => {
                 ApiError::field(ErrorCode::InvalidField, field, message)
+            }
+            OrderHistoryError::InvalidTransition { .. } => {
+                ApiError::bad_request(ErrorCode::InvalidTransition, message)
             }
             OrderHistoryError::Failure(failure) => failure.into(),
         }

@@ -78,6 +78,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(catalog::record_visit)
     .service(catalog::recent_visits)
     .service(orders::uncommented)
+    .service(orders::detail)
+    .service(orders::receipt)
     .service(orders::comment)
     .service(payment::pay_url)
     .service(payment::payment_status)

@@ -1,4 +1,5 @@
-//! `meiduo`: the storefront server. `meiduo serve` (the default), `meiduo migrate`, `meiduo seed`.
+//! `meiduo`: the storefront server. `meiduo serve` (the default), `meiduo migrate`, `meiduo seed`,
+//! `meiduo ship <order_id>`.
 
 use std::path::PathBuf;
 
@@ -34,6 +35,11 @@ enum Command {
     },
     /// Load the demo catalog and areas into an empty database.
     Seed,
+    /// Ship an order: Unsend → Unreceived (until the admin API does it).
+    Ship {
+        /// The order's number.
+        order_id: String,
+    },
 }
 
 #[tokio::main]
@@ -62,6 +68,12 @@ async fn main() -> anyhow::Result<()> {
                 None => store.migrate().await.context("applying migrations")?,
             }
             tracing::info!("migrations done");
+            Ok(())
+        }
+        Command::Ship { order_id } => {
+            let store = connect(&settings).await?;
+            let order = meiduo_server::ship_order(&settings, &store, &order_id).await?;
+            tracing::info!(order_id = %order.order_id, status = ?order.status, "shipped");
             Ok(())
         }
         Command::Seed => {

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::codec::{DbMoney, db_id, id_of, moment, now, status_code, status_of};
-use crate::entity::{order_goods, order_info};
+use crate::entity::{order_goods, order_info, order_status_log};
 use crate::error::{DbFailure, classify, store};
 use crate::unit_of_work::Tx;
 
@@ -104,8 +104,9 @@ impl OrderWriter for SqlOrderWriter {
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
+        actor: &str,
     ) -> Result<bool, StoreError> {
-        move_status(self.tx.conn(), order_id, from, to).await
+        move_status(self.tx.conn(), order_id, from, to, actor).await
     }
 
     async fn comment_line(
@@ -150,12 +151,36 @@ impl OrderWriter for SqlOrderWriter {
     }
 }
 
-/// Moves an order from `from` to `to` by a conditional update on `conn`; whether it moved.
+/// Logs a change of the order's status on `conn` (the transaction of the change).
+pub(crate) async fn log_status(
+    conn: &impl sea_orm::ConnectionTrait,
+    order_id: &OrderId,
+    from: Option<OrderStatus>,
+    to: OrderStatus,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let at = now();
+    let row = order_status_log::ActiveModel {
+        order_id: Set(order_id.as_str().to_owned()),
+        from_status: Set(from.map(status_code)),
+        to_status: Set(status_code(to)),
+        actor: Set(actor.chars().take(40).collect()),
+        create_time: Set(at),
+        update_time: Set(at),
+        ..Default::default()
+    };
+    order_status_log::Entity::insert(row).exec_without_returning(conn).await.map_err(store)?;
+    Ok(())
+}
+
+/// Moves an order from `from` to `to` by a conditional update on `conn`, and logs it there;
+/// whether it moved.
 pub(crate) async fn move_status(
     conn: &impl sea_orm::ConnectionTrait,
     order_id: &OrderId,
     from: OrderStatus,
     to: OrderStatus,
+    actor: &str,
 ) -> Result<bool, StoreError> {
     let result = order_info::Entity::update_many()
         .col_expr(order_info::Column::Status, Expr::value(status_code(to)))
@@ -165,5 +190,9 @@ pub(crate) async fn move_status(
         .exec(conn)
         .await
         .map_err(store)?;
-    Ok(result.rows_affected == 1)
+    if result.rows_affected != 1 {
+        return Ok(false);
+    }
+    log_status(conn, order_id, Some(from), to, actor).await?;
+    Ok(true)
 }

@@ -2,12 +2,12 @@
 //! transaction.
 
 use async_trait::async_trait;
-use meiduo_domain::ports::{OrderRepository, StoreError};
+use meiduo_domain::ports::{OrderRepository, StatusChange, StoreError};
 use meiduo_domain::{Order, OrderGoods, OrderId, OrderStatus, Page, UserId};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use crate::codec::db_id;
-use crate::entity::{order_goods, order_info};
+use crate::codec::{db_id, instant, status_of};
+use crate::entity::{order_goods, order_info, order_status_log};
 use crate::error::store;
 use crate::order_writer::move_status;
 use crate::store::Db;
@@ -121,7 +121,32 @@ impl OrderRepository for SqlOrders {
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
+        actor: &str,
     ) -> Result<bool, StoreError> {
-        move_status(&self.db.conn, order_id, from, to).await
+        let tx = self.db.begin().await?;
+        if !move_status(&tx, order_id, from, to, actor).await? {
+            return Ok(false);
+        }
+        tx.commit().await.map_err(store)?;
+        Ok(true)
+    }
+
+    async fn history(&self, order_id: &OrderId) -> Result<Vec<StatusChange>, StoreError> {
+        order_status_log::Entity::find()
+            .filter(order_status_log::Column::OrderId.eq(order_id.as_str()))
+            .order_by_asc(order_status_log::Column::Id)
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?
+            .into_iter()
+            .map(|row| {
+                Ok(StatusChange {
+                    from: row.from_status.map(status_of).transpose()?,
+                    to: status_of(row.to_status)?,
+                    actor: row.actor,
+                    at: instant(row.create_time),
+                })
+            })
+            .collect()
     }
 }

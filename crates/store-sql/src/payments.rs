@@ -90,12 +90,12 @@ impl PaymentRepository for SqlPayments {
             .collect()
     }
 
-    async fn cancel_unpaid(&self, order_id: &OrderId) -> Result<bool, StoreError> {
+    async fn cancel_unpaid(&self, order_id: &OrderId, actor: &str) -> Result<bool, StoreError> {
         OrderStatus::Unpaid
             .transition(OrderStatus::Canceled)
             .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
         let tx = self.db.begin().await?;
-        if !move_status(&tx, order_id, OrderStatus::Unpaid, OrderStatus::Canceled).await? {
+        if !move_status(&tx, order_id, OrderStatus::Unpaid, OrderStatus::Canceled, actor).await? {
             return Ok(false);
         }
         let lines = Query::select()

@@ -3,11 +3,11 @@
 use std::sync::Arc;
 
 use meiduo_domain::ports::{
-    CatalogChanges, CatalogQueries, LineComment, NewComment, OrderRepository, StoreError,
-    Transaction, UnitOfWork,
+    CatalogChanges, CatalogQueries, LineComment, NewComment, OrderRepository, StatusChange,
+    StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{
-    Money, Order, OrderGoods, OrderId, OrderStatus, Quantity, SkuId, SkuSummary, UserId,
+    Money, Order, OrderGoods, OrderId, OrderStatus, PayMethod, Quantity, SkuId, SkuSummary, UserId,
 };
 
 use crate::errors::{PageRequest, ServiceFailure};
@@ -28,6 +28,8 @@ pub enum OrderHistoryError {
     AlreadyCommented,
     #[error("{field}: {message}")]
     InvalidField { field: &'static str, message: &'static str },
+    #[error("an order that is {from:?} cannot become {to:?}")]
+    InvalidTransition { from: OrderStatus, to: OrderStatus },
     #[error(transparent)]
     Failure(#[from] ServiceFailure),
 }
@@ -137,6 +139,71 @@ impl OrderHistory {
         Ok(OrderView { order, lines: self.with_skus(lines).await? })
     }
 
+    /// The user's order, with its lines and its status changes from its placing on (the
+    /// placing read from the order itself).
+    #[tracing::instrument(name = "order_history.detail", skip_all, fields(user_id = %user, order_id = %order_id))]
+    pub async fn detail(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<(OrderView, Vec<StatusChange>), OrderHistoryError> {
+        let view = self.get(user, order_id).await?;
+        let first = match view.order.pay_method {
+            PayMethod::Alipay => OrderStatus::Unpaid,
+            PayMethod::Cash => OrderStatus::Unsend,
+        };
+        let mut history = vec![StatusChange {
+            from: None,
+            to: first,
+            actor: format!("user:{}", user.0),
+            at: view.order.created_at,
+        }];
+        history.extend(self.orders.history(order_id).await?);
+        Ok((view, history))
+    }
+
+    /// Moves an order along the transition table on behalf of `actor`: refused when the table
+    /// does not allow it from the status read, or when the order left that status meanwhile.
+    async fn advance(
+        &self,
+        order: &Order,
+        to: OrderStatus,
+        actor: &str,
+    ) -> Result<(), OrderHistoryError> {
+        let from = order.status;
+        from.transition(to).map_err(|_| OrderHistoryError::InvalidTransition { from, to })?;
+        if self.orders.transition(&order.order_id, from, to, actor).await? {
+            Ok(())
+        } else {
+            Err(OrderHistoryError::InvalidTransition { from, to })
+        }
+    }
+
+    /// The buyer confirms receipt: Unreceived → Uncomment.
+    #[tracing::instrument(name = "order_history.receive", skip_all, fields(user_id = %user, order_id = %order_id))]
+    pub async fn receive(
+        &self,
+        user: UserId,
+        order_id: &OrderId,
+    ) -> Result<Order, OrderHistoryError> {
+        let (mut order, _) =
+            self.orders.find_for_user(user, order_id).await?.ok_or(OrderHistoryError::NotFound)?;
+        self.advance(&order, OrderStatus::Uncomment, &format!("user:{}", user.0)).await?;
+        order.status = OrderStatus::Uncomment;
+        Ok(order)
+    }
+
+    /// The shop ships the order: Unsend → Unreceived.
+    #[tracing::instrument(name = "order_history.ship", skip_all, fields(order_id = %order_id))]
+    pub async fn ship(&self, order_id: &OrderId) -> Result<Order, OrderHistoryError> {
+        let buyer = order_id.buyer().ok_or(OrderHistoryError::NotFound)?;
+        let (mut order, _) =
+            self.orders.find_for_user(buyer, order_id).await?.ok_or(OrderHistoryError::NotFound)?;
+        self.advance(&order, OrderStatus::Unreceived, "shop").await?;
+        order.status = OrderStatus::Unreceived;
+        Ok(order)
+    }
+
     /// The lines of the user's order that wait for a comment.
     #[tracing::instrument(name = "order_history.uncommented", skip_all, fields(user_id = %user, order_id = %order_id))]
     pub async fn uncommented(
@@ -218,7 +285,11 @@ impl OrderHistory {
         OrderStatus::Uncomment
             .transition(OrderStatus::Finished)
             .map_err(|e| ServiceFailure::Unexpected(Box::new(e)))?;
-        if !tx.orders().move_status(order_id, OrderStatus::Uncomment, OrderStatus::Finished).await?
+        let actor = format!("user:{}", user.0);
+        if !tx
+            .orders()
+            .move_status(order_id, OrderStatus::Uncomment, OrderStatus::Finished, &actor)
+            .await?
         {
             return Err(ServiceFailure::unexpected(format!(
                 "order {order_id} left Uncomment while it was locked"

@@ -45,8 +45,9 @@ pub trait OrderRepository: Send + Sync {
         order_id: &OrderId,
     ) -> Result<Option<Vec<OrderGoods>>, StoreError>;
 
-    /// Moves an order from `from` to `to` with a conditional update: `Ok(false)` when the order
-    /// is not in `from` (any more). The caller has checked the transition against the table.
+    /// Moves an order from `from` to `to` with a conditional update and logs the change with
+    /// its `actor`, in one transaction: `Ok(false)` when the order is not in `from` (any more).
+    /// The caller has checked the transition against the table.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] on a deadlock or lock wait timeout, [`StoreError::Unavailable`]
@@ -56,7 +57,25 @@ pub trait OrderRepository: Send + Sync {
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
+        actor: &str,
     ) -> Result<bool, StoreError>;
+
+    /// The order's status changes after its placing, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn history(&self, order_id: &OrderId) -> Result<Vec<StatusChange>, StoreError>;
+}
+
+/// One change of an order's status, as its log keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusChange {
+    /// `None` for the order's placing (which the order's own row records).
+    pub from: Option<OrderStatus>,
+    pub to: OrderStatus,
+    /// Who: `user:<id>`, `shop`, `alipay`, `expiry`.
+    pub actor: String,
+    pub at: time::OffsetDateTime,
 }
 
 /// Why [`OrderWriter::insert_order`] wrote nothing.
@@ -118,8 +137,8 @@ pub trait OrderWriter: Send + Sync {
     async fn lock(&self, order_id: &OrderId) -> Result<Option<LockedOrder>, StoreError>;
 
     /// Moves the order from `from` to `to` with a conditional update (`... WHERE status =
-    /// from`): `Ok(false)` when it is not in `from`. The caller has checked the transition
-    /// against the table.
+    /// from`), and logs the change with its `actor` in this transaction: `Ok(false)` when it is
+    /// not in `from`. The caller has checked the transition against the table.
     ///
     /// # Errors
     /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
@@ -128,6 +147,7 @@ pub trait OrderWriter: Send + Sync {
         order_id: &OrderId,
         from: OrderStatus,
         to: OrderStatus,
+        actor: &str,
     ) -> Result<bool, StoreError>;
 
     /// Gives one line of the order its comment, once.

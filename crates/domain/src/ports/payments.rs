@@ -51,7 +51,7 @@ pub trait PaymentRepository: Send + Sync {
     /// (then nothing was changed); [`StoreError::Conflict`] when a concurrent writer held what this
     /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
     /// was changed and the call may be repeated.
-    async fn cancel_unpaid(&self, order_id: &OrderId) -> Result<bool, StoreError>;
+    async fn cancel_unpaid(&self, order_id: &OrderId, actor: &str) -> Result<bool, StoreError>;
 }
 
 /// Payments as a transaction records them (handed out by

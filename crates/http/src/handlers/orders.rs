@@ -1,6 +1,6 @@
 //! Checkout and the buyer's orders.
 
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use meiduo_application::orders::{CommentForm, OrderLineView, OrderView, PlaceOrderRequest};
 use meiduo_domain::{BEIJING, OrderId, SkuId};
 use serde::{Deserialize, Serialize};
@@ -217,4 +217,69 @@ pub async fn comment(
     };
     state.history.comment(user.0, &order_id(&path)?, form).await?;
     Ok(HttpResponse::Created().json(body))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StatusChangeJson {
+    /// The status before (`null` for the placing).
+    pub from_status: Option<u8>,
+    pub status: u8,
+    /// Who: `user:<id>`, `shop`, `alipay`, `expiry`.
+    pub actor: String,
+    /// Beijing time to the second: `2019-02-15 22:32:05`.
+    pub time: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderDetailJson {
+    #[serde(flatten)]
+    pub order: OrderJson,
+    pub history: Vec<StatusChangeJson>,
+}
+
+const HISTORY_TIME: &[BorrowedFormatItem<'static>] =
+    time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
+
+/// One order of mine with its lines and the history of its status.
+#[utoipa::path(tag = "orders", security(("jwt" = [])), params(("order_id" = String, Path)),
+    responses((status = 200, body = OrderDetailJson), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/orders/{order_id}/")]
+pub async fn detail(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let (view, history) = state.history.detail(user.0, &order_id(&path)?).await?;
+    let history = history
+        .into_iter()
+        .map(|change| StatusChangeJson {
+            from_status: change.from.map(|s| s.code()),
+            status: change.to.code(),
+            actor: change.actor,
+            time: change.at.to_offset(BEIJING).format(HISTORY_TIME).unwrap_or_default(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(OrderDetailJson { order: order_json(&state, view), history }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OrderStatusJson {
+    pub order_id: String,
+    pub status: u8,
+}
+
+/// The buyer confirms receipt of a shipped order (Unreceived → Uncomment).
+#[utoipa::path(tag = "orders", security(("jwt" = [])), params(("order_id" = String, Path)),
+    responses((status = 200, body = OrderStatusJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[put("/orders/{order_id}/receipt/")]
+pub async fn receipt(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let order = state.history.receive(user.0, &order_id(&path)?).await?;
+    Ok(HttpResponse::Ok().json(OrderStatusJson {
+        order_id: order.order_id.to_string(),
+        status: order.status.code(),
+    }))
 }

@@ -29,5 +29,6 @@ pub(crate) use catalog::{
     specification_option,
 };
 pub(crate) use shopping::{
-    browse_history, cart, idempotency_key, order_goods, order_info, payment, payment_refund,
+    browse_history, cart, idempotency_key, order_goods, order_info, order_status_log, payment,
+    payment_refund,
 };

@@ -192,3 +192,23 @@ pub(crate) mod idempotency_key {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod order_status_log {
+    use sea_orm::entity::prelude::*;
+
+    /// One change of an order's status.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_order_status_log")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub order_id: String,
+        pub from_status: Option<i16>,
+        pub to_status: i16,
+        pub actor: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
