@@ -38,6 +38,12 @@ pub enum PaymentFailure {
     Refunded,
     #[error("the order was already paid by another trade; this one is being refunded")]
     PaidByAnotherTrade,
+    /// The gateway refused our signed request or could not be reached.
+    #[error("the payment gateway failed: {0}")]
+    Gateway(String),
+    /// The gateway did not answer in time.
+    #[error("the payment gateway did not answer in time")]
+    GatewayTimedOut,
     #[error(transparent)]
     Failure(#[from] ServiceFailure),
 }
@@ -54,10 +60,17 @@ impl From<PaymentError> for PaymentFailure {
             PaymentError::BadSignature => PaymentFailure::BadSignature,
             PaymentError::Malformed(why) => PaymentFailure::Malformed(why),
             PaymentError::Unavailable(why) => {
-                PaymentFailure::Failure(ServiceFailure::Unavailable(why))
+                tracing::warn!(error = %why, "the payment gateway cannot be reached");
+                PaymentFailure::Gateway(format!("unreachable: {why}"))
+            }
+            PaymentError::TimedOut(why) => {
+                tracing::warn!(error = %why, "the payment gateway timed out");
+                PaymentFailure::GatewayTimedOut
             }
             PaymentError::Refused(why) => {
-                PaymentFailure::Failure(ServiceFailure::unexpected(format!("gateway: {why}")))
+                // `why` carries the gateway's code, message and sub-code.
+                tracing::warn!(gateway_error = %why, "the payment gateway refused our request");
+                PaymentFailure::Gateway(why)
             }
         }
     }
@@ -339,14 +352,34 @@ impl Payments {
         }
     }
 
-    /// One round of expiry: unpaid orders older than the limit are cancelled, unless the gateway
-    /// says they were paid (then they are confirmed). An order whose trade cannot be asked about
-    /// is left for a later round: a lost notification must not cancel a paid order.
+    /// One round of expiry: every unpaid order older than the limit, read `batch` at a time, is
+    /// cancelled, unless the gateway says it was paid (then it is confirmed). An order whose
+    /// trade cannot be asked about is left for a later round (a lost notification must not cancel
+    /// a paid order) and does not hold up the orders behind it.
     #[tracing::instrument(name = "payments.expire_unpaid", skip_all)]
     pub async fn expire_unpaid(&self, batch: u64) -> Result<ExpiryReport, PaymentFailure> {
         let cutoff = self.clock.now() - self.unpaid_ttl;
         let mut report = ExpiryReport::default();
-        for order_id in self.payments.unpaid_before(cutoff, batch).await? {
+        let mut after = None;
+        loop {
+            let page = self.payments.unpaid_before(cutoff, after.clone(), batch.max(1)).await?;
+            let Some(last) = page.last().cloned() else { break };
+            let full = page.len() as u64 >= batch.max(1);
+            self.expire_page(page, &mut report).await?;
+            if !full {
+                break;
+            }
+            after = Some(last);
+        }
+        Ok(report)
+    }
+
+    async fn expire_page(
+        &self,
+        page: Vec<OrderId>,
+        report: &mut ExpiryReport,
+    ) -> Result<(), PaymentFailure> {
+        for order_id in page {
             let paid = match self.gateway.query_trade(&order_id).await {
                 Ok(Some(trade)) if trade.status.is_paid() => Some(trade),
                 Ok(_) => None,
@@ -375,6 +408,6 @@ impl Payments {
                 None => report.skipped += 1,
             }
         }
-        Ok(report)
+        Ok(())
     }
 }

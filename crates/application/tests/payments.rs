@@ -197,11 +197,39 @@ async fn expiry_never_cancels_an_order_it_could_not_ask_about() {
     let mut payments = MockPaymentRepository::new();
     payments
         .expect_unpaid_before()
-        .withf(|before, _| *before == NOW - Duration::from_secs(1800))
-        .returning(|_, _| Ok(vec![OrderId::parse(ORDER).unwrap()]));
+        .withf(|before, _, _| *before == NOW - Duration::from_secs(1800))
+        .returning(|_, _, _| Ok(vec![OrderId::parse(ORDER).unwrap()]));
     payments.expect_cancel_unpaid().never();
     let report = build(gateway, payments, Ledger::untouched()).expire_unpaid(10).await.unwrap();
     assert_eq!(report, ExpiryReport { canceled: 0, confirmed: 0, skipped: 1 });
+}
+
+#[tokio::test]
+async fn expiry_pages_past_orders_it_cannot_settle() {
+    // Pages of 2: the first two orders cannot be asked about; the third is cancelled all the same.
+    let ids: Vec<OrderId> =
+        ["1001", "1002", "1003"].iter().map(|i| OrderId::parse(i).unwrap()).collect();
+    let mut gateway = MockPaymentGateway::new();
+    gateway.expect_query_trade().returning(|id| {
+        if id.as_str() == "1003" { Ok(None) } else { Err(PaymentError::Unavailable("down".into())) }
+    });
+    let mut payments = MockPaymentRepository::new();
+    let all = ids.clone();
+    payments.expect_unpaid_before().returning(move |_, after, limit| {
+        Ok(all
+            .iter()
+            .filter(|id| after.as_ref().is_none_or(|after| *id > after))
+            .take(limit as usize)
+            .cloned()
+            .collect())
+    });
+    payments
+        .expect_cancel_unpaid()
+        .withf(|id, actor| id.as_str() == "1003" && actor == "expiry")
+        .times(1)
+        .returning(|_, _| Ok(true));
+    let report = build(gateway, payments, Ledger::untouched()).expire_unpaid(2).await.unwrap();
+    assert_eq!(report, ExpiryReport { canceled: 1, confirmed: 0, skipped: 2 });
 }
 
 #[tokio::test]
@@ -291,4 +319,27 @@ async fn a_notification_for_an_order_that_vanished_is_not_found() {
     let payments = payments_of(OrderStatus::Unpaid);
     let result = build(paid_notification(), payments, ledger).confirm_notification("").await;
     assert_eq!(result.unwrap_err(), PaymentFailure::NotFound);
+}
+
+#[tokio::test]
+async fn a_gateway_that_refuses_or_cannot_be_reached_is_a_gateway_failure_not_an_internal_one() {
+    for (error, expected) in [
+        (
+            PaymentError::Refused("40004 Business Failed ACQ.SYSTEM_ERROR".into()),
+            PaymentFailure::Gateway("40004 Business Failed ACQ.SYSTEM_ERROR".into()),
+        ),
+        (
+            PaymentError::Unavailable("connection refused".into()),
+            PaymentFailure::Gateway("unreachable: connection refused".into()),
+        ),
+        (PaymentError::TimedOut("10 s".into()), PaymentFailure::GatewayTimedOut),
+    ] {
+        let mut gateway = MockPaymentGateway::new();
+        gateway.expect_verify_callback().returning(|_| Ok(callback("our-app", "6509.00", None)));
+        let reply = std::sync::Mutex::new(Some(error));
+        gateway.expect_query_trade().returning(move |_| Err(reply.lock().unwrap().take().unwrap()));
+        let payments = payments_of(OrderStatus::Unpaid);
+        let result = build(gateway, payments, Ledger::untouched()).confirm_return("").await;
+        assert_eq!(result.unwrap_err(), expected);
+    }
 }

@@ -55,6 +55,17 @@ impl Money {
         Ok(Money(rounded))
     }
 
+    /// An amount written with at most two places, taken exactly: `6509.004` is refused rather
+    /// than rounded (a payment's amount must be the order's to the fen, not near it).
+    pub fn parse_exact(s: &str) -> Result<Self, MoneyError> {
+        let value =
+            Decimal::from_str_exact(s.trim()).map_err(|_| MoneyError::Unparsable(s.to_owned()))?;
+        if value.normalize().scale() > MONEY_SCALE {
+            return Err(MoneyError::Unparsable(s.to_owned()));
+        }
+        Money::from_decimal(value)
+    }
+
     /// An amount in fen (1/100 yuan), the unit that payment providers and integer storage use.
     pub fn from_fen(fen: u64) -> Self {
         Money(Decimal::new(fen as i64, MONEY_SCALE))
@@ -137,6 +148,16 @@ mod tests {
         assert_eq!(money("5").to_string(), "5.00");
         assert_eq!(money("5").as_decimal().scale(), 2);
         assert_eq!(money("0.1").to_string(), "0.10");
+    }
+
+    #[test]
+    fn a_gateways_amount_is_taken_exactly() {
+        assert_eq!(Money::parse_exact("6509.00").unwrap(), money("6509"));
+        assert_eq!(Money::parse_exact("6509.1").unwrap(), money("6509.10"));
+        assert_eq!(Money::parse_exact("6509.000").unwrap(), money("6509"), "zeros are exact");
+        assert!(Money::parse_exact("6509.004").is_err(), "not rounded to 6509.00");
+        assert!(Money::parse_exact("6509.005").is_err());
+        assert!(Money::parse_exact("-1.00").is_err());
     }
 
     #[test]

@@ -115,6 +115,8 @@ pub enum ErrorCode {
     IdempotencyKeyInProgress,
     /// The order's status cannot change that way (now).
     InvalidTransition,
+    /// The payment gateway refused our request, could not be reached (502) or timed out (503).
+    PaymentGatewayError,
 }
 
 impl ErrorCode {
@@ -165,6 +167,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
             ErrorCode::IdempotencyKeyInProgress => "idempotency_key_in_progress",
             ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::PaymentGatewayError => "payment_gateway_error",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -523,6 +526,16 @@ impl From<PaymentFailure> for ApiError {
             PaymentFailure::PaidByAnotherTrade => {
                 ApiError::bad_request(ErrorCode::DuplicateTrade, message)
             }
+            PaymentFailure::Gateway(_) => ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                ErrorCode::PaymentGatewayError,
+                "the payment gateway failed; try again later",
+            ),
+            PaymentFailure::GatewayTimedOut => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::PaymentGatewayError,
+                message,
+            ),
             PaymentFailure::Failure(failure) => failure.into(),
         }
     }

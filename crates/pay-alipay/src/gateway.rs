@@ -118,6 +118,15 @@ struct ApiReply {
     trade_status: String,
 }
 
+/// A transport failure: timed out, or not reachable.
+fn unreachable(error: reqwest::Error) -> PaymentError {
+    if error.is_timeout() {
+        PaymentError::TimedOut(Box::new(error))
+    } else {
+        PaymentError::Unavailable(Box::new(error))
+    }
+}
+
 impl AlipayGateway {
     pub fn new(config: AlipayConfig) -> Result<Self, PaymentError> {
         let http = reqwest::Client::builder()
@@ -185,8 +194,8 @@ impl AlipayGateway {
             .body(body)
             .send()
             .await
-            .map_err(|e| PaymentError::Unavailable(Box::new(e)))?;
-        let text = response.text().await.map_err(|e| PaymentError::Unavailable(Box::new(e)))?;
+            .map_err(unreachable)?;
+        let text = response.text().await.map_err(unreachable)?;
         let field_name = format!("{}_response", method.replace('.', "_"));
         let envelope: std::collections::HashMap<String, Box<RawValue>> =
             serde_json::from_str(&text)
@@ -221,9 +230,9 @@ impl PaymentGateway for AlipayGateway {
         if !verify(&self.config.alipay_public_key, &content, signature) {
             return Err(PaymentError::BadSignature);
         }
-        let total_amount: Money = required(params, "total_amount")?
-            .parse()
-            .map_err(|_| PaymentError::Malformed("`total_amount` is not an amount".into()))?;
+        let total_amount = Money::parse_exact(required(params, "total_amount")?).map_err(|_| {
+            PaymentError::Malformed("`total_amount` is not an amount of yuan and fen".into())
+        })?;
         let trade_status = match field(params, "trade_status") {
             None | Some("") => None,
             Some(status) => Some(TradeStatus::parse(status).ok_or_else(|| {
@@ -258,9 +267,7 @@ impl PaymentGateway for AlipayGateway {
         Ok(Some(TradeState {
             out_trade_no: reply.out_trade_no,
             trade_no: reply.trade_no,
-            total_amount: reply
-                .total_amount
-                .parse()
+            total_amount: Money::parse_exact(&reply.total_amount)
                 .map_err(|_| PaymentError::Malformed("total_amount".into()))?,
             status,
         }))

@@ -72,14 +72,19 @@ impl PaymentRepository for SqlPayments {
     async fn unpaid_before(
         &self,
         placed_before: OffsetDateTime,
+        after: Option<OrderId>,
         limit: u64,
     ) -> Result<Vec<OrderId>, StoreError> {
-        order_info::Entity::find()
+        let mut query = order_info::Entity::find()
             .select_only()
             .column(order_info::Column::OrderId)
             .filter(order_info::Column::Status.eq(status_code(OrderStatus::Unpaid)))
-            .filter(order_info::Column::CreateTime.lt(moment(placed_before)))
-            .order_by_asc(order_info::Column::CreateTime)
+            .filter(order_info::Column::CreateTime.lt(moment(placed_before)));
+        if let Some(after) = after {
+            query = query.filter(order_info::Column::OrderId.gt(after.as_str()));
+        }
+        query
+            .order_by_asc(order_info::Column::OrderId)
             .limit(limit)
             .into_model::<OrderKey>()
             .all(&self.db.conn)

@@ -12,9 +12,12 @@ pub enum PaymentError {
     /// The parameters are malformed: a field missing or unparsable, a parameter given twice.
     #[error("malformed gateway parameters: {0}")]
     Malformed(String),
-    /// The gateway cannot be reached or did not answer in time; the cause is kept for the log.
+    /// The gateway cannot be reached; the cause is kept for the log.
     #[error("the payment gateway is unavailable: {0}")]
     Unavailable(#[source] Cause),
+    /// The gateway did not answer in time.
+    #[error("the payment gateway timed out: {0}")]
+    TimedOut(#[source] Cause),
     /// The gateway answered with a business error (code and message).
     #[error("the payment gateway refused: {0}")]
     Refused(String),

@@ -31,7 +31,8 @@ pub trait PaymentRepository: Send + Sync {
     /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn trade_of(&self, order_id: &OrderId) -> Result<Option<String>, StoreError>;
 
-    /// Unpaid orders placed before `placed_before`, oldest first, at most `limit`.
+    /// Unpaid orders placed before `placed_before`, in order-number order (which is the order of
+    /// placing), after `after` when given, at most `limit`: a caller pages through all of them.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
@@ -39,6 +40,7 @@ pub trait PaymentRepository: Send + Sync {
     async fn unpaid_before(
         &self,
         placed_before: OffsetDateTime,
+        after: Option<OrderId>,
         limit: u64,
     ) -> Result<Vec<OrderId>, StoreError>;
 
