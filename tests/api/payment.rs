@@ -279,8 +279,53 @@ fn payments(app: &TestApp, ahead: Duration) -> Payments {
             clock: Arc::new(Later(ahead)),
         },
         app.gateway.app_id.clone(),
+        meiduo_pay_alipay::sandbox::SANDBOX_SELLER_ID.to_owned(),
         Duration::from_secs(30 * 60),
     )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_notification_for_another_seller_or_an_inexact_amount_changes_nothing() {
+    for app in apps().await {
+        let engine = app.engine();
+        let (shopper, order_id) = unpaid_order(&app, "rita_pay", "13200000009").await;
+        let (_, notification) = pay_at_sandbox(&app, &shopper, &order_id).await;
+        let amount = parse_form(&notification)
+            .unwrap()
+            .into_iter()
+            .find(|(k, _)| k == "total_amount")
+            .unwrap()
+            .1;
+        let forgeries = [
+            resigned(&notification, |params| {
+                for (k, v) in params.iter_mut() {
+                    if k == "seller_id" {
+                        *v = "2088999999999999".into();
+                    }
+                }
+            }),
+            resigned(&notification, |params| {
+                for (k, v) in params.iter_mut() {
+                    if k == "total_amount" {
+                        *v = format!("{amount}4");
+                    }
+                }
+            }),
+        ];
+        for forged in forgeries {
+            let (status, text) = notify(&app, &forged).await;
+            assert_ne!(text, "success", "{engine}: {status}");
+            assert!(status.is_client_error(), "{engine}: {status}");
+        }
+        assert_eq!(app.db.count("tb_payment").await, 0, "{engine}: nothing recorded");
+        assert_eq!(
+            shopper.get("/orders/").await.body["results"][0]["status"],
+            1,
+            "{engine}: still unpaid"
+        );
+        // The genuine one still counts.
+        assert_eq!(notify(&app, &notification).await.1, "success", "{engine}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -30,6 +30,8 @@ pub enum PaymentFailure {
     Malformed(String),
     #[error("the payment is for another application")]
     WrongApp,
+    #[error("the payment went to another seller")]
+    WrongSeller,
     #[error("the paid amount {paid} differs from the order's {expected}")]
     AmountMismatch { paid: Money, expected: Money },
     #[error("the trade is not paid")]
@@ -124,6 +126,8 @@ pub struct Payments {
     gateway: Arc<dyn PaymentGateway>,
     clock: Arc<dyn Clock>,
     app_id: String,
+    /// Our merchant id at the gateway: the money of a callback must go to it.
+    seller_id: String,
     /// Unpaid Alipay orders older than this are cancelled (30 minutes by default).
     unpaid_ttl: Duration,
 }
@@ -135,7 +139,13 @@ impl std::fmt::Debug for Payments {
 }
 
 impl Payments {
-    pub fn new(ports: PaymentPorts, app_id: String, unpaid_ttl: Duration) -> Self {
+    /// `app_id` is our application at the gateway, `seller_id` our merchant id there.
+    pub fn new(
+        ports: PaymentPorts,
+        app_id: String,
+        seller_id: String,
+        unpaid_ttl: Duration,
+    ) -> Self {
         Payments {
             uow: ports.uow,
             orders: ports.orders,
@@ -143,6 +153,7 @@ impl Payments {
             gateway: ports.gateway,
             clock: ports.clock,
             app_id,
+            seller_id,
             unpaid_ttl,
         }
     }
@@ -175,6 +186,10 @@ impl Payments {
         let callback = self.gateway.verify_callback(raw)?;
         if callback.app_id != self.app_id {
             return Err(PaymentFailure::WrongApp);
+        }
+        if callback.seller_id != self.seller_id {
+            tracing::warn!(seller_id = %callback.seller_id, "a callback paid another seller; refused");
+            return Err(PaymentFailure::WrongSeller);
         }
         let order_id =
             OrderId::parse(&callback.out_trade_no).map_err(|_| PaymentFailure::NotFound)?;

@@ -71,6 +71,8 @@ pub struct Policies {
     pub delivery: DeliveryPolicy,
     /// Our application id at the payment gateway (callbacks naming another are refused).
     pub payment_app_id: String,
+    /// Our merchant id at the payment gateway (callbacks paying another seller are refused).
+    pub payment_seller_id: String,
     /// Unpaid online orders older than this are cancelled.
     pub unpaid_ttl: Duration,
 }
@@ -85,6 +87,7 @@ impl Default for Policies {
             email_verify_url: "http://www.meiduo.site:8080/success_verify_email.html".to_owned(),
             delivery: DeliveryPolicy::default(),
             payment_app_id: String::new(),
+            payment_seller_id: String::new(),
             unpaid_ttl: Duration::from_secs(30 * 60),
         }
     }
@@ -164,6 +167,7 @@ impl UseCases {
                     clock: p.clock,
                 },
                 policies.payment_app_id.clone(),
+                policies.payment_seller_id.clone(),
                 policies.unpaid_ttl,
             )),
         }

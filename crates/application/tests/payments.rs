@@ -36,6 +36,7 @@ fn order(status: OrderStatus) -> Order {
 fn callback(app_id: &str, amount: &str, status: Option<TradeStatus>) -> TradeCallback {
     TradeCallback {
         app_id: app_id.into(),
+        seller_id: "2088000000000001".into(),
         out_trade_no: ORDER.into(),
         trade_no: "T1".into(),
         total_amount: money(amount),
@@ -92,6 +93,7 @@ fn build(gateway: MockPaymentGateway, payments: MockPaymentRepository, ledger: L
             clock: Arc::new(clock()),
         },
         "our-app".into(),
+        "2088000000000001".into(),
         Duration::from_secs(1800),
     )
 }
@@ -342,4 +344,19 @@ async fn a_gateway_that_refuses_or_cannot_be_reached_is_a_gateway_failure_not_an
         let result = build(gateway, payments, Ledger::untouched()).confirm_return("").await;
         assert_eq!(result.unwrap_err(), expected);
     }
+}
+
+#[tokio::test]
+async fn a_notification_that_paid_another_seller_changes_nothing() {
+    let mut gateway = MockPaymentGateway::new();
+    gateway.expect_verify_callback().returning(|_| {
+        Ok(TradeCallback {
+            seller_id: "2088999999999999".into(),
+            ..callback("our-app", "6509.00", Some(TradeStatus::Success))
+        })
+    });
+    gateway.expect_refund().never();
+    let payments = payments_of(OrderStatus::Unpaid);
+    let result = build(gateway, payments, Ledger::untouched()).confirm_notification("").await;
+    assert_eq!(result.unwrap_err(), PaymentFailure::WrongSeller);
 }

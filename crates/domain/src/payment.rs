@@ -45,6 +45,8 @@ impl TradeStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TradeCallback {
     pub app_id: String,
+    /// The merchant the money went to (Alipay's PID of the seller).
+    pub seller_id: String,
     /// Our order id.
     pub out_trade_no: String,
     /// The gateway's trade number.

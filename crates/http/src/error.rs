@@ -117,6 +117,8 @@ pub enum ErrorCode {
     InvalidTransition,
     /// The payment gateway refused our request, could not be reached (502) or timed out (503).
     PaymentGatewayError,
+    /// A payment callback paid another seller.
+    WrongSeller,
 }
 
 impl ErrorCode {
@@ -168,6 +170,7 @@ impl ErrorCode {
             ErrorCode::IdempotencyKeyInProgress => "idempotency_key_in_progress",
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::PaymentGatewayError => "payment_gateway_error",
+            ErrorCode::WrongSeller => "wrong_seller",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -514,6 +517,9 @@ impl From<PaymentFailure> for ApiError {
             }
             PaymentFailure::WrongApp => {
                 ApiError::new(StatusCode::FORBIDDEN, ErrorCode::WrongApp, message)
+            }
+            PaymentFailure::WrongSeller => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::WrongSeller, message)
             }
             PaymentFailure::Malformed(_) => {
                 ApiError::bad_request(ErrorCode::InvalidPaymentParams, message)

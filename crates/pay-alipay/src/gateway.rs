@@ -241,6 +241,7 @@ impl PaymentGateway for AlipayGateway {
         };
         Ok(TradeCallback {
             app_id: required(params, "app_id")?.to_owned(),
+            seller_id: required(params, "seller_id")?.to_owned(),
             out_trade_no: required(params, "out_trade_no")?.to_owned(),
             trade_no: required(params, "trade_no")?.to_owned(),
             total_amount,

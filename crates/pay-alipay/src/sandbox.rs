@@ -87,14 +87,23 @@ fn field<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, Sand
         .ok_or_else(|| SandboxError::Malformed(format!("`{name}` is missing")))
 }
 
+/// The seller the sandbox pays (its merchant PID).
+pub const SANDBOX_SELLER_ID: &str = "2088000000000001";
+
 impl Sandbox {
+    /// The same sandbox, paying another seller (a test of notifications for somebody else).
+    pub fn with_seller(mut self, seller_id: &str) -> Self {
+        self.seller_id = seller_id.to_owned();
+        self
+    }
+
     /// A sandbox signing with `key` (its own, "Alipay's") and checking requests with the
     /// application's public key.
     pub fn new(key: RsaPrivateKey, app_public_key: RsaPublicKey) -> Self {
         Sandbox {
             key,
             app_public_key,
-            seller_id: "2088000000000001".into(),
+            seller_id: SANDBOX_SELLER_ID.into(),
             trades: Mutex::default(),
         }
     }

@@ -33,7 +33,7 @@ use meiduo_mail_smtp::SmtpMailer;
 use meiduo_oauth_qq::sandbox::QqSandbox;
 use meiduo_oauth_qq::{QQ_GRAPH, QqClient, QqConfig};
 use meiduo_pay_alipay::keys::{private_key, public_key};
-use meiduo_pay_alipay::sandbox::Sandbox;
+use meiduo_pay_alipay::sandbox::{SANDBOX_SELLER_ID, Sandbox};
 use meiduo_pay_alipay::sandbox_http;
 use meiduo_pay_alipay::{AlipayConfig, AlipayGateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
 use meiduo_store_sql::{SqlConfig, SqlStore};
@@ -108,6 +108,8 @@ pub async fn prepare(settings: &Settings, store: &SqlStore) -> anyhow::Result<()
 /// The payment gateway of the settings, and the sandbox when it plays Alipay's part.
 pub struct PaymentWiring {
     pub gateway: AlipayConfig,
+    /// Our merchant id: the one callbacks must have paid.
+    pub seller_id: String,
     pub sandbox: Option<Arc<Sandbox>>,
 }
 
@@ -214,6 +216,11 @@ pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<P
                 return_url: Some(return_url),
                 timeout,
             },
+            seller_id: if payment.seller_id.is_empty() {
+                SANDBOX_SELLER_ID.to_owned()
+            } else {
+                payment.seller_id.clone()
+            },
             sandbox: Some(sandbox),
         });
     };
@@ -228,6 +235,13 @@ pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<P
             notify_url,
             return_url: Some(return_url),
             timeout,
+        },
+        seller_id: {
+            anyhow::ensure!(
+                !payment.seller_id.is_empty(),
+                "MEIDUO_PAYMENT_SELLER_ID (our merchant id, 2088...) is required with a real gateway"
+            );
+            payment.seller_id.clone()
         },
         sandbox: None,
     })
@@ -303,6 +317,7 @@ pub fn policies(settings: &Settings, payment: &PaymentWiring) -> anyhow::Result<
         email_verify_url: settings.accounts.email_verify_url.clone(),
         delivery: DeliveryPolicy::default(),
         payment_app_id: payment.gateway.app_id.clone(),
+        payment_seller_id: payment.seller_id.clone(),
         unpaid_ttl: settings.payment.unpaid_ttl.max(Duration::from_secs(60)),
     })
 }

@@ -153,6 +153,10 @@ pub struct PaymentSettings {
     /// Our application id at Alipay (all digits; taken as text also when unquoted).
     #[serde(deserialize_with = "lenient_string")]
     pub app_id: String,
+    /// Our merchant id at Alipay (the seller's PID, `2088...`): callbacks that paid another
+    /// seller are refused. Required with a real gateway; the sandbox's own by default.
+    #[serde(deserialize_with = "lenient_string")]
+    pub seller_id: String,
     /// Our application's private key (PEM or one-line base64). With the sandbox, empty: one is
     /// generated into the data directory at first start.
     #[serde(deserialize_with = "secret")]
@@ -179,6 +183,7 @@ impl Default for PaymentSettings {
         PaymentSettings {
             gateway: Gateway::Sandbox,
             app_id: "2016091100487120".into(),
+            seller_id: String::new(),
             app_private_key: SecretString::default(),
             alipay_public_key: String::new(),
             sandbox_private_key: SecretString::default(),
