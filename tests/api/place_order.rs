@@ -269,6 +269,13 @@ impl OrderWriter for FailingTx {
     async fn uncommented_count(&self, order_id: &OrderId) -> Result<u64, StoreError> {
         self.0.orders().uncommented_count(order_id).await
     }
+    async fn unpaid_holdings(
+        &self,
+        user: meiduo_domain::UserId,
+        skus: &[SkuId],
+    ) -> Result<meiduo_domain::ports::UnpaidHoldings, StoreError> {
+        self.0.orders().unpaid_holdings(user, skus).await
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

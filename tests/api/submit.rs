@@ -201,3 +201,36 @@ async fn idempotency_keys_in_the_database() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_cannot_hold_a_sku_unpaid_out_of_everyones_reach() {
+    for app in apps().await {
+        let engine = app.engine();
+        app.db.set_stock(3, 10).await;
+        let hoarder = app.shopper("hoarder01", "13200000011").await;
+        let address = hoarder.add_address().await;
+        let alipay = json!({"address": address, "pay_method": 2});
+        hoarder.post("/carts/", json!({"sku_id": 3, "count": 6})).await;
+        let refused = hoarder.post("/orders/", alipay.clone()).await;
+        assert_eq!(refused.code(), "too_many_unpaid_orders", "{engine}: 6 units of one SKU unpaid");
+        hoarder.put("/carts/", json!({"sku_id": 3, "count": 1, "selected": true})).await;
+        for sku in [3, 5, 7] {
+            hoarder.post("/carts/", json!({"sku_id": sku, "count": 1})).await;
+            let placed = hoarder.post("/orders/", alipay.clone()).await;
+            assert_eq!(placed.status, StatusCode::CREATED, "{engine}: {placed:?}");
+        }
+        hoarder.post("/carts/", json!({"sku_id": 9, "count": 1})).await;
+        let fourth = hoarder.post("/orders/", alipay.clone()).await;
+        assert_eq!(fourth.code(), "too_many_unpaid_orders", "{engine}: three unpaid at once");
+        assert_eq!(hoarder.get("/carts/").await.body[0]["id"], 9, "{engine}: the line is back");
+        let cash = hoarder.post("/orders/", json!({"address": address, "pay_method": 1})).await;
+        assert_eq!(cash.status, StatusCode::CREATED, "{engine}: cash orders are not capped");
+
+        let other = app.shopper("neighbour2", "13200000012").await;
+        let other_address = other.add_address().await;
+        other.post("/carts/", json!({"sku_id": 3, "count": 5})).await;
+        let theirs =
+            other.post("/orders/", json!({"address": other_address, "pay_method": 2})).await;
+        assert_eq!(theirs.status, StatusCode::CREATED, "{engine}: stock is left for others");
+    }
+}

@@ -33,6 +33,10 @@ pub struct OrderPolicy {
     /// jittered between half and all of it.
     pub backoff: Duration,
     pub backoff_max: Duration,
+    /// Unpaid (Alipay) orders one shopper may hold at once (3): unpaid orders hold stock.
+    pub max_unpaid_orders: u32,
+    /// Units of one SKU one shopper may hold in unpaid orders (5).
+    pub max_unpaid_units: u32,
 }
 
 impl Default for OrderPolicy {
@@ -45,6 +49,8 @@ impl Default for OrderPolicy {
             max_transaction_attempts: 5,
             backoff: Duration::from_micros(500),
             backoff_max: Duration::from_millis(20),
+            max_unpaid_orders: 3,
+            max_unpaid_units: 5,
         }
     }
 }

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 use meiduo_application::StockUpdate;
 use meiduo_application::errors::ServiceFailure;
 use meiduo_application::orders::{PlaceOrderError, PlaceOrderRequest};
-use meiduo_domain::ports::{InsertOrderError, MockAddressRepository, StockGuard, StoreError};
+use meiduo_domain::ports::{
+    InsertOrderError, MockAddressRepository, StockGuard, StoreError, UnpaidHoldings,
+};
 use meiduo_domain::{OrderStatus, PayMethod, Sku, SkuId, SpuId};
 use mockall::Sequence;
 use mockall::predicate::eq;
@@ -39,6 +41,7 @@ async fn a_two_sku_order_has_correct_totals_freight_and_initial_status() {
     {
         let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true), line(2, 1, true)]));
         mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+        mocks.orders.expect_unpaid_holdings().returning(|_, _| Ok(UnpaidHoldings::default()));
         mocks.txs = vec![committing_tx()];
         reads_from(
             &mut mocks,
@@ -127,6 +130,7 @@ async fn insufficient_stock_on_the_second_sku_is_refused_before_any_write_and_ro
 async fn a_lost_race_reads_the_sku_again_and_retries() {
     let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
     mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.orders.expect_unpaid_holdings().returning(|_, _| Ok(UnpaidHoldings::default()));
     mocks.txs = vec![committing_tx()];
     let mut reads = Sequence::new();
     mocks
@@ -434,4 +438,50 @@ async fn a_price_changed_during_a_lost_race_runs_the_transaction_again() {
     assert_eq!(placed.order.total_amount, money("130.00"));
     let retries = use_case.stats().transaction_retries.load(std::sync::atomic::Ordering::Relaxed);
     assert_eq!(retries, 1);
+}
+
+#[tokio::test]
+async fn unpaid_orders_are_capped_per_shopper_and_per_sku() {
+    for (held, count, expected) in [
+        (
+            UnpaidHoldings { orders: 3, units: Default::default() },
+            1,
+            PlaceOrderError::TooManyUnpaidOrders(3),
+        ),
+        (
+            UnpaidHoldings { orders: 1, units: [(SkuId(1), 4)].into_iter().collect() },
+            2,
+            PlaceOrderError::TooManyUnpaidUnits { sku: SkuId(1), max: 5 },
+        ),
+    ] {
+        let mut mocks = Mocks::new(cart_of(vec![line(1, count, true)]));
+        mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+        mocks.carts.expect_merge().times(1).returning(|_, _| Ok(()));
+        mocks.txs = vec![rolled_back_tx()];
+        reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
+        mocks
+            .orders
+            .expect_unpaid_holdings()
+            .withf(|user, skus| *user == USER && skus == [SkuId(1)])
+            .returning(move |_, _| Ok(held.clone()));
+        mocks.stock.expect_take_stock().never();
+        mocks.orders.expect_insert_order().never();
+        let result =
+            mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Alipay)).await;
+        assert_eq!(result, Err(expected));
+    }
+}
+
+#[tokio::test]
+async fn cash_orders_hold_no_stock_unpaid_and_are_not_capped() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 9, true)]));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.txs = vec![committing_tx()];
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(10).build()]);
+    mocks.orders.expect_unpaid_holdings().never();
+    mocks.stock.expect_take_stock().returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _| Ok(()));
+    writes_once(&mut mocks);
+    let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+    assert!(placed.is_ok(), "{placed:?}");
 }

@@ -119,6 +119,8 @@ pub enum ErrorCode {
     PaymentGatewayError,
     /// A payment callback paid another seller.
     WrongSeller,
+    /// The shopper holds as many unpaid orders, or units of a SKU unpaid, as allowed.
+    TooManyUnpaidOrders,
 }
 
 impl ErrorCode {
@@ -171,6 +173,7 @@ impl ErrorCode {
             ErrorCode::InvalidTransition => "invalid_transition",
             ErrorCode::PaymentGatewayError => "payment_gateway_error",
             ErrorCode::WrongSeller => "wrong_seller",
+            ErrorCode::TooManyUnpaidOrders => "too_many_unpaid_orders",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -451,6 +454,10 @@ impl From<PlaceOrderError> for ApiError {
             }
             PlaceOrderError::AmountTooLarge(_) => {
                 ApiError::bad_request(ErrorCode::AmountTooLarge, message)
+            }
+            PlaceOrderError::TooManyUnpaidOrders(_)
+            | PlaceOrderError::TooManyUnpaidUnits { .. } => {
+                ApiError::bad_request(ErrorCode::TooManyUnpaidOrders, message)
             }
             PlaceOrderError::Busy => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy, message)

@@ -305,6 +305,8 @@ pub fn order_policy(settings: &Settings) -> anyhow::Result<OrderPolicy> {
         },
         max_swap_attempts: order.max_swap_attempts.max(1),
         max_transaction_attempts: order.max_transaction_attempts.max(1),
+        max_unpaid_orders: order.max_unpaid_orders,
+        max_unpaid_units: order.max_unpaid_units,
         ..OrderPolicy::default()
     })
 }

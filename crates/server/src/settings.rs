@@ -129,6 +129,10 @@ pub struct OrderSettings {
     pub stock_update: StockUpdateSetting,
     pub max_swap_attempts: u32,
     pub max_transaction_attempts: u32,
+    /// Unpaid orders one shopper may hold at once (`MEIDUO_MAX_UNPAID_ORDERS`).
+    pub max_unpaid_orders: u32,
+    /// Units of one SKU one shopper may hold in unpaid orders (`MEIDUO_MAX_UNPAID_UNITS`).
+    pub max_unpaid_units: u32,
 }
 
 impl Default for OrderSettings {
@@ -139,6 +143,8 @@ impl Default for OrderSettings {
             stock_update: StockUpdateSetting::Covering,
             max_swap_attempts: 64,
             max_transaction_attempts: 5,
+            max_unpaid_orders: 3,
+            max_unpaid_units: 5,
         }
     }
 }
@@ -377,8 +383,15 @@ const SECTIONS: [&str; 10] =
     ["database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq"];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).
-const ORDER_SETTINGS: [&str; 5] =
-    ["freight", "max_count", "stock_update", "max_swap_attempts", "max_transaction_attempts"];
+const ORDER_SETTINGS: [&str; 7] = [
+    "freight",
+    "max_count",
+    "stock_update",
+    "max_swap_attempts",
+    "max_transaction_attempts",
+    "max_unpaid_orders",
+    "max_unpaid_units",
+];
 
 /// The path of a setting from its environment name without the prefix, lower-cased
 /// (`database_max_connections` → `database.max_connections`).

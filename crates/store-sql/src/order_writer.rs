@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use meiduo_domain::ports::{
-    InsertOrderError, LineComment, LockedOrder, NewComment, OrderWriter, StoreError,
+    InsertOrderError, LineComment, LockedOrder, NewComment, OrderWriter, StoreError, UnpaidHoldings,
 };
-use meiduo_domain::{Order, OrderGoods, OrderId, OrderStatus, UserId};
+use meiduo_domain::{Order, OrderGoods, OrderId, OrderStatus, SkuId, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -148,6 +148,43 @@ impl OrderWriter for SqlOrderWriter {
             .count(self.tx.conn())
             .await
             .map_err(store)
+    }
+
+    async fn unpaid_holdings(
+        &self,
+        user: UserId,
+        skus: &[SkuId],
+    ) -> Result<UnpaidHoldings, StoreError> {
+        let unpaid = order_info::Entity::find()
+            .select_only()
+            .column(order_info::Column::OrderId)
+            .filter(order_info::Column::UserId.eq(db_id(user.0)))
+            .filter(order_info::Column::Status.eq(status_code(OrderStatus::Unpaid)))
+            .into_tuple::<String>()
+            .all(self.tx.conn())
+            .await
+            .map_err(store)?;
+        let mut held = UnpaidHoldings {
+            orders: u32::try_from(unpaid.len()).unwrap_or(u32::MAX),
+            ..UnpaidHoldings::default()
+        };
+        if unpaid.is_empty() || skus.is_empty() {
+            return Ok(held);
+        }
+        let lines: Vec<(i64, i32)> = order_goods::Entity::find()
+            .select_only()
+            .column(order_goods::Column::SkuId)
+            .column(order_goods::Column::Count)
+            .filter(order_goods::Column::OrderId.is_in(unpaid))
+            .filter(order_goods::Column::SkuId.is_in(skus.iter().map(|sku| db_id(sku.0))))
+            .into_tuple()
+            .all(self.tx.conn())
+            .await
+            .map_err(store)?;
+        for (sku, count) in lines {
+            *held.units.entry(SkuId(id_of(sku)?)).or_default() += u32::try_from(count).unwrap_or(0);
+        }
+        Ok(held)
     }
 }
 

@@ -64,6 +64,10 @@ pub enum PlaceOrderError {
     AmountTooLarge(Money),
     #[error("too many concurrent orders; try again")]
     Busy,
+    #[error("you hold {0} unpaid orders; pay or cancel one first")]
+    TooManyUnpaidOrders(u32),
+    #[error("you would hold more than {max} units of SKU {sku} unpaid; pay or cancel first")]
+    TooManyUnpaidUnits { sku: SkuId, max: u32 },
     #[error(transparent)]
     Failure(#[from] ServiceFailure),
 }
@@ -273,6 +277,29 @@ impl PlaceOrder {
         }
     }
 
+    /// An unpaid order holds stock for half an hour: a shopper may hold only so many, and only so
+    /// many units of one SKU, so that one shopper cannot take a SKU out of everyone's reach.
+    async fn check_unpaid(
+        &self,
+        tx: &dyn Transaction,
+        user: UserId,
+        selected: &[CartLine],
+    ) -> Result<(), AttemptError> {
+        let ids: Vec<SkuId> = selected.iter().map(|line| line.sku_id).collect();
+        let held = tx.orders().unpaid_holdings(user, &ids).await?;
+        if held.orders >= self.policy.max_unpaid_orders {
+            return Err(PlaceOrderError::TooManyUnpaidOrders(held.orders).into());
+        }
+        let max = self.policy.max_unpaid_units;
+        for line in selected {
+            let units = held.units.get(&line.sku_id).copied().unwrap_or(0) + line.count.get();
+            if units > max {
+                return Err(PlaceOrderError::TooManyUnpaidUnits { sku: line.sku_id, max }.into());
+            }
+        }
+        Ok(())
+    }
+
     /// The writes of the order, inside the savepoint. Also returns the categories of its SKUs.
     ///
     /// Every line is checked against the SKUs as read before anything is written. Then the
@@ -295,6 +322,9 @@ impl PlaceOrder {
         for line in selected {
             let sku = read.remove(&line.sku_id);
             skus.push(Self::check(line, sku.as_ref())?.clone());
+        }
+        if request.pay_method == PayMethod::Alipay {
+            self.check_unpaid(tx, request.user, selected).await?;
         }
         let lines: Vec<OrderGoods> = selected
             .iter()

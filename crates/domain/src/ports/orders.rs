@@ -165,6 +165,17 @@ pub trait OrderWriter: Send + Sync {
     /// # Errors
     /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
     async fn uncommented_count(&self, order_id: &OrderId) -> Result<u64, StoreError>;
+
+    /// What the user holds unpaid: how many unpaid orders, and the units of each of `skus` in
+    /// them.
+    ///
+    /// # Errors
+    /// [`StoreError::Conflict`] on a deadlock or lock wait timeout.
+    async fn unpaid_holdings(
+        &self,
+        user: UserId,
+        skus: &[SkuId],
+    ) -> Result<UnpaidHoldings, StoreError>;
 }
 
 /// A buyer's comment on one line of an order.
@@ -257,6 +268,13 @@ pub trait AddressRepository: Send + Sync {
     /// call needed for longer than the store waits (deadlock, lock wait timeout, SQLite busy): nothing
     /// was changed and the call may be repeated.
     async fn set_default(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;
+}
+
+/// A user's unpaid orders and the units of some SKUs they hold.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UnpaidHoldings {
+    pub orders: u32,
+    pub units: std::collections::BTreeMap<SkuId, u32>,
 }
 
 /// What a client's idempotency key already stands for.
