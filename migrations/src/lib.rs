@@ -19,6 +19,7 @@ mod m20261202_000009_oauth_qq;
 mod m20261202_000010_rate_limits;
 mod m20261202_000011_idempotency_keys;
 mod m20261202_000012_order_status_log;
+mod m20261202_000013_refund_retries;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000010_rate_limits::Migration),
             Box::new(m20261202_000011_idempotency_keys::Migration),
             Box::new(m20261202_000012_order_status_log::Migration),
+            Box::new(m20261202_000013_refund_retries::Migration),
         ]
     }
 }

@@ -382,3 +382,49 @@ async fn unpaid_orders_expire_once_unless_the_gateway_says_they_were_paid() {
         assert_eq!(app.db.count("tb_payment").await, 1);
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refunds_due_are_claimed_once_and_wait_after_a_failure() {
+    use meiduo_domain::ports::PaymentRepository;
+    for app in apps().await {
+        let engine = app.engine();
+        let (_, order_id) = unpaid_order(&app, "sam_refund", "13200000010").await;
+        let amount = if engine == "sqlite" { "650900" } else { "6509.00" };
+        let now = meiduo_test_support::db::time_value(OffsetDateTime::now_utc());
+        app.db
+            .exec(
+                &format!(
+                    "INSERT INTO tb_payment_refund (order_id, trade_id, amount, reason, refunded, \
+                     create_time, update_time) VALUES (?, 'T-late', {amount}, 'test', 0, ?, ?)"
+                ),
+                vec![order_id.clone().into(), now.clone(), now],
+            )
+            .await;
+        let store = app.db.store.payments();
+        let at = OffsetDateTime::now_utc();
+        let claim = at + Duration::from_secs(300);
+        let first = store.claim_due_refunds(at, claim, 10).await.unwrap();
+        assert_eq!(first.len(), 1, "{engine}");
+        assert_eq!((first[0].trade_id.as_str(), first[0].attempts), ("T-late", 0));
+        assert_eq!(first[0].amount.to_string(), "6509.00", "{engine}");
+        assert!(
+            store.claim_due_refunds(at, claim, 10).await.unwrap().is_empty(),
+            "{engine}: claimed once"
+        );
+        store
+            .refund_failed("T-late", at + Duration::from_secs(60), "ACQ.SYSTEM_ERROR")
+            .await
+            .unwrap();
+        assert!(
+            store.claim_due_refunds(at, claim, 10).await.unwrap().is_empty(),
+            "{engine}: not due yet"
+        );
+        let later = at + Duration::from_secs(61);
+        let again =
+            store.claim_due_refunds(later, later + Duration::from_secs(300), 10).await.unwrap();
+        assert_eq!(again[0].attempts, 1, "{engine}: the failure was counted");
+        store.mark_refunded("T-late").await.unwrap();
+        let much_later = at + Duration::from_secs(3600);
+        assert!(store.claim_due_refunds(much_later, much_later, 10).await.unwrap().is_empty());
+    }
+}

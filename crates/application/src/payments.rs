@@ -2,11 +2,12 @@
 //! the asynchronous notification, cancellation, and expiry of unpaid orders.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    Clock, OrderRepository, PaymentError, PaymentGateway, PaymentRepository, StoreError,
-    Transaction, UnitOfWork,
+    Clock, OrderRepository, PaymentError, PaymentGateway, PaymentRepository, PendingRefund,
+    StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     Money, Order, OrderId, OrderStatus, PagePayRequest, PayMethod, RefundRequest, TradeCallback,
@@ -107,6 +108,28 @@ pub struct PaymentPorts {
     pub clock: Arc<dyn Clock>,
 }
 
+/// What a reconciliation round did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct RefundReport {
+    pub refunded: u32,
+    pub failed: u32,
+}
+
+/// Counters of the payment side, for the server's metrics.
+#[derive(Debug, Default)]
+pub struct PaymentStats {
+    /// Refund attempts that failed after [`REFUND_ALERT_AFTER`] tries or more.
+    pub refunds_failing: AtomicU64,
+}
+
+/// The wait after a refund's first failure; it doubles per failure up to an hour.
+pub const REFUND_FIRST_WAIT: Duration = Duration::from_secs(60);
+const REFUND_LONGEST_WAIT: Duration = Duration::from_secs(3600);
+/// After this many failed attempts a refund is an operator's matter (error log, metric).
+pub const REFUND_ALERT_AFTER: u32 = 5;
+/// How long a claimed refund is one replica's.
+const REFUND_CLAIM: Duration = Duration::from_secs(300);
+
 /// What one expiry round did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ExpiryReport {
@@ -130,6 +153,7 @@ pub struct Payments {
     seller_id: String,
     /// Unpaid Alipay orders older than this are cancelled (30 minutes by default).
     unpaid_ttl: Duration,
+    stats: Arc<PaymentStats>,
 }
 
 impl std::fmt::Debug for Payments {
@@ -155,6 +179,7 @@ impl Payments {
             app_id,
             seller_id,
             unpaid_ttl,
+            stats: Arc::default(),
         }
     }
 
@@ -333,23 +358,74 @@ impl Payments {
 
     /// Refunds a recorded trade; a failure is logged and the record stays pending for operators.
     async fn refund(&self, order: &Order, trade_id: &str, reason: &str) {
-        let request = RefundRequest {
+        let pending = PendingRefund {
             order_id: order.order_id.clone(),
-            trade_no: trade_id.to_owned(),
+            trade_id: trade_id.to_owned(),
             amount: order.total_amount,
-            request_id: format!("refund-{trade_id}"),
+            attempts: 0,
+        };
+        if let Err(error) = self.try_refund(&pending, reason).await {
+            tracing::warn!(%error, trade_id, "a refund could not be recorded; the worker retries it");
+        }
+    }
+
+    /// One refund attempt: done and recorded, or counted and scheduled again with a back-off
+    /// that doubles from a minute up to an hour. Whether it was refunded.
+    async fn try_refund(&self, pending: &PendingRefund, reason: &str) -> Result<bool, StoreError> {
+        let request = RefundRequest {
+            order_id: pending.order_id.clone(),
+            trade_no: pending.trade_id.clone(),
+            amount: pending.amount,
+            // The same request id every time: the gateway refunds a trade once however often asked.
+            request_id: format!("refund-{}", pending.trade_id),
             reason: reason.to_owned(),
         };
+        let trade_id = pending.trade_id.as_str();
         match self.gateway.refund(&request).await {
             Ok(()) => {
-                if let Err(error) = self.payments.mark_refunded(trade_id).await {
-                    tracing::error!(%error, trade_id, "refunded, but could not record it");
-                }
+                self.payments.mark_refunded(trade_id).await?;
+                tracing::info!(trade_id, attempts = pending.attempts + 1, "refunded");
+                Ok(true)
             }
             Err(error) => {
-                tracing::error!(%error, trade_id, "refund failed; the trade stays recorded for refund")
+                let attempts = pending.attempts + 1;
+                let wait = REFUND_FIRST_WAIT
+                    .saturating_mul(1 << attempts.saturating_sub(1).min(10))
+                    .min(REFUND_LONGEST_WAIT);
+                if attempts >= REFUND_ALERT_AFTER {
+                    self.stats.refunds_failing.fetch_add(1, Ordering::Relaxed);
+                    tracing::error!(%error, trade_id, attempts,
+                        "a refund still fails after repeated attempts; operators must look at it");
+                } else {
+                    tracing::warn!(%error, trade_id, attempts, retry_in = ?wait, "refund failed; retried later");
+                }
+                let next = self.clock.now() + wait;
+                self.payments.refund_failed(trade_id, next, &error.to_string()).await?;
+                Ok(false)
             }
         }
+    }
+
+    /// One round of reconciliation: every refund due is tried again (each claimed by one
+    /// replica), until the gateway confirms it.
+    #[tracing::instrument(name = "payments.reconcile_refunds", skip_all)]
+    pub async fn reconcile_refunds(&self, batch: u64) -> Result<RefundReport, PaymentFailure> {
+        let now = self.clock.now();
+        let mut report = RefundReport::default();
+        let due = self.payments.claim_due_refunds(now, now + REFUND_CLAIM, batch).await?;
+        for pending in due {
+            if self.try_refund(&pending, "refund retried by reconciliation").await? {
+                report.refunded += 1;
+            } else {
+                report.failed += 1;
+            }
+        }
+        Ok(report)
+    }
+
+    /// Counters for the server's metrics.
+    pub fn stats(&self) -> Arc<PaymentStats> {
+        Arc::clone(&self.stats)
     }
 
     /// Cancels the owner's unpaid order and gives the stock back.

@@ -360,3 +360,59 @@ async fn a_notification_that_paid_another_seller_changes_nothing() {
     let result = build(gateway, payments, Ledger::untouched()).confirm_notification("").await;
     assert_eq!(result.unwrap_err(), PaymentFailure::WrongSeller);
 }
+
+#[tokio::test]
+async fn a_refund_that_fails_twice_then_succeeds_is_retried_and_recorded_once() {
+    use meiduo_application::payments::{REFUND_FIRST_WAIT, RefundReport};
+    use meiduo_domain::ports::PendingRefund;
+    let pending = |attempts| PendingRefund {
+        order_id: OrderId::parse(ORDER).unwrap(),
+        trade_id: "T2".into(),
+        amount: money("6509.00"),
+        attempts,
+    };
+    let mut gateway = MockPaymentGateway::new();
+    let mut replies = vec![
+        Ok(()),
+        Err(PaymentError::Refused("ACQ.SYSTEM_ERROR".into())),
+        Err(PaymentError::Unavailable("down".into())),
+    ];
+    gateway
+        .expect_refund()
+        .withf(|request| request.request_id == "refund-T2" && request.trade_no == "T2")
+        .times(3)
+        .returning(move |_| replies.pop().unwrap());
+    let mut payments = MockPaymentRepository::new();
+    let mut rounds = vec![vec![pending(2)], vec![pending(1)], vec![pending(0)]];
+    payments
+        .expect_claim_due_refunds()
+        .times(3)
+        .returning(move |_, _, _| Ok(rounds.pop().unwrap()));
+    let mut seq = mockall::Sequence::new();
+    for waited in [REFUND_FIRST_WAIT, REFUND_FIRST_WAIT * 2] {
+        payments
+            .expect_refund_failed()
+            .withf(move |trade, next, _| trade == "T2" && *next == NOW + waited)
+            .times(1)
+            .in_sequence(&mut seq)
+            .returning(|_, _, _| Ok(()));
+    }
+    payments
+        .expect_mark_refunded()
+        .with(mockall::predicate::eq("T2"))
+        .times(1)
+        .returning(|_| Ok(()));
+    let use_case = build(gateway, payments, Ledger::untouched());
+    let mut reports = Vec::new();
+    for _ in 0..3 {
+        reports.push(use_case.reconcile_refunds(10).await.unwrap());
+    }
+    assert_eq!(
+        reports,
+        [
+            RefundReport { refunded: 0, failed: 1 },
+            RefundReport { refunded: 0, failed: 1 },
+            RefundReport { refunded: 1, failed: 0 },
+        ]
+    );
+}

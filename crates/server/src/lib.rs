@@ -572,6 +572,15 @@ impl Application {
                             tracing::warn!(%error, "expiry of unpaid orders failed this round")
                         }
                     }
+                    match payments.reconcile_refunds(100).await {
+                        Ok(report) if report != Default::default() => {
+                            tracing::info!(?report, "refunds reconciled")
+                        }
+                        Ok(_) => {}
+                        Err(error) => {
+                            tracing::warn!(%error, "reconciliation of refunds failed this round")
+                        }
+                    }
                 }
             });
         }

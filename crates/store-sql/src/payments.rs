@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
-use meiduo_domain::ports::{PaymentRepository, StoreError};
+use meiduo_domain::ports::{PaymentRepository, PendingRefund, StoreError};
 use meiduo_domain::{Order, OrderId, OrderStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+};
 use time::OffsetDateTime;
 
 use crate::codec::{count_of, moment, now, order_id_of, status_code};
@@ -57,6 +59,78 @@ impl PaymentRepository for SqlPayments {
     async fn mark_refunded(&self, trade_id: &str) -> Result<(), StoreError> {
         payment_refund::Entity::update_many()
             .col_expr(payment_refund::Column::Refunded, Expr::value(true))
+            .col_expr(payment_refund::Column::UpdateTime, Expr::value(now()))
+            .filter(payment_refund::Column::TradeId.eq(trade_id))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(())
+    }
+
+    async fn claim_due_refunds(
+        &self,
+        now: OffsetDateTime,
+        claim_until: OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<PendingRefund>, StoreError> {
+        let due = || {
+            Condition::any()
+                .add(payment_refund::Column::NextAttemptAt.is_null())
+                .add(payment_refund::Column::NextAttemptAt.lte(moment(now)))
+        };
+        let rows = payment_refund::Entity::find()
+            .filter(payment_refund::Column::Refunded.eq(false))
+            .filter(due())
+            .order_by_asc(payment_refund::Column::Id)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?;
+        let mut claimed = Vec::with_capacity(rows.len());
+        for row in rows {
+            // Of two replicas that read the row, the one whose update still finds it due has it.
+            let taken = payment_refund::Entity::update_many()
+                .col_expr(
+                    payment_refund::Column::NextAttemptAt,
+                    Expr::value(Some(moment(claim_until))),
+                )
+                .filter(payment_refund::Column::Id.eq(row.id))
+                .filter(payment_refund::Column::Refunded.eq(false))
+                .filter(due())
+                .exec(&self.db.conn)
+                .await
+                .map_err(store)?;
+            if taken.rows_affected == 1 {
+                claimed.push(PendingRefund {
+                    order_id: order_id_of(&row.order_id)?,
+                    trade_id: row.trade_id,
+                    amount: row.amount.money()?,
+                    attempts: u32::try_from(row.attempts).unwrap_or(0),
+                });
+            }
+        }
+        Ok(claimed)
+    }
+
+    async fn refund_failed(
+        &self,
+        trade_id: &str,
+        next_attempt: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        payment_refund::Entity::update_many()
+            .col_expr(
+                payment_refund::Column::Attempts,
+                Expr::col(payment_refund::Column::Attempts).add(1),
+            )
+            .col_expr(
+                payment_refund::Column::NextAttemptAt,
+                Expr::value(Some(moment(next_attempt))),
+            )
+            .col_expr(
+                payment_refund::Column::LastError,
+                Expr::value(Some(error.chars().take(500).collect::<String>())),
+            )
             .col_expr(payment_refund::Column::UpdateTime, Expr::value(now()))
             .filter(payment_refund::Column::TradeId.eq(trade_id))
             .exec(&self.db.conn)

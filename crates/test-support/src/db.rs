@@ -228,3 +228,9 @@ fn time_now() -> time::PrimitiveDateTime {
     let now = OffsetDateTime::now_utc();
     time::PrimitiveDateTime::new(now.date(), now.time())
 }
+
+/// A moment as a fixture statement binds it (UTC, no offset), as the store writes moments.
+pub fn time_value(at: OffsetDateTime) -> Value {
+    let utc = at.to_offset(time::UtcOffset::UTC);
+    Value::TimeDateTime(Some(time::PrimitiveDateTime::new(utc.date(), utc.time())))
+}

@@ -24,6 +24,29 @@ pub trait PaymentRepository: Send + Sync {
     /// was changed and the call may be repeated.
     async fn mark_refunded(&self, trade_id: &str) -> Result<(), StoreError>;
 
+    /// Refunds recorded and not done whose next attempt is due at `now`, oldest first, each
+    /// claimed until `claim_until` (of several replicas one takes each).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn claim_due_refunds(
+        &self,
+        now: OffsetDateTime,
+        claim_until: OffsetDateTime,
+        limit: u64,
+    ) -> Result<Vec<PendingRefund>, StoreError>;
+
+    /// A refund attempt failed: counted, with the error, and tried again at `next_attempt`.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn refund_failed(
+        &self,
+        trade_id: &str,
+        next_attempt: OffsetDateTime,
+        error: &str,
+    ) -> Result<(), StoreError>;
+
     /// The trade number of the order's payment, if it was paid.
     ///
     /// # Errors
@@ -87,4 +110,14 @@ pub trait PaymentLedger: Send + Sync {
         amount: Money,
         reason: &str,
     ) -> Result<bool, StoreError>;
+}
+
+/// A refund recorded and not done yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingRefund {
+    pub order_id: OrderId,
+    pub trade_id: String,
+    pub amount: crate::Money,
+    /// Attempts that failed so far.
+    pub attempts: u32,
 }

@@ -51,6 +51,9 @@ pub struct OrderCounters {
     pub transaction_retries: u64,
     /// Orders refused as busy.
     pub busy: u64,
+    /// Refund attempts that failed after 5 tries or more (operators must look: the log names the
+    /// trades).
+    pub refunds_failing: u64,
 }
 
 /// Contention counters of order placement in this process (for load tests and dashboards).
@@ -64,5 +67,6 @@ pub async fn order_counters(state: web::Data<ApiState>) -> HttpResponse {
         lost_races: stats.lost_races.load(Relaxed),
         transaction_retries: stats.transaction_retries.load(Relaxed),
         busy: stats.busy.load(Relaxed),
+        refunds_failing: state.payments.stats().refunds_failing.load(Relaxed),
     })
 }

@@ -166,6 +166,9 @@ pub(crate) mod payment_refund {
         pub amount: DbMoney,
         pub reason: String,
         pub refunded: bool,
+        pub attempts: i32,
+        pub next_attempt_at: Option<TimeDateTime>,
+        pub last_error: Option<String>,
         pub create_time: TimeDateTime,
         pub update_time: TimeDateTime,
     }
