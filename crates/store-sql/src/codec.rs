@@ -97,6 +97,19 @@ pub(crate) fn moment(at: OffsetDateTime) -> PrimitiveDateTime {
     PrimitiveDateTime::new(truncated.date(), truncated.time())
 }
 
+/// `at` moved forward by `by`, as [`moment`] stores it; a span too long for a date stops at the
+/// last storable day rather than overflowing.
+pub(crate) fn moment_after(at: OffsetDateTime, by: std::time::Duration) -> PrimitiveDateTime {
+    let last = PrimitiveDateTime::new(time::Date::MAX, time::Time::MIDNIGHT);
+    time::Duration::try_from(by).ok().and_then(|by| at.checked_add(by)).map_or(last, moment)
+}
+
+/// `at` moved back by `by`, as [`moment`] stores it; stops at the first storable day.
+pub(crate) fn moment_before(at: OffsetDateTime, by: std::time::Duration) -> PrimitiveDateTime {
+    let first = PrimitiveDateTime::new(time::Date::MIN, time::Time::MIDNIGHT);
+    time::Duration::try_from(by).ok().and_then(|by| at.checked_sub(by)).map_or(first, moment)
+}
+
 /// Now, as [`moment`] stores it.
 pub(crate) fn now() -> PrimitiveDateTime {
     moment(OffsetDateTime::now_utc())

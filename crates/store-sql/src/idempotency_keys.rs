@@ -12,7 +12,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
-use crate::codec::{db_id, instant, moment, order_id_of};
+use crate::codec::{db_id, instant, moment, moment_before, order_id_of};
 use crate::entity::idempotency_key as key_row;
 use crate::error::{DbFailure, classify, store};
 use crate::store::Db;
@@ -39,10 +39,6 @@ impl SqlIdempotencyKeys {
     }
 }
 
-fn ago(now: OffsetDateTime, span: Duration) -> time::PrimitiveDateTime {
-    moment(now - time::Duration::try_from(span).unwrap_or(time::Duration::DAY))
-}
-
 #[async_trait]
 impl IdempotencyKeys for SqlIdempotencyKeys {
     async fn claim(
@@ -56,7 +52,7 @@ impl IdempotencyKeys for SqlIdempotencyKeys {
         let now = OffsetDateTime::now_utc();
         if CLAIMS.fetch_add(1, Ordering::Relaxed).is_multiple_of(PRUNE_EVERY) {
             key_row::Entity::delete_many()
-                .filter(key_row::Column::CreateTime.lte(ago(now, ttl)))
+                .filter(key_row::Column::CreateTime.lte(moment_before(now, ttl)))
                 .exec(&self.db.conn)
                 .await
                 .map_err(store)?;

@@ -16,7 +16,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
-use crate::codec::{db_id, id_of, moment};
+use crate::codec::{db_id, id_of, moment, moment_after};
 use crate::entity::outbox;
 use crate::error::store;
 use crate::store::Db;
@@ -135,7 +135,7 @@ impl Outbox for SqlOutbox {
             .all(&self.db.conn)
             .await
             .map_err(store)?;
-        let until = moment(now + time::Duration::try_from(lease).unwrap_or(time::Duration::MINUTE));
+        let until = moment_after(now, lease);
         let mut claimed = Vec::with_capacity(due.len());
         for row in due {
             // Of two workers that read the row, the one whose update finds it free holds it.
@@ -171,9 +171,8 @@ impl Outbox for SqlOutbox {
 
     async fn retry(&self, id: u64, after: Duration, error: &str) -> Result<(), StoreError> {
         let now = OffsetDateTime::now_utc();
-        let next = now + time::Duration::try_from(after).unwrap_or(time::Duration::HOUR);
         outbox::Entity::update_many()
-            .col_expr(outbox::Column::NextAttemptAt, Expr::value(moment(next)))
+            .col_expr(outbox::Column::NextAttemptAt, Expr::value(moment_after(now, after)))
             .col_expr(
                 outbox::Column::LockedUntil,
                 Expr::value(Option::<time::PrimitiveDateTime>::None),

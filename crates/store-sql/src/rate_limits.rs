@@ -11,7 +11,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use time::OffsetDateTime;
 
-use crate::codec::{instant, moment};
+use crate::codec::{instant, moment, moment_after};
 use crate::entity::rate_limit as limit;
 use crate::error::{DbFailure, classify, store};
 use crate::store::Db;
@@ -75,7 +75,7 @@ async fn hit_in<C: ConnectionTrait>(
         return counted(open_window(conn, key).await?);
     }
     let now = OffsetDateTime::now_utc();
-    let ends = moment(now + time::Duration::try_from(window).unwrap_or(time::Duration::HOUR));
+    let ends = moment_after(now, window);
     let row = limit::ActiveModel {
         limit_key: Set(key.to_owned()),
         hits: Set(1),

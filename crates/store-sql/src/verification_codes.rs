@@ -12,7 +12,7 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect};
 use time::OffsetDateTime;
 
-use crate::codec::moment;
+use crate::codec::{moment, moment_after, moment_before};
 use crate::entity::verification_code as code;
 use crate::error::{DbFailure, classify, store};
 use crate::store::Db;
@@ -62,10 +62,6 @@ fn used() -> time::PrimitiveDateTime {
     moment(OffsetDateTime::UNIX_EPOCH)
 }
 
-fn later(now: OffsetDateTime, by: Duration) -> time::PrimitiveDateTime {
-    moment(now + time::Duration::try_from(by).unwrap_or(time::Duration::DAY))
-}
-
 #[async_trait]
 impl VerificationCodes for SqlVerificationCodes {
     async fn store_if_quiet(
@@ -81,7 +77,7 @@ impl VerificationCodes for SqlVerificationCodes {
             code: Set(value.to_owned()),
             wrong_tries: Set(0),
             sent_at: Set(moment(now)),
-            expires_at: Set(later(now, ttl)),
+            expires_at: Set(moment_after(now, ttl)),
             create_time: Set(moment(now)),
             update_time: Set(moment(now)),
         };
@@ -99,12 +95,12 @@ impl VerificationCodes for SqlVerificationCodes {
         }
         // A row exists: replace it only if it was stored longer than the interval ago (a used or
         // expired code still holds the interval, as Redis's send flag does).
-        let quiet_since = moment(now - time::Duration::try_from(interval).unwrap_or_default());
+        let quiet_since = moment_before(now, interval);
         let replaced = code::Entity::update_many()
             .col_expr(code::Column::Code, Expr::value(value))
             .col_expr(code::Column::WrongTries, Expr::value(0))
             .col_expr(code::Column::SentAt, Expr::value(moment(now)))
-            .col_expr(code::Column::ExpiresAt, Expr::value(later(now, ttl)))
+            .col_expr(code::Column::ExpiresAt, Expr::value(moment_after(now, ttl)))
             .col_expr(code::Column::UpdateTime, Expr::value(moment(now)))
             .filter(code::Column::CodeKey.eq(name(key)))
             .filter(code::Column::SentAt.lte(quiet_since))
