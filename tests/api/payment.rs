@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use meiduo_application::payments::{ExpiryReport, PaymentPorts, Payments};
+use meiduo_domain::TradeStatus;
 use meiduo_domain::ports::Clock;
 use meiduo_pay_alipay::AlipayGateway;
 use meiduo_pay_alipay::gateway::{form_encode, parse_form};
@@ -104,6 +105,10 @@ async fn a_payment_counts_once_whatever_arrives_and_in_whatever_order() {
         );
 
         // A second, different trade for the paid order is recorded and refunded, not accepted.
+        let second_trade = format!("{trade_id}9");
+        let paid = parse_form(&notification).unwrap();
+        let amount = &paid.iter().find(|(k, _)| k == "total_amount").unwrap().1;
+        app.sandbox.record_paid_trade(&order_id, &second_trade, amount);
         let second = resigned(&notification, |p| {
             for (k, v) in p.iter_mut() {
                 if k == "trade_no" {
@@ -113,6 +118,9 @@ async fn a_payment_counts_once_whatever_arrives_and_in_whatever_order() {
         });
         assert_eq!(notify(&app, &second).await.1, "success", "{engine}: handled, no resending");
         assert_eq!(app.db.count("tb_payment").await, 1);
+        // At the gateway the second trade is refunded (closed) and the order's payment stands.
+        assert_eq!(app.sandbox.trade_status(&second_trade), Some(TradeStatus::Closed), "{engine}");
+        assert_eq!(app.sandbox.trade_status(&trade_id), Some(TradeStatus::Success), "{engine}");
         assert_eq!(
             app.db
                 .scalar("SELECT COUNT(*) FROM tb_payment_refund WHERE refunded = 1", vec![])

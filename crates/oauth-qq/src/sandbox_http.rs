@@ -8,6 +8,11 @@ use actix_web::{HttpRequest, HttpResponse, get, web};
 
 use crate::sandbox::QqSandbox;
 
+/// What every sandbox page shows first: nobody here is really QQ's user.
+pub const SANDBOX_BANNER: &str = "<div id=\"sandbox-banner\" style=\"background:#c00;color:#fff;\
+     padding:12px;font:bold 18px sans-serif;text-align:center\">沙箱 SANDBOX · 这不是 QQ · This is not \
+     QQ: anyone can log in here under any QQ number</div>";
+
 /// Mounts the sandbox's endpoints.
 pub fn configure(sandbox: Arc<QqSandbox>) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
@@ -52,7 +57,7 @@ async fn authorize(req: HttpRequest) -> HttpResponse {
         })
         .collect::<String>();
     HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
-        "<!doctype html><html><head><meta charset=\"utf-8\"><title>QQ 沙箱</title></head><body>\
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>QQ 沙箱</title></head><body>{SANDBOX_BANNER}\
          <h1>QQ 登录沙箱 · QQ login sandbox</h1>\
          <form method=\"get\" action=\"/qq-sandbox/oauth2.0/approve\">{hidden}\
          <label>QQ 号 <input name=\"qq\" value=\"10001\" pattern=\"[0-9]{{5,12}}\"></label>\

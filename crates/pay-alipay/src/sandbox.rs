@@ -46,6 +46,7 @@ pub struct Paid {
 
 #[derive(Debug, Clone)]
 struct Trade {
+    out_trade_no: String,
     trade_no: String,
     total_amount: String,
     status: TradeStatus,
@@ -61,6 +62,10 @@ struct PagePayContent {
 #[derive(Debug, Deserialize)]
 struct ApiContent {
     out_trade_no: String,
+    /// Alipay's number of the trade: when given, it names the trade (an order may have been
+    /// paid by more than one).
+    #[serde(default)]
+    trade_no: Option<String>,
     #[serde(default)]
     refund_amount: Option<String>,
 }
@@ -70,7 +75,34 @@ pub struct Sandbox {
     key: RsaPrivateKey,
     app_public_key: RsaPublicKey,
     seller_id: String,
-    trades: Mutex<HashMap<String, Trade>>,
+    trades: Mutex<Trades>,
+}
+
+/// The trades by Alipay's number, and each order's first trade (the one paying its page again
+/// gives back).
+#[derive(Debug, Default)]
+struct Trades {
+    by_number: HashMap<String, Trade>,
+    first_of_order: HashMap<String, String>,
+}
+
+impl Trades {
+    fn insert(&mut self, trade: Trade) {
+        self.first_of_order
+            .entry(trade.out_trade_no.clone())
+            .or_insert_with(|| trade.trade_no.clone());
+        self.by_number.insert(trade.trade_no.clone(), trade);
+    }
+
+    /// The trade an API call names: by Alipay's number when given (and of that order), else the
+    /// order's first.
+    fn named(&mut self, out_trade_no: &str, trade_no: Option<&str>) -> Option<&mut Trade> {
+        let number = match trade_no {
+            Some(number) => number.to_owned(),
+            None => self.first_of_order.get(out_trade_no)?.clone(),
+        };
+        self.by_number.get_mut(&number).filter(|trade| trade.out_trade_no == out_trade_no)
+    }
 }
 
 impl std::fmt::Debug for Sandbox {
@@ -106,6 +138,25 @@ impl Sandbox {
             seller_id: SANDBOX_SELLER_ID.into(),
             trades: Mutex::default(),
         }
+    }
+
+    /// Records another paid trade of an order, as when a buyer paid it a second time through
+    /// another channel: the shop must refund that one and keep the first.
+    pub fn record_paid_trade(&self, out_trade_no: &str, trade_no: &str, total_amount: &str) {
+        if let Ok(mut trades) = self.trades.lock() {
+            trades.insert(Trade {
+                out_trade_no: out_trade_no.to_owned(),
+                trade_no: trade_no.to_owned(),
+                total_amount: total_amount.to_owned(),
+                status: TradeStatus::Success,
+            });
+        }
+    }
+
+    /// The state of a trade by Alipay's number (`None`: the sandbox made no such trade).
+    pub fn trade_status(&self, trade_no: &str) -> Option<TradeStatus> {
+        let trades = self.trades.lock().ok()?;
+        trades.by_number.get(trade_no).map(|trade| trade.status)
     }
 
     /// The sandbox's public key as PEM: what the application verifies with.
@@ -159,18 +210,23 @@ impl Sandbox {
         let trade = {
             let mut trades =
                 self.trades.lock().map_err(|_| SandboxError::Malformed("poisoned".into()))?;
-            trades
-                .entry(page.out_trade_no.clone())
-                .or_insert_with(|| Trade {
-                    trade_no: format!(
-                        "{}{:010}",
-                        timestamp(now).replace(['-', ' ', ':'], ""),
-                        stable_number(&page.out_trade_no)
-                    ),
-                    total_amount: page.total_amount.clone(),
-                    status: TradeStatus::Success,
-                })
-                .clone()
+            match trades.named(&page.out_trade_no, None) {
+                Some(trade) => trade.clone(),
+                None => {
+                    let trade = Trade {
+                        out_trade_no: page.out_trade_no.clone(),
+                        trade_no: format!(
+                            "{}{:010}",
+                            timestamp(now).replace(['-', ' ', ':'], ""),
+                            stable_number(&page.out_trade_no)
+                        ),
+                        total_amount: page.total_amount.clone(),
+                        status: TradeStatus::Success,
+                    };
+                    trades.insert(trade.clone());
+                    trade
+                }
+            }
         };
         let stamp = timestamp(now);
         let back = self.signed_callback(&[
@@ -223,7 +279,7 @@ impl Sandbox {
             .map_err(|e| SandboxError::Malformed(format!("biz_content: {e}")))?;
         let mut trades =
             self.trades.lock().map_err(|_| SandboxError::Malformed("poisoned".into()))?;
-        let trade = trades.get_mut(&content.out_trade_no);
+        let trade = trades.named(&content.out_trade_no, content.trade_no.as_deref());
         let reply = match (method, trade) {
             (_, None) => ascii_json(&[
                 ("code", "40004"),

@@ -15,6 +15,11 @@ pub fn configure(sandbox: Arc<Sandbox>) -> impl FnOnce(&mut web::ServiceConfig) 
     }
 }
 
+/// What every sandbox page shows first: nothing here is real money.
+pub const SANDBOX_BANNER: &str = "<div id=\"sandbox-banner\" style=\"background:#c00;color:#fff;\
+     padding:12px;font:bold 18px sans-serif;text-align:center\">沙箱 SANDBOX · 这不是支付宝, 不会扣款 · \
+     This is not Alipay: no money moves, and an order paid here is paid for free</div>";
+
 fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
@@ -34,7 +39,7 @@ async fn page(req: HttpRequest, sandbox: web::Data<Sandbox>) -> HttpResponse {
     };
     match sandbox.open(&params) {
         Ok(page) => HttpResponse::Ok().content_type("text/html; charset=utf-8").body(format!(
-            "<!doctype html><html><head><meta charset=\"utf-8\"><title>支付宝沙箱</title></head><body>\
+            "<!doctype html><html><head><meta charset=\"utf-8\"><title>支付宝沙箱</title></head><body>{SANDBOX_BANNER}\
              <h1>支付宝沙箱 · Alipay sandbox</h1><p>{}</p><p>订单号 {}</p><p>金额 ¥{}</p>\
              <form method=\"post\" action=\"/sandbox/alipay/pay\">\
              <input type=\"hidden\" name=\"request\" value=\"{}\"><button type=\"submit\">付款 Pay</button></form>\

@@ -25,6 +25,15 @@ pub enum StockUpdateSetting {
     Covering,
 }
 
+/// Where this server runs: `production` refuses the stand-ins that fake payments and logins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    #[default]
+    Development,
+    Production,
+}
+
 /// Where payments go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Gateway {
@@ -153,9 +162,10 @@ impl Default for OrderSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct PaymentSettings {
-    /// `sandbox` (the embedded stand-in, the default), `alipay` (production), `alipay-sandbox`
-    /// (Alipay's own sandbox), or a gateway URL.
-    pub gateway: Gateway,
+    /// `sandbox` (the embedded stand-in), `alipay` (production), `alipay-sandbox` (Alipay's own
+    /// sandbox), or a gateway URL. Unset: the sandbox for the embedded default only; with any
+    /// sign of production ([`Settings::production_signs`]) it must be chosen.
+    pub gateway: Option<Gateway>,
     /// Our application id at Alipay (all digits; taken as text also when unquoted).
     #[serde(deserialize_with = "lenient_string")]
     pub app_id: String,
@@ -187,7 +197,7 @@ pub struct PaymentSettings {
 impl Default for PaymentSettings {
     fn default() -> Self {
         PaymentSettings {
-            gateway: Gateway::Sandbox,
+            gateway: None,
             app_id: "2016091100487120".into(),
             seller_id: String::new(),
             app_private_key: SecretString::default(),
@@ -252,8 +262,9 @@ impl Default for MailSettings {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct QqSettings {
-    /// `sandbox` (a local stand-in at `/qq-sandbox`, the default), `qq` (graph.qq.com) or the
-    /// URL of another server that speaks its protocol.
+    /// `sandbox` (a local stand-in at `/qq-sandbox`), `qq` (graph.qq.com) or the URL of another
+    /// server that speaks its protocol. Empty: the sandbox for the embedded default only; with
+    /// any sign of production it must be chosen.
     #[serde(deserialize_with = "lenient_string")]
     pub provider: String,
     /// Our application's id at QQ.
@@ -270,7 +281,7 @@ pub struct QqSettings {
 impl Default for QqSettings {
     fn default() -> Self {
         QqSettings {
-            provider: "sandbox".into(),
+            provider: String::new(),
             client_id: "101514053".into(),
             client_secret: SecretString::default(),
             redirect_uri: "http://www.meiduo.site:8080/oauth_callback.html".into(),
@@ -319,6 +330,8 @@ impl Default for CacheSettings {
 pub struct Settings {
     /// Address and port to listen on.
     pub listen: String,
+    /// `development` (the default) or `production`.
+    pub env: Environment,
     /// Where the embedded default keeps its SQLite file, generated secret and keys.
     pub data_dir: PathBuf,
     /// HTTP worker threads (0: one per core).
@@ -333,6 +346,16 @@ pub struct Settings {
     pub migrate_on_start: bool,
     /// Load the demo catalog and areas into an empty database at start.
     pub seed_on_start: bool,
+    /// Origins whose pages may call the API from a browser (CORS, credentials included): the
+    /// front end's, e.g. `http://www.meiduo.site:8080`. A list, or one string of
+    /// comma-separated origins; empty: none.
+    #[serde(deserialize_with = "origins")]
+    pub cors_origins: Vec<String>,
+    /// Guards `/metrics...`, `/docs/` and `/api-docs/`: requests must carry
+    /// `Authorization: Bearer <token>`. Empty: they are open in development and not served at
+    /// all where [`Settings::production_signs`] finds any.
+    #[serde(deserialize_with = "secret")]
+    pub ops_token: SecretString,
     /// Read clients' addresses (for the limits on failed logins and SMS) from `Forwarded` /
     /// `X-Forwarded-For`: only behind a proxy that sets them, else clients could pick theirs.
     pub trust_forwarded: bool,
@@ -356,6 +379,7 @@ impl Default for Settings {
     fn default() -> Self {
         Settings {
             listen: "127.0.0.1:8000".into(),
+            env: Environment::Development,
             data_dir: PathBuf::from("data"),
             workers: 0,
             public_url: String::new(),
@@ -363,6 +387,8 @@ impl Default for Settings {
             migrate_on_start: true,
             seed_on_start: true,
             trust_forwarded: false,
+            cors_origins: Vec::new(),
+            ops_token: SecretString::default(),
             secret: SecretString::default(),
             database: DatabaseSettings::default(),
             redis: RedisSettings::default(),
@@ -465,6 +491,76 @@ impl Settings {
         figment.merge(env).extract().map_err(|e| SettingsError(Box::new(e)))
     }
 
+    /// Why this configuration looks like production rather than the embedded default: each
+    /// sign as the operator would recognise it (empty for the embedded default).
+    pub fn production_signs(&self) -> Vec<String> {
+        let mut signs = Vec::new();
+        if self.env == Environment::Production {
+            signs.push("MEIDUO_ENV=production".to_owned());
+        }
+        if !self.database.url.expose_secret().is_empty() {
+            signs.push("a database URL (MEIDUO_DATABASE_URL)".to_owned());
+        }
+        if !self.redis.url.expose_secret().is_empty() {
+            signs.push("a Redis URL (MEIDUO_REDIS_URL)".to_owned());
+        }
+        if !is_loopback(&self.listen) {
+            signs.push(format!(
+                "a listen address that is not loopback (MEIDUO_LISTEN={})",
+                self.listen
+            ));
+        }
+        signs
+    }
+
+    /// The payment gateway: the one chosen, or the sandbox where nothing looks like production.
+    ///
+    /// # Errors
+    /// When none is chosen and the configuration looks like production (the sandbox would let
+    /// any shopper mark an order paid), or the sandbox is chosen with `MEIDUO_ENV=production`.
+    pub fn gateway(&self) -> Result<Gateway, String> {
+        match &self.payment.gateway {
+            Some(Gateway::Sandbox) if self.env == Environment::Production => Err(
+                "MEIDUO_PAYMENT_GATEWAY=sandbox is refused with MEIDUO_ENV=production: the sandbox \
+                 lets any shopper mark an order paid without paying"
+                    .to_owned(),
+            ),
+            Some(gateway) => Ok(gateway.clone()),
+            None => self.stand_in_allowed("MEIDUO_PAYMENT_GATEWAY", "alipay, alipay-sandbox or a gateway URL")
+                .map(|()| Gateway::Sandbox),
+        }
+    }
+
+    /// QQ login's provider: the one chosen, or `sandbox` where nothing looks like production.
+    ///
+    /// # Errors
+    /// As [`Settings::gateway`]: the sandbox logs anyone in under any QQ number.
+    pub fn qq_provider(&self) -> Result<String, String> {
+        match self.qq.provider.as_str() {
+            "sandbox" if self.env == Environment::Production => Err(
+                "MEIDUO_QQ_PROVIDER=sandbox is refused with MEIDUO_ENV=production: the sandbox \
+                 logs anyone in under any QQ number"
+                    .to_owned(),
+            ),
+            "" => self
+                .stand_in_allowed("MEIDUO_QQ_PROVIDER", "qq or a provider URL")
+                .map(|()| "sandbox".to_owned()),
+            chosen => Ok(chosen.to_owned()),
+        }
+    }
+
+    fn stand_in_allowed(&self, variable: &str, choices: &str) -> Result<(), String> {
+        let signs = self.production_signs();
+        if signs.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{variable} must be chosen ({choices}; `sandbox` only for a test deployment, where \
+             nothing is real) because this configuration looks like production: {}",
+            signs.join(", ")
+        ))
+    }
+
     /// The database URL: the configured one, or the embedded default's SQLite file.
     pub fn database_url(&self) -> String {
         let url = self.database.url.expose_secret();
@@ -474,6 +570,43 @@ impl Settings {
             url.to_owned()
         }
     }
+}
+
+/// Whether a listen address (`host:port`) only takes connections from this machine.
+fn is_loopback(listen: &str) -> bool {
+    if let Ok(address) = listen.parse::<std::net::SocketAddr>() {
+        return address.ip().is_loopback();
+    }
+    let host = listen.rsplit_once(':').map_or(listen, |(host, _)| host);
+    host.eq_ignore_ascii_case("localhost")
+}
+
+/// Origins as a list, or as one string of comma-separated origins (the environment's way).
+fn origins<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Origins {
+        List(Vec<String>),
+        Text(String),
+    }
+    let list = match Origins::deserialize(deserializer)? {
+        Origins::List(list) => list,
+        Origins::Text(text) => text.split(',').map(str::to_owned).collect(),
+    };
+    list.into_iter()
+        .map(|origin| origin.trim().trim_end_matches('/').to_owned())
+        .filter(|origin| !origin.is_empty())
+        .map(|origin| {
+            let rest = origin.strip_prefix("http://").or_else(|| origin.strip_prefix("https://"));
+            if rest.is_some_and(|host| !host.is_empty() && !host.contains(['/', '?', '#'])) {
+                Ok(origin)
+            } else {
+                Err(serde::de::Error::custom(format!(
+                    "`{origin}` is not an origin: scheme://host[:port], e.g. http://www.meiduo.site:8080"
+                )))
+            }
+        })
+        .collect()
 }
 
 /// A string, also when the value looks like a number or a flag (an all-digit app id, unquoted,
@@ -572,7 +705,7 @@ mod tests {
             jail.set_env("MEIDUO_PAYMENT_GATEWAY", "alipay-sandbox");
             let settings = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
             assert_eq!(settings.payment.app_id, "2021000000000001");
-            assert_eq!(settings.payment.gateway, Gateway::AlipaySandbox);
+            assert_eq!(settings.payment.gateway, Some(Gateway::AlipaySandbox));
             Ok(())
         });
     }
@@ -610,10 +743,91 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::result_large_err)]
+    fn any_sign_of_production_needs_a_gateway_and_a_qq_provider_chosen() {
+        for (variable, value, sign) in [
+            ("MEIDUO_ENV", "production", "MEIDUO_ENV=production"),
+            ("MEIDUO_DATABASE_URL", "mysql://root@db/meiduo", "MEIDUO_DATABASE_URL"),
+            ("MEIDUO_REDIS_URL", "redis://cache:6379", "MEIDUO_REDIS_URL"),
+            ("MEIDUO_LISTEN", "0.0.0.0:8000", "MEIDUO_LISTEN=0.0.0.0:8000"),
+            ("MEIDUO_LISTEN", "10.0.0.5:8000", "MEIDUO_LISTEN=10.0.0.5:8000"),
+        ] {
+            figment::Jail::expect_with(|jail| {
+                jail.set_env(variable, value);
+                let settings =
+                    Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+                let refused = settings.gateway().unwrap_err();
+                assert!(refused.contains("MEIDUO_PAYMENT_GATEWAY must be chosen"), "{refused}");
+                assert!(refused.contains(sign), "{variable}: {refused}");
+                let refused = settings.qq_provider().unwrap_err();
+                assert!(refused.contains("MEIDUO_QQ_PROVIDER must be chosen"), "{refused}");
+
+                jail.set_env("MEIDUO_PAYMENT_GATEWAY", "alipay");
+                jail.set_env("MEIDUO_QQ_PROVIDER", "qq");
+                let settings =
+                    Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+                assert_eq!(settings.gateway(), Ok(Gateway::Alipay));
+                assert_eq!(settings.qq_provider().as_deref(), Ok("qq"));
+                Ok(())
+            });
+        }
+        // Loopback addresses are no sign.
+        for listen in ["127.0.0.1:8000", "[::1]:8000", "localhost:8000", "127.0.0.1:0"] {
+            let settings = Settings { listen: listen.into(), ..Settings::default() };
+            assert!(settings.production_signs().is_empty(), "{listen}");
+        }
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn a_chosen_sandbox_runs_a_test_deployment_but_never_with_env_production() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("MEIDUO_DATABASE_URL", "mysql://root@db/meiduo");
+            jail.set_env("MEIDUO_PAYMENT_GATEWAY", "sandbox");
+            jail.set_env("MEIDUO_QQ_PROVIDER", "sandbox");
+            let settings = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(settings.gateway(), Ok(Gateway::Sandbox));
+            assert_eq!(settings.qq_provider().as_deref(), Ok("sandbox"));
+            jail.set_env("MEIDUO_ENV", "production");
+            let settings = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+            assert!(settings.gateway().unwrap_err().contains("refused with MEIDUO_ENV=production"));
+            assert!(settings.qq_provider().unwrap_err().contains("refused"));
+            Ok(())
+        });
+    }
+
+    #[test]
+    #[allow(clippy::result_large_err)]
+    fn cors_origins_come_as_a_list_or_comma_separated_and_must_be_origins() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env(
+                "MEIDUO_CORS_ORIGINS",
+                "http://www.meiduo.site:8080, https://m.meiduo.site/",
+            );
+            let settings = Settings::load(None).map_err(|e| figment::Error::from(e.to_string()))?;
+            assert_eq!(
+                settings.cors_origins,
+                ["http://www.meiduo.site:8080", "https://m.meiduo.site"]
+            );
+            jail.set_env("MEIDUO_CORS_ORIGINS", "www.meiduo.site");
+            let error = Settings::load(None).map(|_| ()).unwrap_err().to_string();
+            assert!(
+                error.contains("MEIDUO_CORS_ORIGINS") && error.contains("not an origin"),
+                "{error}"
+            );
+            jail.set_env("MEIDUO_CORS_ORIGINS", "http://www.meiduo.site/shop");
+            assert!(Settings::load(None).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn the_embedded_default_is_sqlite_in_the_data_dir() {
         let settings = Settings::default();
         assert_eq!(settings.database_url(), "sqlite://data/meiduo.db?mode=rwc");
         assert_eq!(settings.listen, "127.0.0.1:8000");
-        assert_eq!(settings.payment.gateway, Gateway::Sandbox);
+        assert!(settings.production_signs().is_empty());
+        assert_eq!(settings.gateway(), Ok(Gateway::Sandbox));
+        assert_eq!(settings.qq_provider().as_deref(), Ok("sandbox"));
     }
 }
