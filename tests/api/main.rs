@@ -10,6 +10,7 @@ mod catalog;
 mod codes;
 mod email;
 mod errors;
+mod hardening;
 mod loadgen_smoke;
 mod parity;
 mod passwords;

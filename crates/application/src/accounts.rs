@@ -333,7 +333,12 @@ impl Accounts {
                     self.ports.hasher.hash(password.expose()).await.map_err(|cause| {
                         AccountError::Failure(ServiceFailure::Unexpected(cause))
                     })?;
-                let new = NewUser { username: Username::of_mobile(&mobile), mobile, password_hash };
+                let new = NewUser {
+                    username: Username::of_mobile(&mobile),
+                    mobile,
+                    password_hash,
+                    token_stamp: new_token_stamp(),
+                };
                 self.ports.users.create(&new).await.map_err(|e| match e {
                     CreateUserError::MobileTaken | CreateUserError::UsernameTaken => {
                         AccountError::MobileTaken
@@ -571,20 +576,29 @@ impl Accounts {
         self.store_password(user, &password).await
     }
 
-    /// A logged-in user changes the password, giving the old one.
+    /// A logged-in user changes the password, giving the old one. Every token of the user's
+    /// is then void; the user as now stored (with the new stamp, for this session's new token)
+    /// is returned.
     #[tracing::instrument(name = "accounts.change_password", skip_all, fields(user_id = %user))]
     pub async fn change_password(
         &self,
         user: UserId,
         old_password: &str,
         new: NewPassword,
-    ) -> Result<(), AccountError> {
+    ) -> Result<User, AccountError> {
         let password = self.new_password(&new)?;
         let hash = self.ports.users.password_hash(user).await?.ok_or(AccountError::NotFound)?;
         if old_password.len() > 64 || !self.ports.hasher.verify(old_password, &hash).await {
             return Err(AccountError::WrongPassword);
         }
-        self.store_password(user, &password).await
+        self.store_password(user, &password).await?;
+        self.ports.users.find(user).await?.ok_or(AccountError::NotFound)
+    }
+
+    /// The stamp `user`'s login tokens must carry to be honoured; `None` when there is no such
+    /// active user.
+    pub async fn token_stamp(&self, user: UserId) -> Result<Option<String>, AccountError> {
+        Ok(self.ports.users.token_stamp(user).await?)
     }
 
     fn new_password(&self, new: &NewPassword) -> Result<Password, AccountError> {
@@ -602,7 +616,7 @@ impl Accounts {
             .hash(password.expose())
             .await
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
-        if self.ports.users.set_password(user, &hash).await? {
+        if self.ports.users.set_password(user, &hash, &new_token_stamp()).await? {
             Ok(())
         } else {
             Err(AccountError::AccountNotFound)
@@ -676,12 +690,11 @@ impl Accounts {
             .hash(password.expose())
             .await
             .map_err(|cause| AccountError::Failure(ServiceFailure::Unexpected(cause)))?;
-        self.ports.users.create(&NewUser { username, mobile, password_hash }).await.map_err(|e| {
-            match e {
-                CreateUserError::MobileTaken => AccountError::MobileTaken,
-                CreateUserError::UsernameTaken => AccountError::UsernameTaken,
-                CreateUserError::Store(error) => error.into(),
-            }
+        let new = NewUser { username, mobile, password_hash, token_stamp: new_token_stamp() };
+        self.ports.users.create(&new).await.map_err(|e| match e {
+            CreateUserError::MobileTaken => AccountError::MobileTaken,
+            CreateUserError::UsernameTaken => AccountError::UsernameTaken,
+            CreateUserError::Store(error) => error.into(),
         })
     }
 
@@ -729,4 +742,10 @@ impl Accounts {
     pub async fn profile(&self, user: UserId) -> Result<User, AccountError> {
         self.ports.users.find(user).await?.ok_or(AccountError::NotFound)
     }
+}
+
+/// A new, unguessable stamp for a user's tokens (128 bits from the thread's CSPRNG, as hex).
+fn new_token_stamp() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

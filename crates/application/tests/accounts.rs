@@ -28,7 +28,15 @@ fn user(id: u64) -> User {
         email: None,
         email_active: false,
         default_address_id: None,
+        token_stamp: "0123456789abcdef0123456789abcdef".into(),
     }
+}
+
+/// A stamp as the use cases draw them: 128 bits as 32 hex digits.
+fn is_fresh_stamp(stamp: &str) -> bool {
+    stamp.len() == 32
+        && stamp.bytes().all(|b| b.is_ascii_hexdigit())
+        && stamp != "0123456789abcdef0123456789abcdef"
 }
 
 fn registration() -> Registration {
@@ -126,7 +134,9 @@ async fn registration_consumes_the_code_only_after_the_fields_pass_and_stores_a_
     m.users
         .expect_create()
         .withf(|new| {
-            new.password_hash == "hashed:password123" && new.username.as_str() == "alice_01"
+            new.password_hash == "hashed:password123"
+                && new.username.as_str() == "alice_01"
+                && is_fresh_stamp(&new.token_stamp)
         })
         .times(1)
         .returning(|_| Ok(user(1)));
@@ -296,9 +306,11 @@ async fn a_reset_token_sets_only_its_users_password_and_only_once() {
     m.hasher.expect_hash().returning(|p| Ok(format!("hashed:{p}")));
     m.users
         .expect_set_password()
-        .withf(|id, hash| *id == UserId(7) && hash == "hashed:new-password1")
+        .withf(|id, hash, stamp| {
+            *id == UserId(7) && hash == "hashed:new-password1" && is_fresh_stamp(stamp)
+        })
         .times(1)
-        .returning(|_, _| Ok(true));
+        .returning(|_, _, _| Ok(true));
     m.build().reset_password(UserId(7), "t", new_password()).await.unwrap();
 }
 
@@ -319,6 +331,35 @@ async fn a_password_change_needs_the_old_password() {
         m.build().change_password(UserId(7), "old-password1", differ).await.unwrap_err(),
         AccountError::PasswordsDiffer
     );
+}
+
+#[tokio::test]
+async fn a_password_change_draws_a_new_stamp_and_returns_the_user_with_it() {
+    let mut m = AccountMocks::new();
+    m.users.expect_password_hash().returning(|_| Ok(Some("h".into())));
+    m.hasher.expect_verify().returning(|password, _| password == "old-password1");
+    m.hasher.expect_hash().returning(|p| Ok(format!("hashed:{p}")));
+    let drawn = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = drawn.clone();
+    m.users
+        .expect_set_password()
+        .withf(|id, hash, stamp| {
+            *id == UserId(7) && hash == "hashed:new-password1" && is_fresh_stamp(stamp)
+        })
+        .times(1)
+        .returning(move |_, _, stamp| {
+            *kept.lock().unwrap() = stamp.to_owned();
+            Ok(true)
+        });
+    let stored = drawn.clone();
+    m.users.expect_find().returning(move |id| {
+        Ok(Some(User { token_stamp: stored.lock().unwrap().clone(), ..user(id.0) }))
+    });
+    let changed =
+        m.build().change_password(UserId(7), "old-password1", new_password()).await.unwrap();
+    assert_eq!(changed.id, UserId(7));
+    assert_eq!(changed.token_stamp, *drawn.lock().unwrap());
+    assert!(is_fresh_stamp(&changed.token_stamp));
 }
 
 #[tokio::test]

@@ -195,6 +195,10 @@ pub struct User {
     pub email: Option<String>,
     pub email_active: bool,
     pub default_address_id: Option<AddressId>,
+    /// Carried by the user's login tokens, which are honoured only while it is the user's
+    /// (a password change draws a new one: every other session is logged out).
+    #[serde(skip)]
+    pub token_stamp: String,
 }
 
 /// A user to create; the password is already hashed.
@@ -203,6 +207,8 @@ pub struct NewUser {
     pub username: Username,
     pub mobile: Mobile,
     pub password_hash: String,
+    /// The first stamp of the user's tokens (see [`User::token_stamp`]).
+    pub token_stamp: String,
 }
 
 #[cfg(test)]

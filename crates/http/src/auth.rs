@@ -1,11 +1,20 @@
 //! JWT authentication: `Authorization: JWT <token>` (the original's scheme) or `Bearer <token>`.
+//!
+//! A token names its user and carries the user's token stamp; it is honoured only while the
+//! user exists, is active and still has that stamp (a password change draws a new one, so every
+//! other session ends; a database reset that reuses the id does not revive old tokens). This
+//! process remembers stamps for [`Tokens::with_memory`]'s time, so another replica's password
+//! change takes effect here within it.
 
-use std::future::{Ready, ready};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, decode, encode};
+use meiduo_application::accounts::AccountError;
 use meiduo_domain::{User, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -18,6 +27,8 @@ pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     lifetime: Duration,
+    /// Users' current stamps as read lately (`None`: a user that does not exist).
+    stamps: Option<moka::sync::Cache<u64, Option<Arc<str>>>>,
 }
 
 impl std::fmt::Debug for Tokens {
@@ -32,6 +43,15 @@ struct Claims {
     username: String,
     exp: u64,
     iat: u64,
+    /// The user's token stamp when the token was issued.
+    stamp: String,
+}
+
+/// What a valid signature vouches for: the user, and the stamp to compare with the user's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signed {
+    pub user: UserId,
+    pub stamp: String,
 }
 
 impl Tokens {
@@ -40,7 +60,40 @@ impl Tokens {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
             lifetime,
+            stamps: None,
         }
+    }
+
+    /// The same, remembering each user's stamp this long (`Duration::ZERO`: asking the store on
+    /// every request).
+    pub fn with_memory(mut self, memory: Duration) -> Self {
+        self.stamps = (!memory.is_zero()).then(|| {
+            moka::sync::Cache::builder().max_capacity(100_000).time_to_live(memory).build()
+        });
+        self
+    }
+
+    /// Forgets what this process remembers of the user's stamp (after it changed here).
+    pub fn forget(&self, user: UserId) {
+        if let Some(stamps) = &self.stamps {
+            stamps.invalidate(&user.0);
+        }
+    }
+
+    /// Whether a signed token is still honoured: its user exists and has its stamp.
+    pub async fn honoured(&self, state: &ApiState, signed: &Signed) -> Result<bool, AccountError> {
+        let remembered = self.stamps.as_ref().and_then(|stamps| stamps.get(&signed.user.0));
+        let current = match remembered {
+            Some(current) => current,
+            None => {
+                let current = state.accounts.token_stamp(signed.user).await?.map(Arc::from);
+                if let Some(stamps) = &self.stamps {
+                    stamps.insert(signed.user.0, current.clone());
+                }
+                current
+            }
+        };
+        Ok(current.is_some_and(|current| !current.is_empty() && *current == *signed.stamp))
     }
 
     /// A token for the user.
@@ -51,6 +104,7 @@ impl Tokens {
             username: user.username.clone(),
             iat: now,
             exp: now + self.lifetime.as_secs(),
+            stamp: user.token_stamp.clone(),
         };
         encode(&Header::new(Algorithm::HS256), &claims, &self.encoding).map_err(|e| {
             tracing::error!(error = %e, "token signing failed");
@@ -62,13 +116,14 @@ impl Tokens {
         })
     }
 
-    /// The user of a valid, unexpired token.
-    pub fn check(&self, token: &str) -> Option<UserId> {
+    /// The user and stamp of a validly signed, unexpired token (whether it is still honoured is
+    /// [`Tokens::honoured`]'s question).
+    pub fn check(&self, token: &str) -> Option<Signed> {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
         decode::<Claims>(token, &self.decoding, &validation)
             .ok()
-            .map(|data| UserId(data.claims.user_id))
+            .map(|data| Signed { user: UserId(data.claims.user_id), stamp: data.claims.stamp })
     }
 }
 
@@ -80,35 +135,47 @@ fn bearer(req: &HttpRequest) -> Option<&str> {
         .then(|| token.trim())
 }
 
-fn user_of(req: &HttpRequest) -> Option<UserId> {
-    let state = req.app_data::<web::Data<ApiState>>()?;
-    state.tokens.check(bearer(req)?)
+type Extracted<T> = Pin<Box<dyn Future<Output = Result<T, ApiError>>>>;
+
+/// The user of the request's token if it is validly signed and still honoured; `Ok(None)` for
+/// no token, a bad one, or one no longer honoured.
+fn user_of(req: &HttpRequest) -> impl Future<Output = Result<Option<UserId>, ApiError>> + use<> {
+    let state = req.app_data::<web::Data<ApiState>>().cloned();
+    let signed =
+        state.as_ref().zip(bearer(req)).and_then(|(state, token)| state.tokens.check(token));
+    async move {
+        let (Some(state), Some(signed)) = (state, signed) else { return Ok(None) };
+        Ok(state.tokens.honoured(&state, &signed).await?.then_some(signed.user))
+    }
 }
 
-/// A logged-in user; requests without a valid token get 401.
+/// A logged-in user; requests without a token that is valid and still honoured get 401.
 #[derive(Debug, Clone, Copy)]
 pub struct AuthUser(pub UserId);
 
 impl FromRequest for AuthUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(user_of(req).map(AuthUser).ok_or_else(ApiError::unauthorized))
+        let user = user_of(req);
+        Box::pin(async move { user.await?.map(AuthUser).ok_or_else(ApiError::unauthorized) })
     }
 }
 
-/// The user if the request carries a valid token; anonymous otherwise. The original front end
-/// sends `Authorization: JWT undefined` when nobody is logged in: that is anonymous, not an error.
+/// The user if the request carries a valid, honoured token; anonymous otherwise (as the
+/// original's cart views, which treat any token they cannot use as none). The original front
+/// end sends `Authorization: JWT undefined` when nobody is logged in: that is anonymous too.
 #[derive(Debug, Clone, Copy)]
 pub struct MaybeUser(pub Option<UserId>);
 
 impl FromRequest for MaybeUser {
     type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
+    type Future = Extracted<Self>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Ok(MaybeUser(user_of(req))))
+        let user = user_of(req);
+        Box::pin(async move { Ok(MaybeUser(user.await?)) })
     }
 }
 
@@ -124,6 +191,7 @@ mod tests {
             email: None,
             email_active: false,
             default_address_id: None,
+            token_stamp: "5f1e".into(),
         }
     }
 
@@ -131,7 +199,7 @@ mod tests {
     fn a_token_names_its_user_and_only_verifies_with_its_secret() {
         let tokens = Tokens::new(b"a secret of enough length for hs256", Duration::from_secs(60));
         let token = tokens.issue(&user()).unwrap();
-        assert_eq!(tokens.check(&token), Some(UserId(7)));
+        assert_eq!(tokens.check(&token), Some(Signed { user: UserId(7), stamp: "5f1e".into() }));
         let other = Tokens::new(b"another secret of enough length!!!", Duration::from_secs(60));
         assert_eq!(other.check(&token), None);
         assert_eq!(tokens.check("undefined"), None);

@@ -118,6 +118,7 @@ pub async fn prepare(
             username: username.clone(),
             mobile: mobile.clone(),
             password_hash: hash.clone(),
+            token_stamp: format!("{:032x}", fastrand::u128(..)),
         };
         let user = store
             .users()

@@ -157,8 +157,13 @@ impl std::fmt::Debug for QqWiring {
 pub fn qq_wiring(settings: &Settings, public_url: &str, secret: &[u8]) -> anyhow::Result<QqWiring> {
     let qq = &settings.qq;
     let client_secret = qq.client_secret.expose_secret().to_owned();
-    let (base_url, sandbox) = match qq.provider.as_str() {
+    let provider = settings.qq_provider().map_err(anyhow::Error::msg)?;
+    let (base_url, sandbox) = match provider.as_str() {
         "sandbox" => {
+            tracing::warn!(
+                "QQ login goes to its local sandbox (/qq-sandbox): anyone can log in under any QQ \
+                 number. Choose MEIDUO_QQ_PROVIDER=qq for a real shop"
+            );
             let salt = [secret, b":qq-sandbox"].concat();
             let sandbox = QqSandbox::new(&qq.client_id, &client_secret, &salt);
             (format!("{}/qq-sandbox", public_url.trim_end_matches('/')), Some(Arc::new(sandbox)))
@@ -195,13 +200,17 @@ pub fn payment_wiring(settings: &Settings, public_url: &str) -> anyhow::Result<P
         payment.return_url.clone()
     };
     let timeout = Duration::from_secs(10);
-    let gateway = match &payment.gateway {
+    let gateway = match settings.gateway().map_err(anyhow::Error::msg)? {
         Gateway::Sandbox => None,
         Gateway::Alipay => Some(PRODUCTION_GATEWAY.to_owned()),
         Gateway::AlipaySandbox => Some(SANDBOX_GATEWAY.to_owned()),
-        Gateway::Url(url) => Some(url.clone()),
+        Gateway::Url(url) => Some(url),
     };
     let Some(gateway) = gateway else {
+        tracing::warn!(
+            "payments go to the local sandbox: any shopper can mark an order paid without paying. \
+             Choose MEIDUO_PAYMENT_GATEWAY for a real shop"
+        );
         let app_key = key_or_generated(settings, &payment.app_private_key, "sandbox_app_key.pem")?;
         let sandbox_key =
             key_or_generated(settings, &payment.sandbox_private_key, "sandbox_alipay_key.pem")?;
@@ -490,7 +499,8 @@ pub fn api_state(
     let use_cases = UseCases::build(&ports, &policies(settings, &payment)?);
     Ok(ApiState {
         use_cases,
-        tokens: Tokens::new(secret, settings.token.lifetime.max(Duration::from_secs(60))),
+        tokens: Tokens::new(secret, settings.token.lifetime.max(Duration::from_secs(60)))
+            .with_memory(settings.cache.local_ttl),
         cookie_key: Key::derive_from(secret),
         image_host: settings.image_host.clone(),
         readiness: Arc::new(StoresReadiness { sql: store, redis }),
@@ -513,6 +523,9 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Connects, migrates, seeds, binds and wires as the settings say.
     pub async fn build(settings: &Settings) -> anyhow::Result<Self> {
+        // Refused before anything is touched: the stand-ins of a production-looking deployment.
+        settings.gateway().map_err(anyhow::Error::msg)?;
+        settings.qq_provider().map_err(anyhow::Error::msg)?;
         let store = connect(settings).await?;
         prepare(settings, &store).await?;
         let secret = secret(settings)?;

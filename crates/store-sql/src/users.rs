@@ -49,6 +49,7 @@ impl UserRepository for SqlUsers {
             email_active: Set(false),
             default_address_id: Set(None),
             is_active: Set(true),
+            token_stamp: Set(new.token_stamp.clone()),
             create_time: Set(at),
             update_time: Set(at),
             ..Default::default()
@@ -77,18 +78,36 @@ impl UserRepository for SqlUsers {
             email: None,
             email_active: false,
             default_address_id: None,
+            token_stamp: new.token_stamp.clone(),
         })
     }
 
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, StoreError> {
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        token_stamp: &str,
+    ) -> Result<bool, StoreError> {
         let changed = user::Entity::update_many()
             .col_expr(user::Column::Password, Expr::value(password_hash))
+            .col_expr(user::Column::TokenStamp, Expr::value(token_stamp))
             .col_expr(user::Column::UpdateTime, Expr::value(now()))
             .filter(user::Column::Id.eq(db_id(id.0)))
             .exec(&self.db.conn)
             .await
             .map_err(store)?;
         Ok(changed.rows_affected == 1)
+    }
+
+    async fn token_stamp(&self, id: UserId) -> Result<Option<String>, StoreError> {
+        user::Entity::find_by_id(db_id(id.0))
+            .filter(user::Column::IsActive.eq(true))
+            .select_only()
+            .column(user::Column::TokenStamp)
+            .into_tuple()
+            .one(&self.db.conn)
+            .await
+            .map_err(store)
     }
 
     async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError> {

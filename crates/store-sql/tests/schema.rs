@@ -196,6 +196,7 @@ async fn a_taken_username_or_mobile_is_named_by_the_store() {
             username: Username::parse(name).unwrap(),
             mobile: Mobile::parse(mobile).unwrap(),
             password_hash: "x".into(),
+            token_stamp: format!("stamp-of-{name}"),
         };
         users.create(&new("alice", "13800000001")).await.unwrap();
         let same_name = users.create(&new("alice", "13800000002")).await;
@@ -212,6 +213,30 @@ async fn a_taken_username_or_mobile_is_named_by_the_store() {
         );
         assert_eq!(users.count_username("alice").await.unwrap(), 1);
         assert_eq!(users.count_username("bobby").await.unwrap(), 0, "{}", db.engine);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_users_token_stamp_is_kept_and_replaced_with_the_password() {
+    for db in engines().await {
+        let users = db.store.users();
+        let new = NewUser {
+            username: Username::parse("carol").unwrap(),
+            mobile: Mobile::parse("13800000009").unwrap(),
+            password_hash: "x".into(),
+            token_stamp: "first-stamp".into(),
+        };
+        let carol = users.create(&new).await.unwrap();
+        assert_eq!(carol.token_stamp, "first-stamp");
+        assert_eq!(users.token_stamp(carol.id).await.unwrap().as_deref(), Some("first-stamp"));
+        assert!(users.set_password(carol.id, "y", "second-stamp").await.unwrap());
+        assert_eq!(users.token_stamp(carol.id).await.unwrap().as_deref(), Some("second-stamp"));
+        assert_eq!(users.password_hash(carol.id).await.unwrap().as_deref(), Some("y"));
+        let found = users.find(carol.id).await.unwrap().unwrap();
+        assert_eq!(found.token_stamp, "second-stamp", "{}", db.engine);
+        let nobody = meiduo_domain::UserId(carol.id.0 + 1000);
+        assert_eq!(users.token_stamp(nobody).await.unwrap(), None, "{}", db.engine);
+        assert!(!users.set_password(nobody, "y", "z").await.unwrap());
     }
 }
 

@@ -42,11 +42,24 @@ pub trait UserRepository: Send + Sync {
     /// cannot both succeed); nothing was written then.
     async fn create(&self, user: &NewUser) -> Result<User, CreateUserError>;
 
-    /// Replaces the user's password hash. `Ok(false)` when there is no such user.
+    /// Replaces the user's password hash and token stamp together (the tokens of before are no
+    /// longer honoured). `Ok(false)` when there is no such user.
     ///
     /// # Errors
     /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
-    async fn set_password(&self, id: UserId, password_hash: &str) -> Result<bool, StoreError>;
+    async fn set_password(
+        &self,
+        id: UserId,
+        password_hash: &str,
+        token_stamp: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The stamp the user's tokens must carry; `None` when there is no such user (or it was
+    /// deactivated).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
+    async fn token_stamp(&self, id: UserId) -> Result<Option<String>, StoreError>;
 
     /// The user's password hash.
     ///

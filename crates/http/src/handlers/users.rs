@@ -219,6 +219,8 @@ pub async fn reset_password(
     let body = body.into_inner();
     let new = NewPassword { password: body.password, password2: body.password2 };
     state.accounts.reset_password(user, &body.access_token, new).await?;
+    // The user's tokens of before are void: not even this process remembers them as good.
+    state.tokens.forget(user);
     Ok(HttpResponse::Ok().json(UserIdJson { id: user.0 }))
 }
 
@@ -229,9 +231,19 @@ pub struct ChangePasswordBody {
     pub password2: String,
 }
 
-/// A logged-in user changes the password, giving the old one (another user's id is 404).
+/// The user's id, and the session's new token.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordChanged {
+    pub id: u64,
+    /// Replaces the token this request carried: a password change voids every token issued
+    /// before (the user's other sessions are logged out).
+    pub token: String,
+}
+
+/// A logged-in user changes the password, giving the old one (another user's id is 404). Every
+/// token issued before is void; the answer carries this session's new one.
 #[utoipa::path(tag = "accounts", security(("jwt" = [])), params(("user_id" = u64, Path)), request_body = ChangePasswordBody,
-    responses((status = 200, body = UserIdJson), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PasswordChanged), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[put("/users/{user_id}/password/")]
 pub async fn change_password(
     state: web::Data<ApiState>,
@@ -244,8 +256,10 @@ pub async fn change_password(
     }
     let body = body.into_inner();
     let new = NewPassword { password: body.password, password2: body.password2 };
-    state.accounts.change_password(user.0, &body.old_password, new).await?;
-    Ok(HttpResponse::Ok().json(UserIdJson { id: user.0.0 }))
+    let changed = state.accounts.change_password(user.0, &body.old_password, new).await?;
+    state.tokens.forget(user.0);
+    let token = state.tokens.issue(&changed)?;
+    Ok(HttpResponse::Ok().json(PasswordChanged { id: user.0.0, token }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -16,6 +16,8 @@ pub(crate) mod user {
         pub email_active: bool,
         pub default_address_id: Option<i64>,
         pub is_active: bool,
+        /// What the user's login tokens must carry.
+        pub token_stamp: String,
         pub create_time: TimeDateTime,
         pub update_time: TimeDateTime,
     }
@@ -36,6 +38,7 @@ pub(crate) mod user {
                 email: self.email.clone(),
                 email_active: self.email_active,
                 default_address_id: self.default_address_id.map(id_of).transpose()?.map(AddressId),
+                token_stamp: self.token_stamp.clone(),
             })
         }
     }
