@@ -2,6 +2,7 @@
 //! client's Host header, cross-origin calls, leaky health answers, loud client errors, and the
 //! stand-ins that fake payments in production.
 
+use meiduo_server::Settings;
 use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -80,5 +81,123 @@ async fn a_password_change_logs_out_every_other_session_and_keeps_this_one() {
         assert_eq!(here.get("/user/").await.status, StatusCode::OK, "{engine}: the new token");
         there.login("two_phones", "password456").await;
         assert_eq!(there.get("/user/").await.status, StatusCode::OK, "{engine}");
+    }
+}
+
+/// A raw request to the app, for the headers the session helpers do not show.
+async fn raw(
+    app: &TestApp,
+    method: reqwest::Method,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", app.base));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.expect("the server answers")
+}
+
+fn header(response: &reqwest::Response, name: &str) -> Option<String> {
+    response.headers().get(name).map(|v| v.to_str().unwrap().to_owned())
+}
+
+/// A browser's preflight of a POST to `/carts/` from a page of `origin`.
+async fn preflight(app: &TestApp, origin: &str) -> reqwest::Response {
+    raw(
+        app,
+        reqwest::Method::OPTIONS,
+        "/carts/",
+        &[
+            ("Origin", origin),
+            ("Access-Control-Request-Method", "POST"),
+            ("Access-Control-Request-Headers", "authorization, content-type"),
+        ],
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_configured_front_end_may_call_with_credentials_and_no_other_origin_may() {
+    let front = "http://www.meiduo.site:8080";
+    let settings = Settings { cors_origins: vec![front.to_owned()], ..test_settings() };
+    let app = spawn_with_settings(sqlite().await.with_catalog().await, None, settings).await;
+    let allowed = preflight(&app, "http://www.meiduo.site:8080").await;
+    assert!(allowed.status().is_success(), "{allowed:?}");
+    assert_eq!(header(&allowed, "access-control-allow-origin").as_deref(), Some(front));
+    assert_eq!(header(&allowed, "access-control-allow-credentials").as_deref(), Some("true"));
+    let methods = header(&allowed, "access-control-allow-methods").unwrap();
+    assert!(methods.contains("POST") && methods.contains("DELETE"), "{methods}");
+    let headers = header(&allowed, "access-control-allow-headers").unwrap().to_lowercase();
+    assert!(headers.contains("authorization") && headers.contains("content-type"), "{headers}");
+
+    let refused = preflight(&app, "http://attacker.example").await;
+    assert!(refused.status().is_client_error(), "{refused:?}");
+    assert_eq!(header(&refused, "access-control-allow-origin"), None);
+
+    // The calls themselves: the front end's answered with its origin, others with nothing.
+    let mine = raw(&app, reqwest::Method::GET, "/categories/", &[("Origin", front)]).await;
+    assert_eq!(mine.status(), StatusCode::OK);
+    assert_eq!(header(&mine, "access-control-allow-origin").as_deref(), Some(front));
+    assert_eq!(header(&mine, "access-control-allow-credentials").as_deref(), Some("true"));
+    let theirs =
+        raw(&app, reqwest::Method::GET, "/categories/", &[("Origin", "http://attacker.example")])
+            .await;
+    // Without `Access-Control-Allow-Origin` a browser shows the page nothing; `Vary: Origin`
+    // keeps a shared cache from handing one origin's answer to another.
+    assert_eq!(header(&theirs, "access-control-allow-origin"), None);
+    assert!(header(&theirs, "vary").is_some_and(|vary| vary.contains("Origin")), "{theirs:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_configured_origins_no_cross_origin_call_is_allowed() {
+    let app = spawn(sqlite().await.with_catalog().await).await;
+    let preflight = preflight(&app, "http://www.meiduo.site:8080").await;
+    assert!(preflight.status().is_client_error(), "{preflight:?}");
+    assert_eq!(header(&preflight, "access-control-allow-origin"), None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cart_cookie_is_secure_when_the_shop_is_served_over_https() {
+    let settings = Settings { public_url: "https://api.meiduo.site".into(), ..test_settings() };
+    let app = spawn_with_settings(sqlite().await.with_catalog().await, None, settings).await;
+    let added = app.session().post("/carts/", json!({"sku_id": 1, "count": 1})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    let cookie = added.set_cookies.iter().find(|c| c.starts_with("carts=")).unwrap();
+    assert!(cookie.contains("Secure"), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+
+    let plain = spawn(sqlite().await.with_catalog().await).await;
+    let added = plain.session().post("/carts/", json!({"sku_id": 1, "count": 1})).await;
+    let cookie = added.set_cookies.iter().find(|c| c.starts_with("carts=")).unwrap();
+    assert!(!cookie.contains("Secure"), "plain http keeps working: {cookie}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_links_are_built_on_the_public_url_whatever_host_the_client_names() {
+    let settings = Settings { public_url: "https://api.meiduo.site/".into(), ..test_settings() };
+    let app = spawn_with_settings(sqlite().await.with_catalog().await, None, settings).await;
+    for forged in [
+        ("X-Forwarded-Host", "attacker.example"),
+        ("Forwarded", "host=attacker.example;proto=http"),
+        ("Host", "attacker.example"),
+    ] {
+        let page = raw(
+            &app,
+            reqwest::Method::GET,
+            "/categories/115/skus/?ordering=price&page=2&page_size=5",
+            &[forged],
+        )
+        .await;
+        assert_eq!(page.status(), StatusCode::OK, "{forged:?}");
+        let body: serde_json::Value = page.json().await.unwrap();
+        for link in ["next", "previous"] {
+            let url = body[link].as_str().unwrap();
+            assert!(
+                url.starts_with("https://api.meiduo.site/categories/115/skus/?"),
+                "{forged:?}: {url}"
+            );
+            assert!(!url.contains("attacker"), "{forged:?}: {url}");
+        }
     }
 }

@@ -68,10 +68,11 @@ pub fn read(req: &HttpRequest, key: &Key, limit: QuantityLimit) -> CookieCart {
     }
 }
 
-/// The signed cookie that holds `cart` (an expiring one when the cart is empty).
-pub fn write(cart: &Cart, key: &Key) -> Cookie<'static> {
+/// The signed cookie that holds `cart` (an expiring one when the cart is empty); `Secure` when
+/// the shop is served over https.
+pub fn write(cart: &Cart, key: &Key, secure: bool) -> Cookie<'static> {
     if cart.is_empty() {
-        return clear();
+        return clear(secure);
     }
     let lines: BTreeMap<String, StoredLine> = cart
         .lines()
@@ -90,13 +91,15 @@ pub fn write(cart: &Cart, key: &Key) -> Cookie<'static> {
     cookie.set_http_only(true);
     cookie.set_same_site(SameSite::Lax);
     cookie.set_max_age(CookieDuration::days(COOKIE_DAYS));
+    cookie.set_secure(secure);
     cookie
 }
 
 /// A cookie that removes `carts`.
-pub fn clear() -> Cookie<'static> {
+pub fn clear(secure: bool) -> Cookie<'static> {
     let mut cookie = Cookie::new(COOKIE_NAME, "");
     cookie.set_path("/");
+    cookie.set_secure(secure);
     cookie.make_removal();
     cookie
 }
@@ -121,9 +124,12 @@ mod tests {
             count: Quantity::new(2, QuantityLimit::DEFAULT).unwrap(),
             selected: false,
         }]);
-        let read = read(&request_with(write(&cart, &key())), &key(), QuantityLimit::DEFAULT);
+        let read = read(&request_with(write(&cart, &key(), false)), &key(), QuantityLimit::DEFAULT);
         assert!(!read.was_bad);
         assert_eq!(read.cart, cart);
+        assert_eq!(write(&cart, &key(), true).secure(), Some(true), "https: Secure");
+        assert_ne!(write(&cart, &key(), false).secure(), Some(true));
+        assert_eq!(clear(true).secure(), Some(true));
     }
 
     #[test]
@@ -133,11 +139,11 @@ mod tests {
             count: Quantity::new(2, QuantityLimit::DEFAULT).unwrap(),
             selected: true,
         }]);
-        let good = write(&cart, &key());
+        let good = write(&cart, &key(), false);
         let tampered = Cookie::new(COOKIE_NAME, good.value().replace("\"count\":2", "\"count\":9"));
         let unsigned = Cookie::new(COOKIE_NAME, r#"{"3":{"count":1,"selected":true}}"#);
         let huge = Cookie::new(COOKIE_NAME, "x".repeat(5000));
-        let other_key = write(&cart, &Key::derive_from(&[9u8; 64]));
+        let other_key = write(&cart, &Key::derive_from(&[9u8; 64]), false);
         for cookie in [tampered, unsigned, huge, other_key] {
             let read = read(&request_with(cookie), &key(), QuantityLimit::DEFAULT);
             assert!(read.was_bad);

@@ -51,10 +51,12 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
-    /// The page, with links to its neighbours built from the request's own URL; 404 for a page
-    /// past the last one (page 1 of an empty list is a page).
+    /// The page, with links to its neighbours: the public URL with the request's path and query
+    /// (never its `Host` or forwarded headers, which a client picks); 404 for a page past the
+    /// last one (page 1 of an empty list is a page).
     pub fn new(
         req: &HttpRequest,
+        public_url: &str,
         page: PageRequest,
         count: u64,
         results: Vec<T>,
@@ -64,7 +66,6 @@ impl<T> Paged<T> {
             return Err(invalid_page());
         }
         let link = |number: u64| {
-            let info = req.connection_info();
             let mut query: Vec<String> = req
                 .query_string()
                 .split('&')
@@ -77,7 +78,7 @@ impl<T> Paged<T> {
                 .collect();
             query.push(format!("page={number}"));
             query.push(format!("page_size={}", page.page_size));
-            format!("{}://{}{}?{}", info.scheme(), info.host(), req.path(), query.join("&"))
+            format!("{}{}?{}", public_url.trim_end_matches('/'), req.path(), query.join("&"))
         };
         Ok(Paged {
             count,

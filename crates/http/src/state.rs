@@ -28,6 +28,9 @@ pub struct ApiState {
     /// Whether the client's address is read from `Forwarded` / `X-Forwarded-For` (behind a
     /// proxy that sets them) rather than the connection's peer.
     pub trust_forwarded: bool,
+    /// This server's URL as clients reach it (`https://api.meiduo.site`): page links are built
+    /// on it, never on the request's `Host` or forwarded headers.
+    pub public_url: String,
 }
 
 impl std::fmt::Debug for ApiState {
@@ -58,6 +61,11 @@ impl ApiState {
             Ok(socket) => socket.ip().to_string(),
             Err(_) => address,
         }
+    }
+
+    /// Whether cookies must be `Secure` (the public URL is https).
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.starts_with("https://")
     }
 
     /// The full URL of a stored image path ("" when there is none, as the original).

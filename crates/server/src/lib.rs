@@ -483,10 +483,11 @@ pub async fn ship_order(
     use_cases.history.ship(&id).await.map_err(|e| anyhow::anyhow!("order {order_id}: {e}"))
 }
 
-/// Builds the API's state: the use cases over the adapters of the settings, with this SMS
-/// sender and payment wiring.
+/// Builds the API's state: the use cases over the adapters of the settings, with these senders
+/// and payment wiring, for a server reached at `public_url`.
 pub fn api_state(
     settings: &Settings,
+    public_url: &str,
     store: SqlStore,
     redis: Option<RedisStore>,
     secret: &[u8],
@@ -505,7 +506,31 @@ pub fn api_state(
         image_host: settings.image_host.clone(),
         readiness: Arc::new(StoresReadiness { sql: store, redis }),
         trust_forwarded: settings.trust_forwarded,
+        public_url: public_url.trim_end_matches('/').to_owned(),
     })
+}
+
+/// Cross-origin calls from the configured origins only (the front end is served from another
+/// origin, as the original's): credentials included, since the guest's cart is a cookie.
+/// Others get no `Access-Control-*` header, and their preflights are refused.
+fn cors(origins: &[String]) -> actix_cors::Cors {
+    use actix_web::http::header;
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST", "PUT", "PATCH", "DELETE"])
+        .allowed_headers([
+            header::AUTHORIZATION,
+            header::CONTENT_TYPE,
+            header::ACCEPT,
+            header::HeaderName::from_static("idempotency-key"),
+            header::HeaderName::from_static("x-requested-with"),
+        ])
+        .expose_headers([header::RETRY_AFTER, header::LOCATION])
+        .supports_credentials()
+        .max_age(3600);
+    for origin in origins {
+        cors = cors.allowed_origin(origin);
+    }
+    cors
 }
 
 /// A running server.
@@ -544,7 +569,7 @@ impl Application {
         let sandbox = payment.sandbox.clone();
         let qq = qq_wiring(settings, &public_url, &secret)?;
         let senders = Senders::from_settings(settings, &qq)?;
-        let state = api_state(settings, store, redis, &secret, senders, payment)?;
+        let state = api_state(settings, &public_url, store, redis, &secret, senders, payment)?;
         Self::serve(settings, listener, state, Sandboxes { alipay: sandbox, qq: qq.sandbox })
     }
 
@@ -614,8 +639,10 @@ impl Application {
             });
         }
         let state = web::Data::new(state);
+        let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let mut app = meiduo_http::api(App::new().app_data(state.clone()))
+                .wrap(cors(&cors_origins))
                 .wrap(tracing_actix_web::TracingLogger::default());
             if let Some(sandbox) = &sandbox {
                 app = app.configure(sandbox_http::configure(sandbox.clone()));

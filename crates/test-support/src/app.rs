@@ -233,11 +233,13 @@ pub async fn spawn_with_mailer(
 ) -> TestApp {
     let secret = TEST_SECRET.to_vec();
     let with_redis = redis.is_some();
-    let (listener, base) = Application::bind(&settings).expect("bind");
-    let payment = payment_wiring(&settings, &base).expect("payment settings");
+    let (listener, public_url) = Application::bind(&settings).expect("bind");
+    // The tests talk to the port; the server may be told it is reached elsewhere.
+    let base = format!("http://{}", listener.local_addr().expect("bound"));
+    let payment = payment_wiring(&settings, &public_url).expect("payment settings");
     let gateway = payment.gateway.clone();
     let sandbox = payment.sandbox.clone().expect("the sandbox");
-    let qq = qq_wiring(&settings, &base, &secret).expect("QQ settings");
+    let qq = qq_wiring(&settings, &public_url, &secret).expect("QQ settings");
     let qq_sandbox = qq.sandbox.clone().expect("the QQ sandbox");
     let sms = Arc::new(CapturedSms::default());
     let captchas = Arc::new(CapturedCaptchas::default());
@@ -249,7 +251,8 @@ pub async fn spawn_with_mailer(
         qq: qq.client.clone(),
     };
     let state =
-        api_state(&settings, db.store.clone(), redis, &secret, senders, payment).expect("state");
+        api_state(&settings, &public_url, db.store.clone(), redis, &secret, senders, payment)
+            .expect("state");
     let deliveries = state.deliveries.clone();
     let sandboxes = Sandboxes { alipay: Some(sandbox.clone()), qq: Some(qq_sandbox.clone()) };
     let app = Application::serve(&settings, listener, state, sandboxes).expect("serve");

@@ -65,7 +65,7 @@ fn with_cookie(
     state: &ApiState,
     cart: &Cart,
 ) -> HttpResponseBuilder {
-    response.cookie(cookie_cart::write(cart, &state.cookie_key));
+    response.cookie(cookie_cart::write(cart, &state.cookie_key, state.secure_cookies()));
     response
 }
 
@@ -139,7 +139,7 @@ pub async fn list(
         state.carts.items(&cart).await?.into_iter().map(|item| item_json(&state, item)).collect();
     let mut response = HttpResponse::Ok();
     if replace {
-        response.cookie(cookie_cart::clear());
+        response.cookie(cookie_cart::clear(state.secure_cookies()));
     }
     Ok(response.json(items))
 }

@@ -171,7 +171,7 @@ pub async fn skus(
     let found =
         state.catalog.list(CategoryId(path.into_inner()), query.ordering.as_deref(), page).await?;
     let results = found.items.into_iter().map(|s| SkuJson::new(&state, s)).collect();
-    Ok(HttpResponse::Ok().json(Paged::new(&req, page, found.count, results)?))
+    Ok(HttpResponse::Ok().json(Paged::new(&req, &state.public_url, page, found.count, results)?))
 }
 
 /// A category's best sellers.
@@ -318,7 +318,7 @@ pub async fn search(
         .into_iter()
         .map(|sku| SearchHit { text: sku.name.clone(), object: SkuJson::new(&state, sku) })
         .collect();
-    Ok(HttpResponse::Ok().json(Paged::new(&req, page, found.count, results)?))
+    Ok(HttpResponse::Ok().json(Paged::new(&req, &state.public_url, page, found.count, results)?))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -171,7 +171,7 @@ pub async fn list(
     let page = query.request()?;
     let (count, views) = state.history.list(user.0, page).await?;
     let results = views.into_iter().map(|view| order_json(&state, view)).collect();
-    Ok(HttpResponse::Ok().json(Paged::new(&req, page, count, results)?))
+    Ok(HttpResponse::Ok().json(Paged::new(&req, &state.public_url, page, count, results)?))
 }
 
 /// The lines of the user's order still waiting for a comment.

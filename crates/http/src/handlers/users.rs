@@ -355,7 +355,7 @@ async fn logged_in(
         state.carts.merge(user.id, &anonymous.cart).await?;
     }
     if req.cookie(cookie_cart::COOKIE_NAME).is_some() {
-        response.cookie(cookie_cart::clear());
+        response.cookie(cookie_cart::clear(state.secure_cookies()));
     }
     Ok(response.json(LoggedIn { token, user_id: user.id.0, username: user.username }))
 }
