@@ -201,3 +201,63 @@ async fn page_links_are_built_on_the_public_url_whatever_host_the_client_names()
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_operators_endpoints_need_the_ops_token_when_one_is_set() {
+    let settings = Settings { ops_token: "an-operators-token".into(), ..test_settings() };
+    let app = spawn_with_settings(sqlite().await.with_catalog().await, None, settings).await;
+    for path in ["/metrics/orders", "/api-docs/openapi.json", "/docs/"] {
+        let anonymous = raw(&app, reqwest::Method::GET, path, &[]).await;
+        assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let wrong =
+            raw(&app, reqwest::Method::GET, path, &[("Authorization", "Bearer guess")]).await;
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "{path}");
+        let operator = raw(
+            &app,
+            reqwest::Method::GET,
+            path,
+            &[("Authorization", "Bearer an-operators-token")],
+        )
+        .await;
+        assert!(operator.status().is_success() || operator.status().is_redirection(), "{path}");
+    }
+    // The shop itself is not behind the token.
+    assert_eq!(app.session().get("/categories/").await.status, StatusCode::OK);
+    assert_eq!(app.session().get("/health/ready").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_token_a_production_looking_server_does_not_serve_them_at_all() {
+    let mut settings = test_settings();
+    // A deployment on a database server that chose its stand-ins explicitly (a staging shop).
+    settings.database.url = "mysql://root@db.internal/meiduo".into();
+    settings.payment.gateway = Some(meiduo_server::Gateway::Sandbox);
+    settings.qq.provider = "sandbox".into();
+    let app = spawn_with_settings(sqlite().await.with_catalog().await, None, settings).await;
+    for path in ["/metrics/orders", "/api-docs/openapi.json", "/docs/"] {
+        let answer = raw(&app, reqwest::Method::GET, path, &[]).await;
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    assert_eq!(app.session().get("/categories/").await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sandboxes_pages_say_they_are_sandboxes() {
+    let app = spawn(sqlite().await.with_catalog().await).await;
+    let qq = app.session().get("/oauth/qq/authorization/?next=/").await;
+    let login_url = qq.body["login_url"].as_str().unwrap().to_owned();
+    let page = reqwest::get(login_url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("sandbox-banner") && page.contains("SANDBOX"), "{page}");
+
+    let shopper = app.shopper("banner_reader", "13500000005").await;
+    let address = shopper.add_address().await;
+    shopper.post("/carts/", json!({"sku_id": 1, "count": 1})).await;
+    let placed = shopper.post("/orders/", json!({"address": address, "pay_method": 2})).await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{placed:?}");
+    let order_id = placed.body["order_id"].as_str().unwrap();
+    let pay = shopper.get(&format!("/orders/{order_id}/payment/")).await;
+    let page = reqwest::get(pay.body["alipay_url"].as_str().unwrap()).await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let page = page.text().await.unwrap();
+    assert!(page.contains("sandbox-banner") && page.contains("no money moves"), "{page}");
+}

@@ -10,6 +10,7 @@ pub mod cookie_cart;
 pub mod error;
 pub mod handlers;
 pub mod openapi;
+pub mod ops;
 pub mod paging;
 pub mod state;
 
@@ -20,6 +21,7 @@ use utoipa_actix_web::AppExt;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 pub use auth::Tokens;
+pub use ops::{OpsAccess, ops_guard};
 pub use state::{ApiState, Readiness};
 
 use crate::error::ApiError;

@@ -31,6 +31,8 @@ pub struct ApiState {
     /// This server's URL as clients reach it (`https://api.meiduo.site`): page links are built
     /// on it, never on the request's `Host` or forwarded headers.
     pub public_url: String,
+    /// Who may read `/metrics...` and the API's documents.
+    pub ops: crate::ops::OpsAccess,
 }
 
 impl std::fmt::Debug for ApiState {

@@ -1,6 +1,7 @@
 //! The composition root: it reads [`Settings`], picks the adapters and starts the HTTP server.
 //! `main.rs` only parses the command line.
 
+pub mod request_log;
 pub mod settings;
 
 use std::net::TcpListener;
@@ -22,7 +23,7 @@ use meiduo_domain::ports::{
     BrowseHistory, Cache, CaptchaPainter, CartStore, Mailer, OAuthError, PaymentGateway, QqOAuth,
     RateLimits, SkuCatalog, SmsSender, VerificationCodes,
 };
-use meiduo_http::{ApiState, Readiness, Tokens};
+use meiduo_http::{ApiState, OpsAccess, Readiness, Tokens};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
@@ -44,10 +45,17 @@ use secrecy::SecretString;
 
 pub use settings::{Gateway, Settings, SettingsError, StockUpdateSetting};
 
-/// Connects the database of the settings (creating the data directory for SQLite).
+/// Connects the database of the settings. For the embedded default the data directory is made
+/// (readable by this user only) and the SQLite file created with mode 600 before SQLite opens
+/// it; SQLite gives its journal files the same mode.
 pub async fn connect(settings: &Settings) -> anyhow::Result<SqlStore> {
-    std::fs::create_dir_all(&settings.data_dir)
-        .with_context(|| format!("creating the data directory {}", settings.data_dir.display()))?;
+    create_private_dir(&settings.data_dir)?;
+    if settings.database.url.expose_secret().is_empty() {
+        let file = settings.data_dir.join("meiduo.db");
+        if !file.exists() {
+            create_private(&file)?;
+        }
+    }
     let mut config = SqlConfig::new(settings.database_url());
     config.max_connections = settings.database.max_connections;
     SqlStore::connect(&config).await.context("connecting to the database")
@@ -64,9 +72,13 @@ pub fn secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     let path = settings.data_dir.join("secret");
     if let Ok(existing) = std::fs::read_to_string(&path) {
         let existing = existing.trim();
-        if existing.len() >= 32 {
-            return Ok(existing.as_bytes().to_vec());
-        }
+        anyhow::ensure!(
+            existing.len() >= 32,
+            "{} holds a secret shorter than 32 bytes: remove it (one is generated) or set \
+             MEIDUO_SECRET",
+            path.display()
+        );
+        return Ok(existing.as_bytes().to_vec());
     }
     let mut bytes = [0u8; 32];
     getrandom::fill(&mut bytes)
@@ -81,14 +93,31 @@ pub fn secret(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     Ok(hex.into_bytes())
 }
 
-fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
-    std::fs::write(path, contents).with_context(|| format!("writing {}", path.display()))?;
+/// The data directory, made with mode 700 if it does not exist.
+fn create_private_dir(path: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
-    }
-    Ok(())
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).with_context(|| format!("creating the data directory {}", path.display()))
+}
+
+/// A new file only this user can read or write (mode 600 from its creation: no moment when
+/// another user could open it).
+fn create_private(path: &Path) -> anyhow::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).with_context(|| format!("creating {}", path.display()))
+}
+
+/// Writes a secret into a new private file.
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    create_private(path)?
+        .write_all(contents.as_bytes())
+        .with_context(|| format!("writing {}", path.display()))
 }
 
 /// Migrates and seeds as configured.
@@ -507,7 +536,26 @@ pub fn api_state(
         readiness: Arc::new(StoresReadiness { sql: store, redis }),
         trust_forwarded: settings.trust_forwarded,
         public_url: public_url.trim_end_matches('/').to_owned(),
+        ops: ops_access(settings),
     })
+}
+
+/// Who may read `/metrics...` and the API's documents: holders of the ops token when one is
+/// set; else anyone on a developer's machine, and nobody where the settings look like
+/// production.
+pub fn ops_access(settings: &Settings) -> OpsAccess {
+    let token = settings.ops_token.expose_secret();
+    if !token.is_empty() {
+        OpsAccess::Token(token.to_owned())
+    } else if settings.production_signs().is_empty() {
+        OpsAccess::Open
+    } else {
+        tracing::info!(
+            "/metrics and /docs/ are not served: set MEIDUO_OPS_TOKEN to read them with \
+             `Authorization: Bearer <token>`"
+        );
+        OpsAccess::Closed
+    }
 }
 
 /// Cross-origin calls from the configured origins only (the front end is served from another
@@ -642,8 +690,9 @@ impl Application {
         let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let mut app = meiduo_http::api(App::new().app_data(state.clone()))
+                .wrap(actix_web::middleware::from_fn(meiduo_http::ops_guard))
                 .wrap(cors(&cors_origins))
-                .wrap(tracing_actix_web::TracingLogger::default());
+                .wrap(tracing_actix_web::TracingLogger::<request_log::RequestSpans>::new());
             if let Some(sandbox) = &sandbox {
                 app = app.configure(sandbox_http::configure(sandbox.clone()));
             }

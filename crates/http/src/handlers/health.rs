@@ -11,7 +11,7 @@ use crate::state::ApiState;
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
     pub status: &'static str,
-    /// Each dependency: "ok" or why it is not.
+    /// Each dependency: "ok" or "unavailable" (why goes to the log, not to whoever asks).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub checks: BTreeMap<&'static str, String>,
 }
@@ -23,7 +23,7 @@ pub async fn live() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok", checks: BTreeMap::new() })
 }
 
-/// The database and the cart store answer.
+/// The database and the cart store answer. Which dependency does not is said; why is logged.
 #[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
@@ -31,7 +31,13 @@ pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
     let all_ok = results.iter().all(|(_, result)| result.is_ok());
     let checks = results
         .into_iter()
-        .map(|(name, result)| (name, result.err().unwrap_or_else(|| "ok".to_owned())))
+        .map(|(name, result)| match result {
+            Ok(()) => (name, "ok".to_owned()),
+            Err(why) => {
+                tracing::warn!(dependency = name, error = %why, "not ready");
+                (name, "unavailable".to_owned())
+            }
+        })
         .collect();
     let body = Health { status: if all_ok { "ok" } else { "unavailable" }, checks };
     if all_ok {

@@ -1,0 +1,155 @@
+//! The `meiduo` binary as an operator starts it: what it refuses, the files it leaves, what it
+//! logs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APP_KEY: &str = include_str!("../../pay-alipay/tests/fixtures/app_private_pkcs8.pem");
+
+/// A fresh directory under the system's temporary one (removed by the test when it passes).
+fn scratch() -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("meiduo-bin-{:016x}", fastrand::u64(..)));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// `meiduo` with a clean environment of settings (none inherited from the developer's shell).
+fn meiduo(data_dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_meiduo"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("MEIDUO_") || name == "RUST_LOG" {
+            command.env_remove(name);
+        }
+    }
+    command.env("MEIDUO_DATA_DIR", data_dir);
+    command
+}
+
+#[test]
+fn a_production_looking_start_without_a_chosen_gateway_is_refused_before_anything_is_touched() {
+    let signs = [
+        ("MEIDUO_ENV", "production"),
+        ("MEIDUO_DATABASE_URL", "mysql://root@127.0.0.1:1/meiduo"),
+        ("MEIDUO_REDIS_URL", "redis://127.0.0.1:1"),
+        ("MEIDUO_LISTEN", "0.0.0.0:0"),
+    ];
+    for (variable, value) in signs {
+        let scratch = scratch();
+        let data_dir = scratch.join("data");
+        let output = meiduo(&data_dir).env(variable, value).arg("serve").output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{variable}: {stderr}");
+        assert!(stderr.contains("MEIDUO_PAYMENT_GATEWAY must be chosen"), "{variable}: {stderr}");
+        assert!(stderr.contains(variable), "{variable}: the sign is named: {stderr}");
+        assert!(!data_dir.exists(), "{variable}: nothing was created");
+        std::fs::remove_dir_all(scratch).unwrap();
+    }
+}
+
+struct Server {
+    child: Child,
+    base: String,
+    log: PathBuf,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts the embedded default in `dir` and waits until it answers.
+async fn start(dir: &Path) -> Server {
+    let port = free_port();
+    let log = dir.join("server.log");
+    let child = meiduo(&dir.join("data"))
+        .env("MEIDUO_LISTEN", format!("127.0.0.1:{port}"))
+        .env("MEIDUO_PAYMENT_APP_PRIVATE_KEY", APP_KEY)
+        .env("MEIDUO_PAYMENT_EXPIRY_INTERVAL", "0s")
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(dir.join("server.err")).unwrap()))
+        .spawn()
+        .unwrap();
+    let server = Server { child, base: format!("http://127.0.0.1:{port}"), log };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if let Ok(answer) = reqwest::get(format!("{}/health/live", server.base)).await
+            && answer.status().is_success()
+        {
+            return server;
+        }
+        assert!(Instant::now() < deadline, "the server did not start: {}", read(&server.log));
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_default()
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_embedded_default_keeps_its_files_private_and_logs_bad_requests_quietly() {
+    let dir = scratch();
+    let server = start(&dir).await;
+    let data = dir.join("data");
+
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&data), 0o700, "the data directory");
+        for file in ["meiduo.db", "secret", "sandbox_alipay_key.pem"] {
+            assert_eq!(mode(&data.join(file)), 0o600, "{file}");
+        }
+    }
+
+    let log = read(&server.log);
+    assert!(log.contains("payments go to the local sandbox"), "the sandbox is announced: {log}");
+    assert!(!log.contains('\u{1b}'), "no terminal colour codes in a log file: {log}");
+
+    // A flood of bad requests leaves the log as it was.
+    let before = std::fs::metadata(&server.log).unwrap().len();
+    let client = reqwest::Client::new();
+    for i in 0..200 {
+        let answer = match i % 4 {
+            0 => client.get(format!("{}/skus/{}/", server.base, 900_000 + i)).send().await,
+            1 => {
+                client
+                    .post(format!("{}/authorizations/", server.base))
+                    .header("Content-Type", "application/json")
+                    .body("{not json")
+                    .send()
+                    .await
+            }
+            2 => client.get(format!("{}/user/", server.base)).send().await,
+            _ => client.get(format!("{}/no/such/path/{i}", server.base)).send().await,
+        }
+        .unwrap();
+        assert!(answer.status().is_client_error(), "{i}: {}", answer.status());
+    }
+    let after = std::fs::metadata(&server.log).unwrap().len();
+    assert!(after - before < 200, "{} bytes of log for 200 client errors", after - before);
+
+    // Readiness says which dependency, and never why.
+    let ready: serde_json::Value =
+        reqwest::get(format!("{}/health/ready", server.base)).await.unwrap().json().await.unwrap();
+    assert_eq!(ready["checks"]["database"], "ok");
+
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
