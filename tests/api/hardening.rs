@@ -261,3 +261,91 @@ async fn the_sandboxes_pages_say_they_are_sandboxes() {
     let page = page.text().await.unwrap();
     assert!(page.contains("sandbox-banner") && page.contains("no money moves"), "{page}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_method_a_path_does_not_take_is_405_with_allow_and_unknown_paths_stay_404() {
+    let app = spawn(sqlite().await.with_catalog().await).await;
+    for (method, path, allow) in [
+        ("HEAD", "/categories/", "GET"),
+        ("TRACE", "/carts/", "DELETE, GET, POST, PUT"),
+        ("PATCH", "/skus/3/", "GET"),
+        ("DELETE", "/orders/", "GET, POST"),
+        ("OPTIONS", "/user/", "GET"),
+        ("GET", "/addresses/7/", "DELETE, PUT"),
+    ] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        let answer = raw(&app, method.clone(), path, &[]).await;
+        assert_eq!(answer.status(), StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+        assert_eq!(header(&answer, "allow").as_deref(), Some(allow), "{method} {path}");
+        if method != reqwest::Method::HEAD {
+            let body: serde_json::Value = answer.json().await.unwrap();
+            assert_eq!(body["code"], "method_not_allowed", "{method} {path}");
+        }
+    }
+    for path in ["/no/such/", "/skus/3/extra/", "/carts"] {
+        let answer = raw(&app, reqwest::Method::TRACE, path, &[]).await;
+        assert_eq!(answer.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ids_beyond_the_stores_range_are_refused_not_quietly_matched() {
+    let app = spawn(sqlite().await.with_catalog().await).await;
+    let shopper = app.shopper("big_ids", "13500000006").await;
+    let too_big = "9223372036854775808";
+    let body = |field: &str| -> serde_json::Value {
+        serde_json::from_str(&format!(r#"{{"{field}": {too_big}, "count": 1}}"#)).unwrap()
+    };
+    for (method, path) in [
+        (reqwest::Method::DELETE, "/carts/"),
+        (reqwest::Method::POST, "/carts/"),
+        (reqwest::Method::PUT, "/carts/"),
+        (reqwest::Method::POST, "/browse_histories/"),
+    ] {
+        let answer = shopper.send(method.clone(), path, Some(body("sku_id"))).await;
+        assert_eq!(answer.status, StatusCode::BAD_REQUEST, "{method} {path}: {answer:?}");
+        assert_eq!(answer.code(), "invalid_json", "{method} {path}");
+    }
+    for path in [
+        format!("/skus/{too_big}/"),
+        format!("/categories/{too_big}/"),
+        format!("/categories/{too_big}/hotskus/"),
+        format!("/areas/{too_big}/"),
+        "/skus/0/".to_owned(),
+    ] {
+        assert_eq!(shopper.get(&path).await.status, StatusCode::NOT_FOUND, "{path}");
+    }
+    // A whole number written with a zero fraction is that number, as DRF reads it.
+    let added = shopper.post("/carts/", json!({"sku_id": 3.0, "count": 2.0})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    assert_eq!(shopper.get("/carts/").await.body[0]["count"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_document_states_the_bounds_the_server_enforces() {
+    let app = spawn(sqlite().await).await;
+    let document = app.session().get("/api-docs/openapi.json").await.body;
+    let schema = |name: &str| document["components"]["schemas"][name]["properties"].clone();
+    assert_eq!(schema("RegisterBody")["username"]["pattern"], "^[A-Za-z0-9_-]{5,20}$");
+    assert_eq!(schema("RegisterBody")["mobile"]["pattern"], "^1[3-9][0-9]{9}$");
+    assert_eq!(schema("RegisterBody")["sms_code"]["pattern"], "^[0-9]{6}$");
+    assert_eq!(schema("CartLineBody")["sku_id"]["maximum"], 9_223_372_036_854_775_807_i64);
+    assert_eq!(schema("CartLineBody")["count"]["minimum"], 1);
+    assert_eq!(schema("CommentBody")["score"]["maximum"], 5);
+    // The breadcrumb's levels are objects or "".
+    let level = &document["components"]["schemas"]["CategoryLevel"];
+    let text = level.to_string();
+    assert!(text.contains("CategoryJson") && text.contains("\"string\""), "{text}");
+    // Every secured operation says it may answer 401; every one with a path id, 404.
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            let responses = operation["responses"].as_object().unwrap();
+            if operation.get("security").is_some_and(|s| !s.as_array().unwrap().is_empty()) {
+                assert!(responses.contains_key("401"), "{method} {path}");
+            }
+            if path.contains('{') {
+                assert!(responses.contains_key("404"), "{method} {path}");
+            }
+        }
+    }
+}

@@ -121,6 +121,8 @@ pub enum ErrorCode {
     WrongSeller,
     /// The shopper holds as many unpaid orders, or units of a SKU unpaid, as allowed.
     TooManyUnpaidOrders,
+    /// The path is served, but not with this method (405; `Allow` lists those it is).
+    MethodNotAllowed,
 }
 
 impl ErrorCode {
@@ -174,6 +176,7 @@ impl ErrorCode {
             ErrorCode::PaymentGatewayError => "payment_gateway_error",
             ErrorCode::WrongSeller => "wrong_seller",
             ErrorCode::TooManyUnpaidOrders => "too_many_unpaid_orders",
+            ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",

@@ -9,9 +9,11 @@ pub mod auth;
 pub mod cookie_cart;
 pub mod error;
 pub mod handlers;
+pub mod ids;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
+pub mod routes;
 pub mod state;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};
@@ -24,7 +26,6 @@ pub use auth::Tokens;
 pub use ops::{OpsAccess, ops_guard};
 pub use state::{ApiState, Readiness};
 
-use crate::error::ApiError;
 use crate::handlers::{cart, catalog, health, orders, payment, places, users};
 
 /// The largest JSON body accepted.
@@ -41,12 +42,14 @@ where
             InitError = (),
         >,
 {
-    let (app, document) = app
+    let (app, mut document) = app
         .into_utoipa_app()
         .openapi(openapi::ApiDoc::openapi())
         .configure(configure)
         .split_for_parts();
-    app.configure(openapi::docs(document))
+    openapi::complete(&mut document);
+    let routes = web::Data::new(routes::Routes::of(&document));
+    app.app_data(routes).configure(openapi::docs(document))
 }
 
 /// Mounts every endpoint, each with its OpenAPI entry.
@@ -118,7 +121,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(health::order_counters);
 }
 
-/// The answer to a path no endpoint serves.
-pub async fn not_found() -> Result<HttpResponse, ApiError> {
-    Err(ApiError::not_found("no such endpoint"))
+/// The answer to a request no endpoint took: 405 with `Allow` for a path served with other
+/// methods, 404 for any other.
+pub async fn not_found(req: actix_web::HttpRequest) -> HttpResponse {
+    routes::unrouted(req).await
 }

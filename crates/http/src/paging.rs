@@ -18,7 +18,7 @@ pub struct PageQuery {
     #[param(value_type = Option<u64>)]
     pub page: Option<String>,
     /// Items per page: 2 by default, at most 20; anything but a positive number means 2.
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<String>)]
     pub page_size: Option<String>,
 }
 

@@ -18,7 +18,11 @@ fn default_selected() -> bool {
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CartLineBody {
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub sku_id: u64,
+    #[serde(deserialize_with = "crate::ids::whole")]
+    #[schema(minimum = 1, maximum = 200)]
     pub count: i64,
     #[serde(default = "default_selected")]
     pub selected: bool,
@@ -26,6 +30,8 @@ pub struct CartLineBody {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SkuBody {
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub sku_id: u64,
 }
 

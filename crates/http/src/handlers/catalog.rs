@@ -7,6 +7,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::ids::Id;
 use crate::paging::{PageQuery, Paged};
 use crate::state::ApiState;
 
@@ -80,31 +81,45 @@ pub struct ChannelLinkJson {
     pub category: CategoryJson,
 }
 
+/// A first level of the breadcrumb: the category with its channel's URL, or `""` (never, for a
+/// category that exists: every category has a first level).
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum ChannelLevel {
+    Level(ChannelLinkJson),
+    /// Always `""`.
+    Above(String),
+}
+
+/// A lower level of the breadcrumb: the category, or `""` when the asked category is above it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum CategoryLevel {
+    Level(CategoryJson),
+    /// Always `""`.
+    Above(String),
+}
+
 /// The original's breadcrumb: each level is an object, or `""` when the category is above it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct BreadcrumbJson {
-    #[schema(value_type = Object)]
-    pub cat1: serde_json::Value,
-    #[schema(value_type = Object)]
-    pub cat2: serde_json::Value,
-    #[schema(value_type = Object)]
-    pub cat3: serde_json::Value,
-}
-
-fn level<T: Serialize>(value: Option<T>) -> serde_json::Value {
-    value
-        .and_then(|v| serde_json::to_value(v).ok())
-        .unwrap_or_else(|| serde_json::Value::String(String::new()))
+    pub cat1: ChannelLevel,
+    pub cat2: CategoryLevel,
+    pub cat3: CategoryLevel,
 }
 
 impl From<Breadcrumb> for BreadcrumbJson {
     fn from(b: Breadcrumb) -> Self {
         BreadcrumbJson {
-            cat1: level(
-                b.cat1.map(|l| ChannelLinkJson { url: l.url, category: l.category.into() }),
-            ),
-            cat2: level(b.cat2.map(CategoryJson::from)),
-            cat3: level(b.cat3.map(CategoryJson::from)),
+            cat1: b.cat1.map_or(ChannelLevel::Above(String::new()), |l| {
+                ChannelLevel::Level(ChannelLinkJson { url: l.url, category: l.category.into() })
+            }),
+            cat2: b
+                .cat2
+                .map_or(CategoryLevel::Above(String::new()), |c| CategoryLevel::Level(c.into())),
+            cat3: b
+                .cat3
+                .map_or(CategoryLevel::Above(String::new()), |c| CategoryLevel::Level(c.into())),
         }
     }
 }
@@ -115,10 +130,10 @@ impl From<Breadcrumb> for BreadcrumbJson {
 #[get("/categories/{id}/")]
 pub async fn breadcrumb(
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let crumbs: BreadcrumbJson =
-        state.catalog.breadcrumb(CategoryId(path.into_inner())).await?.into();
+        state.catalog.breadcrumb(CategoryId(path.into_inner().0)).await?.into();
     Ok(HttpResponse::Ok().json(crumbs))
 }
 
@@ -152,7 +167,7 @@ pub struct ListQuery {
     pub ordering: Option<String>,
     #[param(value_type = Option<u64>)]
     pub page: Option<String>,
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<String>)]
     pub page_size: Option<String>,
 }
 
@@ -163,13 +178,15 @@ pub struct ListQuery {
 pub async fn skus(
     req: HttpRequest,
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
     query: web::Query<ListQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = PageQuery { page: query.page, page_size: query.page_size }.request()?;
-    let found =
-        state.catalog.list(CategoryId(path.into_inner()), query.ordering.as_deref(), page).await?;
+    let found = state
+        .catalog
+        .list(CategoryId(path.into_inner().0), query.ordering.as_deref(), page)
+        .await?;
     let results = found.items.into_iter().map(|s| SkuJson::new(&state, s)).collect();
     Ok(HttpResponse::Ok().json(Paged::new(&req, &state.public_url, page, found.count, results)?))
 }
@@ -179,11 +196,11 @@ pub async fn skus(
 #[get("/categories/{id}/hotskus/")]
 pub async fn hot(
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let hot: Vec<SkuJson> = state
         .catalog
-        .hot(CategoryId(path.into_inner()))
+        .hot(CategoryId(path.into_inner().0))
         .await?
         .into_iter()
         .map(|s| SkuJson::new(&state, s))
@@ -239,9 +256,9 @@ pub struct SkuDetailJson {
 #[get("/skus/{id}/")]
 pub async fn detail(
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let data = state.catalog.detail(SkuId(path.into_inner())).await?;
+    let data = state.catalog.detail(SkuId(path.into_inner().0)).await?;
     let specs = data
         .spec_views()
         .into_iter()
@@ -286,10 +303,11 @@ pub async fn detail(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SearchQuery {
+    #[param(value_type = String, required = true, min_length = 1, max_length = 50, pattern = r"\S")]
     pub text: Option<String>,
     #[param(value_type = Option<u64>)]
     pub page: Option<String>,
-    #[param(value_type = Option<u64>)]
+    #[param(value_type = Option<String>)]
     pub page_size: Option<String>,
 }
 
@@ -335,11 +353,11 @@ pub struct CommentJson {
 #[get("/skus/{id}/comments/")]
 pub async fn comments(
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     let comments: Vec<CommentJson> = state
         .catalog
-        .comments(SkuId(path.into_inner()))
+        .comments(SkuId(path.into_inner().0))
         .await?
         .into_iter()
         .map(|c| CommentJson { username: c.username, comment: c.comment, score: c.score })
@@ -349,6 +367,8 @@ pub async fn comments(
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct HistoryBody {
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub sku_id: u64,
 }
 

@@ -56,8 +56,12 @@ pub async fn settlement(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct PlaceOrderBody {
     /// The delivery address id.
+    #[serde(deserialize_with = "crate::ids::whole")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub address: i64,
     /// 1 cash on delivery, 2 Alipay.
+    #[serde(deserialize_with = "crate::ids::whole")]
+    #[schema(minimum = 1, maximum = 2)]
     pub pay_method: i64,
 }
 
@@ -190,9 +194,14 @@ pub async fn uncommented(
 
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 pub struct CommentBody {
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub sku: u64,
+    #[schema(min_length = 1, max_length = 500, pattern = r"\S")]
     pub comment: String,
     /// 0 to 5.
+    #[serde(deserialize_with = "crate::ids::whole")]
+    #[schema(minimum = 0, maximum = 5)]
     pub score: i64,
     #[serde(default)]
     pub is_anonymous: bool,

@@ -76,7 +76,7 @@ pub async fn payment_status_get(
 /// Alipay's asynchronous notification (form-encoded). Answers the plain text `success`, or
 /// `failure` so that Alipay tries again (with 400/403 when it failed verification).
 #[utoipa::path(tag = "payment", request_body(content = String, content_type = "application/x-www-form-urlencoded"),
-    responses((status = 200, body = String), (status = 400, body = String), (status = 503, body = String)))]
+    responses((status = 200, body = String), (status = 400, body = String), (status = 403, body = String), (status = 503, body = String)))]
 #[post("/payment/alipay/notify/")]
 pub async fn notify(state: web::Data<ApiState>, body: String) -> HttpResponse {
     let outcome = state.payments.confirm_notification(&body).await;

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody};
+use crate::ids::Id;
 use crate::state::ApiState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -54,9 +55,9 @@ pub async fn provinces(state: web::Data<ApiState>) -> Result<HttpResponse, ApiEr
 #[get("/areas/{id}/")]
 pub async fn area(
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    let found: AreaWithSubsJson = state.catalog.area(path.into_inner()).await?.into();
+    let found: AreaWithSubsJson = state.catalog.area(path.into_inner().0).await?.into();
     Ok(HttpResponse::Ok().json(found))
 }
 
@@ -108,14 +109,26 @@ pub struct AddressBookJson {
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct AddressBody {
+    #[schema(max_length = 20)]
     pub title: Option<String>,
+    #[schema(max_length = 20, pattern = r"\S")]
     pub receiver: String,
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub province_id: u64,
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub city_id: u64,
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub district_id: u64,
+    #[schema(max_length = 50, pattern = r"\S")]
     pub place: String,
+    #[schema(pattern = r"^\s*1[3-9][0-9]{9}\s*$")]
     pub mobile: String,
+    #[schema(max_length = 20)]
     pub tel: Option<String>,
+    #[schema(max_length = 30, pattern = r"^\s*$|^\s*[^@\s]+@[^@\s]+\s*$")]
     pub email: Option<String>,
 }
 
@@ -169,12 +182,12 @@ pub async fn create(
 pub async fn update(
     state: web::Data<ApiState>,
     user: AuthUser,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
     body: web::Json<AddressBody>,
 ) -> Result<HttpResponse, ApiError> {
     let view = state
         .addresses
-        .update(user.0, AddressId(path.into_inner()), &body.into_inner().into())
+        .update(user.0, AddressId(path.into_inner().0), &body.into_inner().into())
         .await?;
     Ok(HttpResponse::Ok().json(AddressJson::from(view)))
 }
@@ -186,9 +199,9 @@ pub async fn update(
 pub async fn remove(
     state: web::Data<ApiState>,
     user: AuthUser,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    state.addresses.delete(user.0, AddressId(path.into_inner())).await?;
+    state.addresses.delete(user.0, AddressId(path.into_inner().0)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -204,14 +217,15 @@ pub struct MessageJson {
 pub async fn set_default(
     state: web::Data<ApiState>,
     user: AuthUser,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
-    state.addresses.set_default(user.0, AddressId(path.into_inner())).await?;
+    state.addresses.set_default(user.0, AddressId(path.into_inner().0)).await?;
     Ok(HttpResponse::Ok().json(MessageJson { message: "OK" }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct TitleBody {
+    #[schema(max_length = 20, pattern = r"\S")]
     pub title: String,
 }
 
@@ -227,9 +241,9 @@ pub struct TitleJson {
 pub async fn set_title(
     state: web::Data<ApiState>,
     user: AuthUser,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
     body: web::Json<TitleBody>,
 ) -> Result<HttpResponse, ApiError> {
-    state.addresses.set_title(user.0, AddressId(path.into_inner()), &body.title).await?;
+    state.addresses.set_title(user.0, AddressId(path.into_inner().0), &body.title).await?;
     Ok(HttpResponse::Ok().json(TitleJson { title: body.title.trim().to_owned() }))
 }

@@ -12,6 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::cookie_cart;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::ids::Id;
 use crate::state::ApiState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -77,8 +78,10 @@ pub async fn mobile_count(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CaptchaQuery {
     /// The UUID the picture was drawn under (`GET /image_codes/<uuid>/`).
+    #[param(value_type = String, required = true, pattern = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
     pub image_code_id: Option<String>,
     /// The characters typed (case does not matter).
+    #[param(value_type = String, required = true, pattern = r"^[0-9A-Za-z]{4}$")]
     pub text: Option<String>,
 }
 
@@ -152,6 +155,7 @@ pub async fn start_reset(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct AccessTokenQuery {
+    #[param(value_type = String, required = true, min_length = 1)]
     pub access_token: Option<String>,
 }
 
@@ -169,6 +173,7 @@ pub async fn send_reset_code(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct SmsCodeQuery {
+    #[param(value_type = String, required = true, pattern = r"^[0-9]{6}$")]
     pub sms_code: Option<String>,
 }
 
@@ -196,7 +201,9 @@ pub async fn grant_reset(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ResetPasswordBody {
+    #[schema(min_length = 8, max_length = 20)]
     pub password: String,
+    #[schema(min_length = 8, max_length = 20)]
     pub password2: String,
     pub access_token: String,
 }
@@ -212,10 +219,10 @@ pub struct UserIdJson {
 #[post("/users/{user_id}/password/")]
 pub async fn reset_password(
     state: web::Data<ApiState>,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
     body: web::Json<ResetPasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    let user = UserId(path.into_inner());
+    let user = UserId(path.into_inner().0);
     let body = body.into_inner();
     let new = NewPassword { password: body.password, password2: body.password2 };
     state.accounts.reset_password(user, &body.access_token, new).await?;
@@ -226,8 +233,11 @@ pub async fn reset_password(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct ChangePasswordBody {
+    #[schema(max_length = 64)]
     pub old_password: String,
+    #[schema(min_length = 8, max_length = 20)]
     pub password: String,
+    #[schema(min_length = 8, max_length = 20)]
     pub password2: String,
 }
 
@@ -248,10 +258,10 @@ pub struct PasswordChanged {
 pub async fn change_password(
     state: web::Data<ApiState>,
     user: AuthUser,
-    path: web::Path<u64>,
+    path: web::Path<Id>,
     body: web::Json<ChangePasswordBody>,
 ) -> Result<HttpResponse, ApiError> {
-    if path.into_inner() != user.0.0 {
+    if path.into_inner().0 != user.0.0 {
         return Err(ApiError::not_found("no such user"));
     }
     let body = body.into_inner();
@@ -264,13 +274,18 @@ pub async fn change_password(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RegisterBody {
+    #[schema(pattern = r"^[A-Za-z0-9_-]{5,20}$")]
     pub username: String,
+    #[schema(min_length = 8, max_length = 20)]
     pub password: String,
+    #[schema(min_length = 8, max_length = 20)]
     pub password2: String,
+    #[schema(pattern = r"^1[3-9][0-9]{9}$")]
     pub mobile: String,
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub sms_code: String,
     /// The original front end sends `"true"`; a JSON boolean is accepted too.
-    #[schema(value_type = String)]
+    #[schema(value_type = String, pattern = "^true$")]
     pub allow: serde_json::Value,
 }
 
@@ -316,7 +331,9 @@ pub async fn register(
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct LoginBody {
     /// A username or a mobile number.
+    #[schema(min_length = 1, max_length = 20)]
     pub username: String,
+    #[schema(max_length = 64)]
     pub password: String,
 }
 
@@ -387,6 +404,7 @@ pub async fn profile(state: web::Data<ApiState>, user: AuthUser) -> Result<HttpR
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct EmailBody {
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
 }
 
@@ -412,6 +430,7 @@ pub async fn set_email(
 
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct TokenQuery {
+    #[param(value_type = String, required = true, min_length = 1)]
     pub token: Option<String>,
 }
 
@@ -455,6 +474,7 @@ pub async fn qq_login_url(
 #[derive(Debug, Deserialize, IntoParams)]
 pub struct CodeQuery {
     /// The code QQ gave the front end's callback page.
+    #[param(value_type = String, required = true, min_length = 1, max_length = 256)]
     pub code: Option<String>,
 }
 
@@ -484,8 +504,11 @@ pub async fn qq_user(
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct QqBindBody {
+    #[schema(pattern = r"^1[3-9][0-9]{9}$")]
     pub mobile: String,
+    #[schema(min_length = 8, max_length = 20)]
     pub password: String,
+    #[schema(pattern = r"^[0-9]{6}$")]
     pub sms_code: String,
     pub access_token: String,
 }
