@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod accounts;
+mod admin;
 mod cart;
 mod cart_store;
 mod catalog;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod addresses;
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod deliveries;

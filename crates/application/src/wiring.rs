@@ -5,14 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use meiduo_domain::ports::{
-    AddressRepository, AreaRepository, BrowseHistory, CaptchaPainter, CartStore, CatalogChanges,
-    CatalogQueries, Clock, IdempotencyKeys, Mailer, OrderIdSource, OrderRepository, Outbox,
-    PasswordHasher, PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits,
-    SignedTokens, SkuCatalog, SmsSender, UnitOfWork, UserRepository, VerificationCodes,
+    AddressRepository, AdminQueries, AreaRepository, AuditLog, BrowseHistory, CaptchaPainter,
+    CartStore, CatalogChanges, CatalogQueries, Clock, IdempotencyKeys, Mailer, OrderIdSource,
+    OrderRepository, Outbox, PasswordHasher, PaymentGateway, PaymentRepository, QqBindings,
+    QqOAuth, RateLimits, SignedTokens, SkuCatalog, SmsSender, StaffDirectory, UnitOfWork,
+    UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
 use crate::addresses::Addresses;
+use crate::admin::{Admin, AdminPorts};
 use crate::cart::Carts;
 use crate::catalog::Catalog;
 use crate::deliveries::{Deliveries, DeliveryPolicy};
@@ -58,6 +60,11 @@ pub struct Ports {
     pub carts: Arc<dyn CartStore>,
     pub clock: Arc<dyn Clock>,
     pub ids: Arc<dyn OrderIdSource>,
+    /// Staff and their rights.
+    pub staff: Arc<dyn StaffDirectory>,
+    /// The admin API's statistics and listings.
+    pub admin_queries: Arc<dyn AdminQueries>,
+    pub audit: Arc<dyn AuditLog>,
 }
 
 /// The rules of one deployment.
@@ -107,6 +114,8 @@ pub struct UseCases {
     pub place_order_once: IdempotentOrders,
     pub history: OrderHistory,
     pub payments: Arc<Payments>,
+    /// The operators' side (`/meiduo_admin/`).
+    pub admin: Admin,
 }
 
 impl UseCases {
@@ -124,7 +133,24 @@ impl UseCases {
             },
             policies.order.clone(),
         ));
+        let admin = Admin::new(
+            AdminPorts {
+                staff: p.staff.clone(),
+                queries: p.admin_queries.clone(),
+                audit: p.audit.clone(),
+                users: p.users.clone(),
+                hasher: p.hasher.clone(),
+                clock: p.clock.clone(),
+            },
+            OrderHistory::new(
+                p.uow.clone(),
+                p.orders.clone(),
+                p.catalog.clone(),
+                p.catalog_changes.clone(),
+            ),
+        );
         UseCases {
+            admin,
             accounts: Accounts::new(
                 AccountPorts {
                     users: p.users.clone(),

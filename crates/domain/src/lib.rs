@@ -15,6 +15,7 @@ mod order;
 mod payment;
 pub mod ports;
 mod quantity;
+mod staff;
 
 pub use account::{
     AccountFieldError, CaptchaId, Email, Mobile, NewUser, Password, SmsCode, User, Username,
@@ -35,3 +36,4 @@ pub use order::{
 };
 pub use payment::{PagePayRequest, RefundRequest, TradeCallback, TradeState, TradeStatus};
 pub use quantity::{Quantity, QuantityError, QuantityLimit};
+pub use staff::{AuditAction, AuditEntry, FieldChange, StaffMember};

@@ -123,6 +123,10 @@ pub enum ErrorCode {
     TooManyUnpaidOrders,
     /// The path is served, but not with this method (405; `Allow` lists those it is).
     MethodNotAllowed,
+    /// An admin endpoint called with a token that is not a staff member's (403).
+    NotStaff,
+    /// The staff member lacks the endpoint's permission (403).
+    PermissionDenied,
 }
 
 impl ErrorCode {
@@ -177,6 +181,8 @@ impl ErrorCode {
             ErrorCode::WrongSeller => "wrong_seller",
             ErrorCode::TooManyUnpaidOrders => "too_many_unpaid_orders",
             ErrorCode::MethodNotAllowed => "method_not_allowed",
+            ErrorCode::NotStaff => "not_staff",
+            ErrorCode::PermissionDenied => "permission_denied",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -371,6 +377,30 @@ impl From<AccountError> for ApiError {
             },
             AccountError::NotFound => ApiError::unauthorized(),
             AccountError::Failure(failure) => failure.into(),
+        }
+    }
+}
+
+impl From<meiduo_application::admin::AdminError> for ApiError {
+    fn from(value: meiduo_application::admin::AdminError) -> Self {
+        use meiduo_application::admin::AdminError;
+        let message = value.to_string();
+        match value {
+            AdminError::NotStaff => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::NotStaff, message)
+            }
+            AdminError::Forbidden(_) => {
+                ApiError::new(StatusCode::FORBIDDEN, ErrorCode::PermissionDenied, message)
+            }
+            AdminError::InvalidField { field, source } => {
+                ApiError::field(ErrorCode::InvalidField, field, source.to_string())
+            }
+            AdminError::UsernameTaken => {
+                ApiError::field(ErrorCode::UsernameTaken, "username", message)
+            }
+            AdminError::MobileTaken => ApiError::field(ErrorCode::MobileTaken, "mobile", message),
+            AdminError::Order(error) => error.into(),
+            AdminError::Failure(failure) => failure.into(),
         }
     }
 }

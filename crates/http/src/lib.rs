@@ -26,7 +26,7 @@ pub use auth::Tokens;
 pub use ops::{OpsAccess, ops_guard};
 pub use state::{ApiState, Readiness};
 
-use crate::handlers::{cart, catalog, health, orders, payment, places, users};
+use crate::handlers::{admin, cart, catalog, health, orders, payment, places, users};
 
 /// The largest JSON body accepted.
 pub const MAX_JSON_BODY: usize = 16 * 1024;
@@ -116,6 +116,18 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(places::remove)
     .service(places::set_default)
     .service(places::set_title)
+    .service(admin::login)
+    .service(admin::total_count)
+    .service(admin::day_increment)
+    .service(admin::day_active)
+    .service(admin::day_orders)
+    .service(admin::month_increment)
+    .service(admin::users)
+    .service(admin::create_user)
+    .service(admin::orders)
+    .service(admin::order_detail)
+    .service(admin::set_status)
+    .service(admin::audit)
     .service(health::live)
     .service(health::ready)
     .service(health::order_counters);

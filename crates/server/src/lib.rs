@@ -489,7 +489,37 @@ pub fn ports(
         carts,
         clock: Arc::new(SystemClock),
         ids: Arc::new(CounterOrderIdSource::new()),
+        staff: Arc::new(store.staff()),
+        admin_queries: Arc::new(store.staff()),
+        audit: Arc::new(store.staff()),
     }
+}
+
+/// Creates a staff account: a superuser when `permissions` is empty, else a member holding
+/// those permissions (codenames such as `view_orderinfo`).
+pub async fn create_staff(
+    store: &SqlStore,
+    username: &str,
+    mobile: &str,
+    password: &str,
+    permissions: &[String],
+) -> anyhow::Result<meiduo_domain::User> {
+    use meiduo_domain::ports::{PasswordHasher, StaffDirectory};
+    use meiduo_domain::{Mobile, NewUser, Password, Username};
+    let username = Username::parse(username).map_err(|e| anyhow::anyhow!("--username: {e}"))?;
+    let mobile = Mobile::parse(mobile).map_err(|e| anyhow::anyhow!("--mobile: {e}"))?;
+    let password = Password::parse(password).map_err(|e| anyhow::anyhow!("the password: {e}"))?;
+    let password_hash =
+        Argon2Hasher::default().hash(password.expose()).await.map_err(anyhow::Error::msg)?;
+    let mut stamp = [0u8; 16];
+    getrandom::fill(&mut stamp).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    let token_stamp = stamp.iter().map(|b| format!("{b:02x}")).collect();
+    let new = NewUser { username, mobile, password_hash, token_stamp };
+    store
+        .staff()
+        .create_staff(&new, permissions.is_empty(), permissions)
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the staff account: {e}"))
 }
 
 /// The shop ships an order (Unsend → Unreceived), as `meiduo ship <order_id>` does until the

@@ -35,10 +35,32 @@ enum Command {
     },
     /// Load the demo catalog and areas into an empty database.
     Seed,
-    /// Ship an order: Unsend → Unreceived (until the admin API does it).
+    /// Ship an order: Unsend → Unreceived.
     Ship {
         /// The order's number.
         order_id: String,
+    },
+    /// Staff accounts.
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AdminCommand {
+    /// Create a staff account: a superuser, or with `--permission` a member holding just those
+    /// permissions. The password is read from MEIDUO_ADMIN_PASSWORD, else from the first line
+    /// of standard input (never from an argument, which other users could see).
+    Create {
+        #[arg(long)]
+        username: String,
+        /// Its mobile number (every account has one).
+        #[arg(long)]
+        mobile: String,
+        /// A permission's codename, e.g. `view_orderinfo` (repeatable); none: a superuser.
+        #[arg(long = "permission")]
+        permissions: Vec<String>,
     },
 }
 
@@ -76,6 +98,28 @@ async fn main() -> anyhow::Result<()> {
             let store = connect(&settings).await?;
             let order = meiduo_server::ship_order(&settings, &store, &order_id).await?;
             tracing::info!(order_id = %order.order_id, status = ?order.status, "shipped");
+            Ok(())
+        }
+        Command::Admin { command: AdminCommand::Create { username, mobile, permissions } } => {
+            let password = match std::env::var("MEIDUO_ADMIN_PASSWORD") {
+                Ok(password) => password,
+                Err(_) => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line).context("reading the password")?;
+                    line.trim_end_matches(['\r', '\n']).to_owned()
+                }
+            };
+            let store = connect(&settings).await?;
+            store.migrate().await.context("applying migrations")?;
+            let user =
+                meiduo_server::create_staff(&store, &username, &mobile, &password, &permissions)
+                    .await?;
+            tracing::info!(
+                user_id = user.id.0,
+                username = %user.username,
+                superuser = permissions.is_empty(),
+                "staff account created"
+            );
             Ok(())
         }
         Command::Seed => {

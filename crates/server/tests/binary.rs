@@ -153,3 +153,68 @@ async fn the_embedded_default_keeps_its_files_private_and_logs_bad_requests_quie
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meiduo_admin_create_makes_staff_who_log_in_with_a_password_never_given_as_an_argument() {
+    use std::io::Write;
+    let dir = scratch();
+    let data = dir.join("data");
+    // The password from the environment: a superuser.
+    let made = meiduo(&data)
+        .env("MEIDUO_PAYMENT_APP_PRIVATE_KEY", APP_KEY)
+        .env("MEIDUO_ADMIN_PASSWORD", "first-admin-pw")
+        .args(["admin", "create", "--username", "first_admin", "--mobile", "13700000001"])
+        .output()
+        .unwrap();
+    assert!(made.status.success(), "{}", String::from_utf8_lossy(&made.stderr));
+    // From standard input: a clerk holding one permission.
+    let mut clerk = meiduo(&data)
+        .args(["admin", "create", "--username", "order_clerk", "--mobile", "13700000002"])
+        .args(["--permission", "view_orderinfo"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    clerk.stdin.take().unwrap().write_all(b"clerk-password\n").unwrap();
+    let clerk = clerk.wait_with_output().unwrap();
+    assert!(clerk.status.success(), "{}", String::from_utf8_lossy(&clerk.stderr));
+    // A permission nobody has, a short password: refused, nothing made.
+    for (args, password) in [
+        (
+            ["--username", "bad_grant", "--mobile", "13700000003", "--permission", "fly"],
+            "good-password",
+        ),
+        (
+            ["--username", "short_pw", "--mobile", "13700000004", "--permission", "view_user"],
+            "short",
+        ),
+    ] {
+        let refused = meiduo(&data)
+            .env("MEIDUO_ADMIN_PASSWORD", password)
+            .args(["admin", "create"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!refused.status.success(), "{args:?}");
+    }
+
+    let server = start(&dir).await;
+    let client = reqwest::Client::new();
+    for (username, password, expected) in [
+        ("first_admin", "first-admin-pw", 200),
+        ("order_clerk", "clerk-password", 200),
+        ("bad_grant", "good-password", 400),
+        ("short_pw", "short", 400),
+    ] {
+        let answer = client
+            .post(format!("{}/meiduo_admin/authorizations/", server.base))
+            .json(&serde_json::json!({"username": username, "password": password}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status().as_u16(), expected, "{username}");
+    }
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}

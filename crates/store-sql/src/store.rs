@@ -193,6 +193,11 @@ impl SqlStore {
     }
 
     /// QQ identities bound to accounts.
+    /// Staff and rights, the admin statistics and listings, and the audit log.
+    pub fn staff(&self) -> crate::SqlStaff {
+        crate::SqlStaff::new(self.db.clone())
+    }
+
     pub fn qq_bindings(&self) -> SqlQqBindings {
         SqlQqBindings::new(self.db.clone())
     }

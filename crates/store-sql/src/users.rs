@@ -40,46 +40,7 @@ impl UserRepository for SqlUsers {
     }
 
     async fn create(&self, new: &NewUser) -> Result<User, CreateUserError> {
-        let at = now();
-        let row = user::ActiveModel {
-            username: Set(new.username.as_str().to_owned()),
-            password: Set(new.password_hash.clone()),
-            mobile: Set(new.mobile.as_str().to_owned()),
-            email: Set(None),
-            email_active: Set(false),
-            default_address_id: Set(None),
-            is_active: Set(true),
-            token_stamp: Set(new.token_stamp.clone()),
-            create_time: Set(at),
-            update_time: Set(at),
-            ..Default::default()
-        };
-        let inserted = match user::Entity::insert(row).exec(&self.db.conn).await {
-            Ok(inserted) => inserted,
-            // The unique keys are named after their columns (MySQL) or named with them (SQLite:
-            // "UNIQUE constraint failed: tb_users.mobile").
-            Err(error) => match classify(error) {
-                failure if failure.is_duplicate_of("mobile") => {
-                    return Err(CreateUserError::MobileTaken);
-                }
-                failure if failure.is_duplicate_of("username") => {
-                    return Err(CreateUserError::UsernameTaken);
-                }
-                DbFailure::Duplicate { source, .. } => {
-                    return Err(StoreError::Unexpected(Box::new(source)).into());
-                }
-                DbFailure::Store(error) => return Err(error.into()),
-            },
-        };
-        Ok(User {
-            id: UserId(id_of(inserted.last_insert_id)?),
-            username: new.username.as_str().to_owned(),
-            mobile: new.mobile.as_str().to_owned(),
-            email: None,
-            email_active: false,
-            default_address_id: None,
-            token_stamp: new.token_stamp.clone(),
-        })
+        insert_user(&self.db.conn, new, None).await
     }
 
     async fn set_password(
@@ -174,4 +135,54 @@ impl UserRepository for SqlUsers {
             user::Entity::find_by_id(db_id(user_id.0)).one(&self.db.conn).await.map_err(store)?;
         found.as_ref().map(user::Model::to_user).transpose()
     }
+}
+
+/// Inserts a user: a shopper, or (`staff` = `Some(superuser)`) a staff member.
+pub(crate) async fn insert_user(
+    conn: &impl sea_orm::ConnectionTrait,
+    new: &NewUser,
+    staff: Option<bool>,
+) -> Result<User, CreateUserError> {
+    let at = now();
+    let row = user::ActiveModel {
+        username: Set(new.username.as_str().to_owned()),
+        password: Set(new.password_hash.clone()),
+        mobile: Set(new.mobile.as_str().to_owned()),
+        email: Set(None),
+        email_active: Set(false),
+        default_address_id: Set(None),
+        is_active: Set(true),
+        token_stamp: Set(new.token_stamp.clone()),
+        is_staff: Set(staff.is_some()),
+        is_superuser: Set(staff.unwrap_or(false)),
+        create_time: Set(at),
+        update_time: Set(at),
+        ..Default::default()
+    };
+    let inserted = match user::Entity::insert(row).exec(conn).await {
+        Ok(inserted) => inserted,
+        // The unique keys are named after their columns (MySQL) or named with them (SQLite:
+        // "UNIQUE constraint failed: tb_users.mobile").
+        Err(error) => match classify(error) {
+            failure if failure.is_duplicate_of("mobile") => {
+                return Err(CreateUserError::MobileTaken);
+            }
+            failure if failure.is_duplicate_of("username") => {
+                return Err(CreateUserError::UsernameTaken);
+            }
+            DbFailure::Duplicate { source, .. } => {
+                return Err(StoreError::Unexpected(Box::new(source)).into());
+            }
+            DbFailure::Store(error) => return Err(error.into()),
+        },
+    };
+    Ok(User {
+        id: UserId(id_of(inserted.last_insert_id)?),
+        username: new.username.as_str().to_owned(),
+        mobile: new.mobile.as_str().to_owned(),
+        email: None,
+        email_active: false,
+        default_address_id: None,
+        token_stamp: new.token_stamp.clone(),
+    })
 }

@@ -194,14 +194,30 @@ impl OrderHistory {
     }
 
     /// The shop ships the order: Unsend → Unreceived.
-    #[tracing::instrument(name = "order_history.ship", skip_all, fields(order_id = %order_id))]
     pub async fn ship(&self, order_id: &OrderId) -> Result<Order, OrderHistoryError> {
+        self.ship_as(order_id, "shop").await
+    }
+
+    /// `actor` (`shop`, `admin:<id>`) ships the order: Unsend → Unreceived.
+    #[tracing::instrument(name = "order_history.ship", skip_all, fields(order_id = %order_id, actor))]
+    pub async fn ship_as(
+        &self,
+        order_id: &OrderId,
+        actor: &str,
+    ) -> Result<Order, OrderHistoryError> {
         let buyer = order_id.buyer().ok_or(OrderHistoryError::NotFound)?;
         let (mut order, _) =
             self.orders.find_for_user(buyer, order_id).await?.ok_or(OrderHistoryError::NotFound)?;
-        self.advance(&order, OrderStatus::Unreceived, "shop").await?;
+        self.advance(&order, OrderStatus::Unreceived, actor).await?;
         order.status = OrderStatus::Unreceived;
         Ok(order)
+    }
+
+    /// Any order with its lines, for operators (its buyer is read from its number).
+    #[tracing::instrument(name = "order_history.any", skip_all, fields(order_id = %order_id))]
+    pub async fn any(&self, order_id: &OrderId) -> Result<OrderView, OrderHistoryError> {
+        let buyer = order_id.buyer().ok_or(OrderHistoryError::NotFound)?;
+        self.get(buyer, order_id).await
     }
 
     /// The lines of the user's order that wait for a comment.

@@ -6,6 +6,7 @@
 //! no driver error crosses a port.
 
 mod accounts;
+mod admin;
 mod cart;
 mod catalog;
 mod messages;
@@ -17,6 +18,7 @@ mod store;
 mod system;
 
 pub use accounts::*;
+pub use admin::*;
 pub use cart::*;
 pub use catalog::*;
 pub use messages::*;

@@ -2,6 +2,7 @@
 // actix-web's route macros wrap each handler in a unit struct of the same name.
 #![allow(unreachable_pub)]
 
+pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod health;

@@ -135,7 +135,7 @@ fn line_json(state: &ApiState, line: OrderLineView) -> OrderLineJson {
     }
 }
 
-fn order_json(state: &ApiState, view: OrderView) -> OrderJson {
+pub(crate) fn order_json(state: &ApiState, view: OrderView) -> OrderJson {
     let order = view.order;
     OrderJson {
         order_id: order.order_id.to_string(),
@@ -154,11 +154,11 @@ const DISPLAY_TIME: &[BorrowedFormatItem<'static>] =
     time::macros::format_description!("[year]-[month]-[day] [hour]:[minute]");
 
 /// An order's time as the original's order list shows it: `2019-02-15 22:32`, Beijing time.
-fn display_time(at: OffsetDateTime) -> String {
+pub(crate) fn display_time(at: OffsetDateTime) -> String {
     at.to_offset(BEIJING).format(DISPLAY_TIME).unwrap_or_default()
 }
 
-fn order_id(raw: &str) -> Result<OrderId, ApiError> {
+pub(crate) fn order_id(raw: &str) -> Result<OrderId, ApiError> {
     OrderId::parse(raw).map_err(|_| ApiError::not_found("no such order"))
 }
 

@@ -366,6 +366,10 @@ async fn logged_in(
     user: User,
 ) -> Result<HttpResponse, ApiError> {
     let token = state.tokens.issue(&user)?;
+    // The statistics count today's active shoppers by their logins; a login does not fail for it.
+    if let Err(error) = state.admin.note_login(user.id).await {
+        tracing::warn!(%error, "a login could not be noted for the statistics");
+    }
     let anonymous = cookie_cart::read(req, &state.cookie_key, state.carts.limit());
     let mut response = HttpResponse::Ok();
     if !anonymous.cart.is_empty() {

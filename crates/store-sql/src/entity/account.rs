@@ -18,6 +18,9 @@ pub(crate) mod user {
         pub is_active: bool,
         /// What the user's login tokens must carry.
         pub token_stamp: String,
+        pub is_staff: bool,
+        pub is_superuser: bool,
+        pub last_login: Option<TimeDateTime>,
         pub create_time: TimeDateTime,
         pub update_time: TimeDateTime,
     }
@@ -184,6 +187,66 @@ pub(crate) mod rate_limit {
         pub limit_key: String,
         pub hits: i32,
         pub window_ends: TimeDateTime,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod admin_audit {
+    use sea_orm::entity::prelude::*;
+
+    /// Every write made through the admin API; `changes` is JSON
+    /// (`[{"field", "before", "after"}]`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_admin_audit")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub actor_id: i64,
+        pub actor: String,
+        pub action: String,
+        pub resource: String,
+        pub resource_id: String,
+        pub changes: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod permission {
+    use sea_orm::entity::prelude::*;
+
+    /// `<action>_<model>`, Django's way.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_permission")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub content_type_id: i64,
+        pub codename: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod user_permission {
+    use sea_orm::entity::prelude::*;
+
+    /// The permissions a staff user holds of its own.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_user_permissions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub permission_id: i64,
         pub create_time: TimeDateTime,
         pub update_time: TimeDateTime,
     }

@@ -23,7 +23,10 @@ pub(crate) mod account;
 pub(crate) mod catalog;
 pub(crate) mod shopping;
 
-pub(crate) use account::{address, area, oauth_qq, outbox, rate_limit, user, verification_code};
+pub(crate) use account::{
+    address, admin_audit, area, oauth_qq, outbox, permission, rate_limit, user, user_permission,
+    verification_code,
+};
 pub(crate) use catalog::{
     goods, goods_category, goods_channel, goods_specification, sku, sku_image, sku_specification,
     specification_option,

@@ -1,0 +1,344 @@
+//! The operators' use cases behind `/meiduo_admin/`: who is staff and what each may do, the
+//! statistics page, the users and orders listings, shipping, and the audit log that records
+//! every write with its actor and the fields it changed.
+
+use std::sync::Arc;
+
+use meiduo_domain::ports::{
+    AdminQueries, AuditLog, Clock, CreateUserError, PasswordHasher, StaffDirectory, StoreError,
+};
+use meiduo_domain::{
+    AccountFieldError, AuditAction, AuditEntry, BEIJING, FieldChange, Mobile, NewUser, Order,
+    OrderId, OrderStatus, Page, Password, StaffMember, User, UserId, Username,
+};
+use time::{Date, OffsetDateTime};
+
+use crate::errors::ServiceFailure;
+use crate::orders::{OrderHistory, OrderHistoryError, OrderView};
+
+/// Why an admin request was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum AdminError {
+    /// The token is a shopper's (or of a staff member no longer active).
+    #[error("this account is not staff")]
+    NotStaff,
+    /// The staff member lacks the permission.
+    #[error("permission `{0}` is required")]
+    Forbidden(&'static str),
+    #[error("{field}: {source}")]
+    InvalidField { field: &'static str, source: AccountFieldError },
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the mobile number is taken")]
+    MobileTaken,
+    #[error(transparent)]
+    Order(#[from] OrderHistoryError),
+    #[error(transparent)]
+    Failure(#[from] ServiceFailure),
+}
+
+impl From<StoreError> for AdminError {
+    fn from(value: StoreError) -> Self {
+        AdminError::Failure(value.into())
+    }
+}
+
+impl From<CreateUserError> for AdminError {
+    fn from(value: CreateUserError) -> Self {
+        match value {
+            CreateUserError::UsernameTaken => AdminError::UsernameTaken,
+            CreateUserError::MobileTaken => AdminError::MobileTaken,
+            CreateUserError::Store(error) => error.into(),
+        }
+    }
+}
+
+/// The permissions the admin API checks (Django's codenames).
+pub mod permissions {
+    pub const VIEW_STATISTICS: &str = "view_statistics";
+    pub const VIEW_USER: &str = "view_user";
+    pub const ADD_USER: &str = "add_user";
+    pub const VIEW_ORDER: &str = "view_orderinfo";
+    pub const CHANGE_ORDER: &str = "change_orderinfo";
+    pub const VIEW_AUDIT: &str = "view_auditentry";
+}
+
+/// A page of an admin listing: the course's admin pages by `page` and `pagesize` (10 at most).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AdminPage {
+    pub page: u64,
+    pub page_size: u64,
+}
+
+impl AdminPage {
+    pub const MAX_SIZE: u64 = 10;
+
+    /// Page 1 and 10 a page when absent; `None` for page 0 or one past a million.
+    pub fn new(page: Option<u64>, page_size: Option<u64>) -> Option<Self> {
+        let page = page.unwrap_or(1);
+        let page_size = page_size.filter(|size| *size > 0).unwrap_or(Self::MAX_SIZE);
+        (1..=1_000_000)
+            .contains(&page)
+            .then_some(AdminPage { page, page_size: page_size.min(Self::MAX_SIZE) })
+    }
+
+    pub fn offset(self) -> u64 {
+        (self.page - 1).saturating_mul(self.page_size)
+    }
+}
+
+/// A count on a day (Beijing time), as the statistics page shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DayCount {
+    pub date: Date,
+    pub count: u64,
+}
+
+/// A user as an operator creates one.
+#[derive(Debug, Clone)]
+pub struct NewShopper {
+    pub username: String,
+    pub mobile: String,
+    pub password: String,
+}
+
+/// What the admin use cases need.
+#[derive(Clone)]
+#[allow(missing_debug_implementations)]
+pub struct AdminPorts {
+    pub staff: Arc<dyn StaffDirectory>,
+    pub queries: Arc<dyn AdminQueries>,
+    pub audit: Arc<dyn AuditLog>,
+    pub users: Arc<dyn meiduo_domain::ports::UserRepository>,
+    pub hasher: Arc<dyn PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
+}
+
+/// The admin use cases.
+pub struct Admin {
+    ports: AdminPorts,
+    orders: OrderHistory,
+}
+
+impl std::fmt::Debug for Admin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Admin").finish_non_exhaustive()
+    }
+}
+
+fn field<T>(name: &'static str, parsed: Result<T, AccountFieldError>) -> Result<T, AdminError> {
+    parsed.map_err(|source| AdminError::InvalidField { field: name, source })
+}
+
+/// A new, unguessable stamp for a user's tokens.
+fn new_token_stamp() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Admin {
+    pub fn new(ports: AdminPorts, orders: OrderHistory) -> Self {
+        Admin { ports, orders }
+    }
+
+    /// The staff member of a (valid) token, holding `permission`.
+    ///
+    /// # Errors
+    /// [`AdminError::NotStaff`] for a shopper, [`AdminError::Forbidden`] without the permission.
+    pub async fn authorize(
+        &self,
+        user: UserId,
+        permission: &'static str,
+    ) -> Result<StaffMember, AdminError> {
+        let member = self.ports.staff.staff(user).await?.ok_or(AdminError::NotStaff)?;
+        if member.may(permission) { Ok(member) } else { Err(AdminError::Forbidden(permission)) }
+    }
+
+    /// The staff member a login belongs to (any staff member may log in), with the login noted.
+    ///
+    /// # Errors
+    /// [`AdminError::NotStaff`] for a shopper's account.
+    pub async fn staff_login(&self, user: &User) -> Result<StaffMember, AdminError> {
+        let member = self.ports.staff.staff(user.id).await?.ok_or(AdminError::NotStaff)?;
+        self.ports.staff.record_login(user.id, self.ports.clock.now()).await?;
+        Ok(member)
+    }
+
+    /// Notes a shopper's login, for the count of active users.
+    pub async fn note_login(&self, user: UserId) -> Result<(), AdminError> {
+        Ok(self.ports.staff.record_login(user, self.ports.clock.now()).await?)
+    }
+
+    /// The start of today in Beijing, the shop's day.
+    fn today(&self) -> OffsetDateTime {
+        self.ports.clock.now().to_offset(BEIJING).replace_time(time::Time::MIDNIGHT)
+    }
+
+    /// Shoppers in all (`total_count`).
+    pub async fn total_count(&self) -> Result<DayCount, AdminError> {
+        let count = self.ports.queries.count_shoppers().await?;
+        Ok(DayCount { date: self.today().date(), count })
+    }
+
+    /// Shoppers who registered today (`day_increment`).
+    pub async fn day_increment(&self) -> Result<DayCount, AdminError> {
+        let today = self.today();
+        let count = self.ports.queries.joined_between(today, today + time::Duration::DAY).await?;
+        Ok(DayCount { date: today.date(), count })
+    }
+
+    /// Shoppers who logged in today (`day_active`).
+    pub async fn day_active(&self) -> Result<DayCount, AdminError> {
+        let today = self.today();
+        let count = self.ports.queries.active_since(today).await?;
+        Ok(DayCount { date: today.date(), count })
+    }
+
+    /// Users who ordered today (`day_orders`).
+    pub async fn day_orders(&self) -> Result<DayCount, AdminError> {
+        let today = self.today();
+        let count = self.ports.queries.ordering_since(today).await?;
+        Ok(DayCount { date: today.date(), count })
+    }
+
+    /// Registrations per day over the last 30 days, today last (`month_increment`).
+    pub async fn month_increment(&self) -> Result<Vec<DayCount>, AdminError> {
+        let today = self.today();
+        let mut days = Vec::with_capacity(30);
+        for back in (0..30).rev() {
+            let start = today - time::Duration::days(back);
+            let count =
+                self.ports.queries.joined_between(start, start + time::Duration::DAY).await?;
+            days.push(DayCount { date: start.date(), count });
+        }
+        Ok(days)
+    }
+
+    /// A page of users whose username contains `keyword`.
+    pub async fn users(
+        &self,
+        keyword: Option<&str>,
+        page: AdminPage,
+    ) -> Result<Page<User>, AdminError> {
+        let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
+        Ok(self.ports.queries.users(keyword, page.offset(), page.page_size).await?)
+    }
+
+    /// Creates a shopper's account on behalf of `actor`, audited.
+    ///
+    /// # Errors
+    /// Invalid fields, a taken username or mobile.
+    pub async fn create_user(
+        &self,
+        actor: &StaffMember,
+        form: NewShopper,
+    ) -> Result<User, AdminError> {
+        let username = field("username", Username::parse(&form.username))?;
+        let mobile = field("mobile", Mobile::parse(&form.mobile))?;
+        let password = field("password", Password::parse(&form.password))?;
+        let password_hash = self
+            .ports
+            .hasher
+            .hash(password.expose())
+            .await
+            .map_err(|cause| AdminError::Failure(ServiceFailure::Unexpected(cause)))?;
+        let user = self
+            .ports
+            .users
+            .create(&NewUser { username, mobile, password_hash, token_stamp: new_token_stamp() })
+            .await?;
+        self.audit(
+            actor,
+            AuditAction::Create,
+            "user",
+            &user.id.to_string(),
+            vec![
+                FieldChange {
+                    field: "username".into(),
+                    before: None,
+                    after: Some(user.username.clone()),
+                },
+                FieldChange {
+                    field: "mobile".into(),
+                    before: None,
+                    after: Some(user.mobile.clone()),
+                },
+            ],
+        )
+        .await;
+        Ok(user)
+    }
+
+    /// A page of orders whose number contains `keyword`, newest first.
+    pub async fn orders(
+        &self,
+        keyword: Option<&str>,
+        page: AdminPage,
+    ) -> Result<Page<Order>, AdminError> {
+        let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
+        Ok(self.ports.queries.orders(keyword, page.offset(), page.page_size).await?)
+    }
+
+    /// Any order, with its lines.
+    pub async fn order(&self, order_id: &OrderId) -> Result<OrderView, AdminError> {
+        Ok(self.orders.any(order_id).await?)
+    }
+
+    /// Moves an order on behalf of `actor`: operators ship (Unsend → Unreceived); any other
+    /// move is refused, as the transition table or the shopper's own steps decide them.
+    pub async fn set_status(
+        &self,
+        actor: &StaffMember,
+        order_id: &OrderId,
+        to: OrderStatus,
+    ) -> Result<Order, AdminError> {
+        let current = self.orders.any(order_id).await?.order;
+        if to != OrderStatus::Unreceived {
+            return Err(OrderHistoryError::InvalidTransition { from: current.status, to }.into());
+        }
+        let shipped = self.orders.ship_as(order_id, &format!("admin:{}", actor.user.id.0)).await?;
+        self.audit(
+            actor,
+            AuditAction::Update,
+            "orderinfo",
+            order_id.as_str(),
+            vec![FieldChange {
+                field: "status".into(),
+                before: Some((current.status as u8).to_string()),
+                after: Some((shipped.status as u8).to_string()),
+            }],
+        )
+        .await;
+        Ok(shipped)
+    }
+
+    /// A page of the audit log, newest first.
+    pub async fn audit_log(&self, page: AdminPage) -> Result<Page<AuditEntry>, AdminError> {
+        Ok(self.ports.audit.page(page.offset(), page.page_size).await?)
+    }
+
+    /// Records a write that has happened. The write stands if its entry cannot be kept: the
+    /// failure is logged as an error with the entry, for operators to add by hand.
+    async fn audit(
+        &self,
+        actor: &StaffMember,
+        action: AuditAction,
+        resource: &str,
+        resource_id: &str,
+        changes: Vec<FieldChange>,
+    ) {
+        let entry = AuditEntry {
+            actor: actor.user.id,
+            actor_name: actor.user.username.clone(),
+            action,
+            resource: resource.to_owned(),
+            resource_id: resource_id.to_owned(),
+            changes,
+            at: self.ports.clock.now(),
+        };
+        if let Err(error) = self.ports.audit.record(&entry).await {
+            tracing::error!(%error, ?entry, "an admin write was made but its audit entry was not kept");
+        }
+    }
+}

@@ -1,0 +1,315 @@
+//! The operators' API under `/meiduo_admin/`: staff logins, rights, statistics, users, orders,
+//! shipping and the audit log, over HTTP on SQLite and MariaDB.
+
+use meiduo_test_support::*;
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+/// A staff account made as `meiduo admin create` makes it (a superuser without permissions),
+/// logged in through the admin API.
+async fn staff<'a>(
+    app: &'a TestApp,
+    username: &str,
+    mobile: &str,
+    permissions: &[&str],
+) -> Session<'a> {
+    let permissions: Vec<String> = permissions.iter().map(|p| (*p).to_owned()).collect();
+    meiduo_server::create_staff(&app.db.store, username, mobile, "admin-password", &permissions)
+        .await
+        .expect("a staff account");
+    let mut session = app.session();
+    let answer = session
+        .post(
+            "/meiduo_admin/authorizations/",
+            json!({"username": username, "password": "admin-password"}),
+        )
+        .await;
+    assert_eq!(answer.status, StatusCode::OK, "{answer:?}");
+    assert_eq!(answer.body["username"], username);
+    assert!(answer.body["id"].as_u64().is_some());
+    session.token = answer.body["token"].as_str().map(str::to_owned);
+    session
+}
+
+/// A cash-on-delivery order of one unit of SKU 1 by `shopper` (it waits to be shipped).
+async fn cash_order(shopper: &Session<'_>) -> String {
+    let address = shopper.add_address().await;
+    let added = shopper.post("/carts/", json!({"sku_id": 1, "count": 1})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    let placed = shopper.post("/orders/", json!({"address": address, "pay_method": 1})).await;
+    assert_eq!(placed.status, StatusCode::CREATED, "{placed:?}");
+    placed.body["order_id"].as_str().unwrap().to_owned()
+}
+
+const READS: [&str; 9] = [
+    "/meiduo_admin/statistical/total_count/",
+    "/meiduo_admin/statistical/day_increment/",
+    "/meiduo_admin/statistical/day_active/",
+    "/meiduo_admin/statistical/day_orders/",
+    "/meiduo_admin/statistical/month_increment/",
+    "/meiduo_admin/users/",
+    "/meiduo_admin/orders/",
+    "/meiduo_admin/orders/20261202000000000000001/",
+    "/meiduo_admin/audit/",
+];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shoppers_and_strangers_are_refused_everywhere_under_meiduo_admin() {
+    for app in apps().await {
+        let engine = app.engine();
+        let shopper = app.shopper("plain_shopper", "13600000001").await;
+        let stranger = app.session();
+        for path in READS {
+            assert_eq!(
+                stranger.get(path).await.status,
+                StatusCode::UNAUTHORIZED,
+                "{engine} {path}"
+            );
+            let refused = shopper.get(path).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{engine} {path}");
+            assert_eq!(refused.code(), "not_staff", "{engine} {path}");
+        }
+        let write = shopper
+            .put("/meiduo_admin/orders/20261202000000000000001/status/", json!({"status": 3}))
+            .await;
+        assert_eq!(write.status, StatusCode::FORBIDDEN, "{engine}");
+        let created = shopper
+            .post(
+                "/meiduo_admin/users/",
+                json!({"username": "sneaky", "mobile": "13600000009", "password": "password123"}),
+            )
+            .await;
+        assert_eq!(created.status, StatusCode::FORBIDDEN, "{engine}");
+        assert_eq!(
+            app.db.scalar("SELECT COUNT(*) FROM tb_users WHERE username = 'sneaky'", vec![]).await,
+            0
+        );
+        // A shopper's account cannot log in to the admin API at all.
+        let login = app
+            .session()
+            .post(
+                "/meiduo_admin/authorizations/",
+                json!({"username": "plain_shopper", "password": "password123"}),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::FORBIDDEN, "{engine}: {login:?}");
+        assert_eq!(login.code(), "not_staff");
+        let wrong = app
+            .session()
+            .post(
+                "/meiduo_admin/authorizations/",
+                json!({"username": "plain_shopper", "password": "wrong-password"}),
+            )
+            .await;
+        assert_eq!(wrong.status, StatusCode::BAD_REQUEST, "{engine}");
+        assert_eq!(wrong.code(), "bad_credentials");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_limited_admin_may_do_what_it_holds_and_nothing_else() {
+    for app in apps().await {
+        let engine = app.engine();
+        let clerk = staff(&app, "order_clerk", "13600000002", &["view_orderinfo"]).await;
+        let shopper = app.shopper("clerk_customer", "13600000003").await;
+        let order_id = cash_order(&shopper).await;
+
+        let listed = clerk.get("/meiduo_admin/orders/").await;
+        assert_eq!(listed.status, StatusCode::OK, "{engine}: {listed:?}");
+        assert_eq!(listed.body["count"], 1);
+        assert_eq!(
+            clerk.get(&format!("/meiduo_admin/orders/{order_id}/")).await.status,
+            StatusCode::OK
+        );
+        for path in READS.iter().filter(|p| !p.contains("/orders/")) {
+            let refused = clerk.get(path).await;
+            assert_eq!(refused.status, StatusCode::FORBIDDEN, "{engine} {path}");
+            assert_eq!(refused.code(), "permission_denied", "{engine} {path}");
+        }
+        let ship = clerk
+            .put(&format!("/meiduo_admin/orders/{order_id}/status/"), json!({"status": 3}))
+            .await;
+        assert_eq!(ship.status, StatusCode::FORBIDDEN, "{engine}: viewing is not changing");
+        assert_eq!(
+            shopper.get("/orders/").await.body["results"][0]["status"],
+            2,
+            "{engine}: not shipped"
+        );
+        assert_eq!(
+            app.db.count("tb_admin_audit").await,
+            0,
+            "{engine}: nothing written, nothing audited"
+        );
+        // An unknown permission makes no account.
+        let made = meiduo_server::create_staff(
+            &app.db.store,
+            "bad_grant",
+            "13600000004",
+            "admin-password",
+            &["fly_to_the_moon".to_owned()],
+        )
+        .await;
+        assert!(made.is_err());
+        assert_eq!(
+            app.db
+                .scalar("SELECT COUNT(*) FROM tb_users WHERE username = 'bad_grant'", vec![])
+                .await,
+            0
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_ships_an_order_the_shopper_receives_it_and_the_audit_log_says_who() {
+    for app in apps().await {
+        let engine = app.engine();
+        let admin = staff(&app, "shop_admin", "13600000005", &[]).await;
+        let shopper = app.shopper("ship_customer", "13600000006").await;
+        let order_id = cash_order(&shopper).await;
+
+        let found = admin.get(&format!("/meiduo_admin/orders/?keyword={}", &order_id[8..20])).await;
+        assert_eq!(found.status, StatusCode::OK, "{engine}: {found:?}");
+        assert_eq!(found.body["count"], 1, "{engine}");
+        assert_eq!(found.body["lists"][0]["order_id"], order_id.as_str());
+        assert_eq!(found.body["lists"][0]["status"], 2);
+        assert_eq!((found.body["page"].clone(), found.body["pages"].clone()), (json!(1), json!(1)));
+        let none = admin.get("/meiduo_admin/orders/?keyword=99999999999999").await;
+        assert_eq!(none.body["count"], 0, "{engine}");
+
+        let detail = admin.get(&format!("/meiduo_admin/orders/{order_id}/")).await;
+        assert_eq!(detail.status, StatusCode::OK, "{engine}");
+        assert_eq!(detail.body["skus"][0]["sku"]["id"], 1);
+        assert_eq!(detail.body["skus"][0]["count"], 1);
+        assert_eq!(detail.body["user"], shopper.get("/user/").await.body["id"]);
+
+        // Only shipping is an operator's move.
+        let paid = admin
+            .put(&format!("/meiduo_admin/orders/{order_id}/status/"), json!({"status": 5}))
+            .await;
+        assert_eq!(paid.status, StatusCode::BAD_REQUEST, "{engine}: {paid:?}");
+        assert_eq!(paid.code(), "invalid_transition");
+        let shipped = admin
+            .put(&format!("/meiduo_admin/orders/{order_id}/status/"), json!({"status": 3}))
+            .await;
+        assert_eq!(shipped.status, StatusCode::OK, "{engine}: {shipped:?}");
+        assert_eq!(shipped.body, json!({"order_id": order_id, "status": 3}));
+        let twice = admin
+            .put(&format!("/meiduo_admin/orders/{order_id}/status/"), json!({"status": 3}))
+            .await;
+        assert_eq!(twice.code(), "invalid_transition", "{engine}");
+
+        let received = shopper.put(&format!("/orders/{order_id}/receipt/"), json!({})).await;
+        assert_eq!(received.status, StatusCode::OK, "{engine}: {received:?}");
+        let history = shopper.get(&format!("/orders/{order_id}/")).await.body;
+        let actors: Vec<&str> = history["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["actor"].as_str().unwrap())
+            .collect();
+        let admin_id = admin.get("/meiduo_admin/audit/").await.body["lists"][0]["actor_id"].clone();
+        assert!(actors.contains(&format!("admin:{admin_id}").as_str()), "{engine}: {actors:?}");
+
+        let audit = admin.get("/meiduo_admin/audit/").await;
+        assert_eq!(audit.body["count"], 1, "{engine}: {audit:?}");
+        let entry = &audit.body["lists"][0];
+        assert_eq!(entry["actor"], "shop_admin");
+        assert_eq!(entry["action"], "update");
+        assert_eq!(
+            (entry["resource"].as_str(), entry["resource_id"].as_str()),
+            (Some("orderinfo"), Some(order_id.as_str()))
+        );
+        assert_eq!(entry["changes"], json!([{"field": "status", "before": "2", "after": "3"}]));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_operator_creates_a_user_who_logs_in_and_lists_users_by_page() {
+    for app in apps().await {
+        let engine = app.engine();
+        let admin =
+            staff(&app, "user_admin", "13600000007", &["view_user", "add_user", "view_auditentry"])
+                .await;
+        let created = admin
+            .post("/meiduo_admin/users/", json!({"username": "made_by_ops", "mobile": "13600000008", "password": "password123", "email": "ops@meiduo.site"}))
+            .await;
+        assert_eq!(created.status, StatusCode::CREATED, "{engine}: {created:?}");
+        assert_eq!(created.body["username"], "made_by_ops");
+        assert_eq!(created.body["email"], "ops@meiduo.site");
+        let again = admin
+            .post("/meiduo_admin/users/", json!({"username": "made_by_ops", "mobile": "13600000010", "password": "password123"}))
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{engine}");
+        assert_eq!(again.code(), "username_taken");
+        let bad = admin
+            .post(
+                "/meiduo_admin/users/",
+                json!({"username": "x", "mobile": "123", "password": "short"}),
+            )
+            .await;
+        assert_eq!(bad.status, StatusCode::BAD_REQUEST, "{engine}");
+        let mut user = app.session();
+        assert_eq!(
+            user.login("made_by_ops", "password123").await.status,
+            StatusCode::OK,
+            "{engine}"
+        );
+
+        let page = admin.get("/meiduo_admin/users/?keyword=made_by&pagesize=1").await;
+        assert_eq!(page.status, StatusCode::OK, "{engine}: {page:?}");
+        assert_eq!(
+            (page.body["count"].clone(), page.body["pagesize"].clone()),
+            (json!(1), json!(1))
+        );
+        assert_eq!(page.body["lists"][0]["mobile"], "13600000008");
+        let all = admin.get("/meiduo_admin/users/?pagesize=1").await;
+        assert_eq!(all.body["count"], 2, "{engine}: the admin and the new user");
+        assert_eq!(all.body["pages"], 2);
+        assert_eq!(
+            admin.get("/meiduo_admin/users/?page=2&pagesize=1").await.body["lists"][0]["username"],
+            "made_by_ops"
+        );
+        let past = admin.get("/meiduo_admin/users/?page=3&pagesize=1").await;
+        assert_eq!((past.status, past.code()), (StatusCode::NOT_FOUND, "invalid_page"), "{engine}");
+
+        let audit = admin.get("/meiduo_admin/audit/").await.body;
+        let entry: &Value = &audit["lists"][0];
+        assert_eq!(
+            (entry["action"].as_str(), entry["resource"].as_str()),
+            (Some("create"), Some("user")),
+            "{engine}"
+        );
+        let fields: Vec<&str> = entry["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["field"].as_str().unwrap())
+            .collect();
+        assert_eq!(fields, ["username", "mobile"], "{engine}: never the password");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_statistics_count_todays_shoppers_logins_and_orders() {
+    for app in apps().await {
+        let engine = app.engine();
+        let admin = staff(&app, "stats_admin", "13600000011", &["view_statistics"]).await;
+        let first = app.shopper("stats_first", "13600000012").await;
+        let _second = app.shopper("stats_second", "13600000013").await;
+        cash_order(&first).await;
+        let today =
+            time::OffsetDateTime::now_utc().to_offset(meiduo_domain::BEIJING).date().to_string();
+        for (path, count) in
+            [("total_count", 2), ("day_increment", 2), ("day_active", 2), ("day_orders", 1)]
+        {
+            let answer = admin.get(&format!("/meiduo_admin/statistical/{path}/")).await;
+            assert_eq!(answer.status, StatusCode::OK, "{engine} {path}: {answer:?}");
+            assert_eq!(answer.body, json!({"date": today, "count": count}), "{engine} {path}");
+        }
+        let month = admin.get("/meiduo_admin/statistical/month_increment/").await.body;
+        let days = month.as_array().unwrap();
+        assert_eq!(days.len(), 30, "{engine}");
+        assert_eq!(days[29], json!({"date": today, "count": 2}), "{engine}");
+        assert!(days[..29].iter().all(|d| d["count"] == 0), "{engine}: {days:?}");
+    }
+}
