@@ -313,3 +313,177 @@ async fn the_statistics_count_todays_shoppers_logins_and_orders() {
         assert!(days[..29].iter().all(|d| d["count"] == 0), "{engine}: {days:?}");
     }
 }
+
+/// The id of the permission `codename`, as the group form lists them.
+async fn permission_id(admin: &Session<'_>, codename: &str) -> u64 {
+    let all = admin.get("/meiduo_admin/permission/simple/").await;
+    assert_eq!(all.status, StatusCode::OK, "{all:?}");
+    all.body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["codename"] == codename)
+        .unwrap_or_else(|| panic!("no permission {codename}"))["id"]
+        .as_u64()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_superuser_grants_rights_through_groups_and_takes_them_back() {
+    for app in apps().await {
+        let engine = app.engine();
+        let root = staff(&app, "root_admin", "13600000020", &[]).await;
+        let view = permission_id(&root, "view_orderinfo").await;
+        let change = permission_id(&root, "change_orderinfo").await;
+        let types = root.get("/meiduo_admin/permission/content_types/").await.body;
+        assert!(types.as_array().unwrap().iter().any(|t| t["name"] == "orderinfo"), "{engine}");
+
+        let group = root
+            .post(
+                "/meiduo_admin/permission/groups/",
+                json!({"name": "发货员", "permissions": [view, change]}),
+            )
+            .await;
+        assert_eq!(group.status, StatusCode::CREATED, "{engine}: {group:?}");
+        let group_id = group.body["id"].as_u64().unwrap();
+        let taken = root.post("/meiduo_admin/permission/groups/", json!({"name": "发货员"})).await;
+        assert_eq!(taken.status, StatusCode::BAD_REQUEST, "{engine}: a taken name");
+        let unknown = root
+            .post(
+                "/meiduo_admin/permission/groups/",
+                json!({"name": "ghosts", "permissions": [99999]}),
+            )
+            .await;
+        assert_eq!(unknown.status, StatusCode::BAD_REQUEST, "{engine}: an unknown permission");
+        assert_eq!(root.get("/meiduo_admin/permission/groups/").await.body["count"], 1, "{engine}");
+
+        let made = root
+            .post(
+                "/meiduo_admin/permission/admins/",
+                json!({"username": "shipper_01", "mobile": "13600000021", "password": "shipper-pw1",
+                       "groups": [group_id]}),
+            )
+            .await;
+        assert_eq!(made.status, StatusCode::CREATED, "{engine}: {made:?}");
+        assert_eq!(made.body["groups"], json!([group_id]));
+        assert_eq!(made.body["is_superuser"], false);
+        let shipper_id = made.body["id"].as_u64().unwrap();
+        let mut shipper = app.session();
+        let login = shipper
+            .post(
+                "/meiduo_admin/authorizations/",
+                json!({"username": "shipper_01", "password": "shipper-pw1"}),
+            )
+            .await;
+        assert_eq!(login.status, StatusCode::OK, "{engine}: {login:?}");
+        shipper.token = login.body["token"].as_str().map(str::to_owned);
+
+        let shopper = app.shopper("rights_customer", "13600000022").await;
+        let order_id = cash_order(&shopper).await;
+        assert_eq!(shipper.get("/meiduo_admin/orders/").await.status, StatusCode::OK, "{engine}");
+        assert_eq!(shipper.get("/meiduo_admin/users/").await.code(), "permission_denied");
+        // Granting rights is a superuser's alone, even for who holds a group's rights.
+        let widen = shipper
+            .put(
+                &format!("/meiduo_admin/permission/groups/{group_id}/"),
+                json!({"name": "发货员", "permissions": [view, change, 1]}),
+            )
+            .await;
+        assert_eq!(
+            (widen.status, widen.code()),
+            (StatusCode::FORBIDDEN, "permission_denied"),
+            "{engine}"
+        );
+        assert_eq!(
+            shipper.get("/meiduo_admin/permission/admins/").await.status,
+            StatusCode::FORBIDDEN
+        );
+
+        // Taking `change_orderinfo` back applies to the next request.
+        let narrowed = root
+            .put(
+                &format!("/meiduo_admin/permission/groups/{group_id}/"),
+                json!({"name": "查单员", "permissions": [view]}),
+            )
+            .await;
+        assert_eq!(narrowed.status, StatusCode::OK, "{engine}: {narrowed:?}");
+        let ship = shipper
+            .put(&format!("/meiduo_admin/orders/{order_id}/status/"), json!({"status": 3}))
+            .await;
+        assert_eq!(ship.code(), "permission_denied", "{engine}");
+
+        // Deactivated: its token stops working, it cannot log in, and a superuser cannot
+        // deactivate itself.
+        let own = root
+            .delete(&format!("/meiduo_admin/permission/admins/{}/", login_id(&root).await), None)
+            .await;
+        assert_eq!(own.status, StatusCode::BAD_REQUEST, "{engine}: {own:?}");
+        let gone =
+            root.delete(&format!("/meiduo_admin/permission/admins/{shipper_id}/"), None).await;
+        assert_eq!(gone.status, StatusCode::NO_CONTENT, "{engine}: {gone:?}");
+        assert_eq!(
+            shipper.get("/meiduo_admin/orders/").await.status,
+            StatusCode::UNAUTHORIZED,
+            "{engine}"
+        );
+        let again = app
+            .session()
+            .post(
+                "/meiduo_admin/authorizations/",
+                json!({"username": "shipper_01", "password": "shipper-pw1"}),
+            )
+            .await;
+        assert_eq!(again.status, StatusCode::BAD_REQUEST, "{engine}");
+        assert_eq!(
+            root.get(&format!("/meiduo_admin/permission/admins/{shipper_id}/")).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        let deleted =
+            root.delete(&format!("/meiduo_admin/permission/groups/{group_id}/"), None).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{engine}");
+        assert_eq!(
+            root.get(&format!("/meiduo_admin/permission/groups/{group_id}/")).await.status,
+            StatusCode::NOT_FOUND
+        );
+
+        let audit = root.get("/meiduo_admin/audit/?pagesize=10").await.body;
+        let kinds: Vec<(String, String)> = audit["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["resource"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let expected: Vec<(String, String)> = [
+            ("delete", "group"),
+            ("delete", "admin"),
+            ("update", "group"),
+            ("create", "admin"),
+            ("create", "group"),
+        ]
+        .iter()
+        .map(|(a, r)| ((*a).to_owned(), (*r).to_owned()))
+        .collect();
+        assert_eq!(kinds, expected, "{engine}: newest first");
+        let renamed = &audit["lists"][2]["changes"];
+        assert!(
+            renamed
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["field"] == "name" && c["before"] == "发货员" && c["after"] == "查单员"),
+            "{engine}: {renamed}"
+        );
+    }
+}
+
+/// The id of the session's own account, as the admin login answered it.
+async fn login_id(admin: &Session<'_>) -> u64 {
+    let accounts = admin.get("/meiduo_admin/permission/admins/").await.body;
+    accounts["lists"][0]["id"].as_u64().unwrap()
+}

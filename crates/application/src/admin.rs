@@ -5,11 +5,13 @@
 use std::sync::Arc;
 
 use meiduo_domain::ports::{
-    AdminQueries, AuditLog, Clock, CreateUserError, PasswordHasher, StaffDirectory, StoreError,
+    AdminQueries, AuditLog, Clock, CreateUserError, PasswordHasher, RightsAdmin, RightsError,
+    StaffDirectory, StoreError,
 };
 use meiduo_domain::{
-    AccountFieldError, AuditAction, AuditEntry, BEIJING, FieldChange, Mobile, NewUser, Order,
-    OrderId, OrderStatus, Page, Password, StaffMember, User, UserId, Username,
+    AccountFieldError, AuditAction, AuditEntry, BEIJING, ContentType, FieldChange, Group, Mobile,
+    NewUser, Order, OrderId, OrderStatus, Page, Password, PermissionInfo, StaffAccount,
+    StaffChange, StaffMember, User, UserId, Username,
 };
 use time::{Date, OffsetDateTime};
 
@@ -31,6 +33,19 @@ pub enum AdminError {
     UsernameTaken,
     #[error("the mobile number is taken")]
     MobileTaken,
+    #[error("a group has this name already")]
+    GroupNameTaken,
+    #[error("no permission has id {0}")]
+    UnknownPermission(u64),
+    #[error("no group has id {0}")]
+    UnknownGroup(u64),
+    #[error("{0}: a name of 1 to 150 characters")]
+    BadName(&'static str),
+    /// No such group or staff account.
+    #[error("no such {0}")]
+    NotFound(&'static str),
+    #[error("you cannot deactivate your own account")]
+    OwnAccount,
     #[error(transparent)]
     Order(#[from] OrderHistoryError),
     #[error(transparent)]
@@ -40,6 +55,19 @@ pub enum AdminError {
 impl From<StoreError> for AdminError {
     fn from(value: StoreError) -> Self {
         AdminError::Failure(value.into())
+    }
+}
+
+impl From<RightsError> for AdminError {
+    fn from(value: RightsError) -> Self {
+        match value {
+            RightsError::GroupNameTaken => AdminError::GroupNameTaken,
+            RightsError::UsernameTaken => AdminError::UsernameTaken,
+            RightsError::MobileTaken => AdminError::MobileTaken,
+            RightsError::UnknownPermission(id) => AdminError::UnknownPermission(id),
+            RightsError::UnknownGroup(id) => AdminError::UnknownGroup(id),
+            RightsError::Store(error) => error.into(),
+        }
     }
 }
 
@@ -61,6 +89,11 @@ pub mod permissions {
     pub const VIEW_ORDER: &str = "view_orderinfo";
     pub const CHANGE_ORDER: &str = "change_orderinfo";
     pub const VIEW_AUDIT: &str = "view_auditentry";
+    pub const VIEW_PERMISSION: &str = "view_permission";
+    pub const VIEW_GROUP: &str = "view_group";
+    /// Granting rights (writing groups, administering staff accounts) is a superuser's alone:
+    /// a holder of a group's rights could otherwise widen them.
+    pub const SUPERUSER: &str = "superuser";
 }
 
 /// A page of an admin listing: the course's admin pages by `page` and `pagesize` (10 at most).
@@ -102,6 +135,17 @@ pub struct NewShopper {
     pub password: String,
 }
 
+/// A staff account as a superuser writes one.
+#[derive(Debug, Clone)]
+pub struct StaffForm {
+    pub username: String,
+    pub mobile: String,
+    /// Required to create; when updating, `None` keeps the password.
+    pub password: Option<String>,
+    pub groups: Vec<u64>,
+    pub permissions: Vec<u64>,
+}
+
 /// What the admin use cases need.
 #[derive(Clone)]
 #[allow(missing_debug_implementations)]
@@ -112,6 +156,7 @@ pub struct AdminPorts {
     pub users: Arc<dyn meiduo_domain::ports::UserRepository>,
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
+    pub rights: Arc<dyn RightsAdmin>,
 }
 
 /// The admin use cases.
@@ -152,7 +197,12 @@ impl Admin {
         permission: &'static str,
     ) -> Result<StaffMember, AdminError> {
         let member = self.ports.staff.staff(user).await?.ok_or(AdminError::NotStaff)?;
-        if member.may(permission) { Ok(member) } else { Err(AdminError::Forbidden(permission)) }
+        let allowed = if permission == permissions::SUPERUSER {
+            member.is_superuser
+        } else {
+            member.may(permission)
+        };
+        if allowed { Ok(member) } else { Err(AdminError::Forbidden(permission)) }
     }
 
     /// The staff member a login belongs to (any staff member may log in), with the login noted.
@@ -318,6 +368,158 @@ impl Admin {
         Ok(self.ports.audit.page(page.offset(), page.page_size).await?)
     }
 
+    /// Every content type.
+    pub async fn content_types(&self) -> Result<Vec<ContentType>, AdminError> {
+        Ok(self.ports.rights.content_types().await?)
+    }
+
+    /// A page of the permissions (`None`: all of them).
+    pub async fn permissions(
+        &self,
+        page: Option<AdminPage>,
+    ) -> Result<Page<PermissionInfo>, AdminError> {
+        let (offset, limit) = page.map_or((0, u64::MAX >> 1), |p| (p.offset(), p.page_size));
+        Ok(self.ports.rights.permissions(offset, limit).await?)
+    }
+
+    /// A page of the groups (`None`: all of them).
+    pub async fn groups(&self, page: Option<AdminPage>) -> Result<Page<Group>, AdminError> {
+        let (offset, limit) = page.map_or((0, u64::MAX >> 1), |p| (p.offset(), p.page_size));
+        Ok(self.ports.rights.groups(offset, limit).await?)
+    }
+
+    pub async fn group(&self, id: u64) -> Result<Group, AdminError> {
+        self.ports.rights.group(id).await?.ok_or(AdminError::NotFound("group"))
+    }
+
+    /// Creates (`id` `None`) or replaces a group, audited.
+    pub async fn save_group(
+        &self,
+        actor: &StaffMember,
+        id: Option<u64>,
+        name: &str,
+        permissions: &[u64],
+    ) -> Result<Group, AdminError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 150 {
+            return Err(AdminError::BadName("name"));
+        }
+        let before = match id {
+            Some(id) => Some(self.group(id).await?),
+            None => None,
+        };
+        let saved = self
+            .ports
+            .rights
+            .save_group(id, name, permissions)
+            .await?
+            .ok_or(AdminError::NotFound("group"))?;
+        let changes = group_changes(before.as_ref(), Some(&saved));
+        let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
+        self.audit(actor, action, "group", &saved.id.to_string(), changes).await;
+        Ok(saved)
+    }
+
+    /// Deletes a group (its members lose its permissions), audited.
+    pub async fn delete_group(&self, actor: &StaffMember, id: u64) -> Result<(), AdminError> {
+        let before = self.group(id).await?;
+        if !self.ports.rights.delete_group(id).await? {
+            return Err(AdminError::NotFound("group"));
+        }
+        let changes = group_changes(Some(&before), None);
+        self.audit(actor, AuditAction::Delete, "group", &id.to_string(), changes).await;
+        Ok(())
+    }
+
+    /// A page of the active staff accounts.
+    pub async fn staff_accounts(&self, page: AdminPage) -> Result<Page<StaffAccount>, AdminError> {
+        Ok(self.ports.rights.staff_accounts(page.offset(), page.page_size).await?)
+    }
+
+    pub async fn staff_account(&self, id: UserId) -> Result<StaffAccount, AdminError> {
+        self.ports.rights.staff_account(id).await?.ok_or(AdminError::NotFound("staff account"))
+    }
+
+    async fn hashed(&self, password: &str) -> Result<(String, String), AdminError> {
+        let password = field("password", Password::parse(password))?;
+        let hash = self
+            .ports
+            .hasher
+            .hash(password.expose())
+            .await
+            .map_err(|cause| AdminError::Failure(ServiceFailure::Unexpected(cause)))?;
+        Ok((hash, new_token_stamp()))
+    }
+
+    /// Creates a staff account (never a superuser: those come from the command line), audited.
+    pub async fn create_staff(
+        &self,
+        actor: &StaffMember,
+        form: StaffForm,
+    ) -> Result<StaffAccount, AdminError> {
+        let username = field("username", Username::parse(&form.username))?;
+        let mobile = field("mobile", Mobile::parse(&form.mobile))?;
+        let (password_hash, token_stamp) =
+            self.hashed(form.password.as_deref().unwrap_or_default()).await?;
+        let new = NewUser { username, mobile, password_hash, token_stamp };
+        let account =
+            self.ports.rights.create_staff_account(&new, &form.groups, &form.permissions).await?;
+        let changes = account_changes(None, Some(&account), false);
+        self.audit(actor, AuditAction::Create, "admin", &account.user.id.to_string(), changes)
+            .await;
+        Ok(account)
+    }
+
+    /// Changes a staff account (a new password voids its tokens), audited.
+    pub async fn update_staff(
+        &self,
+        actor: &StaffMember,
+        id: UserId,
+        form: StaffForm,
+    ) -> Result<StaffAccount, AdminError> {
+        let username = field("username", Username::parse(&form.username))?;
+        let mobile = field("mobile", Mobile::parse(&form.mobile))?;
+        let new_password = match form.password.as_deref().filter(|p| !p.is_empty()) {
+            Some(password) => Some(self.hashed(password).await?),
+            None => None,
+        };
+        let before = self.staff_account(id).await?;
+        let change = StaffChange {
+            username,
+            mobile,
+            new_password,
+            groups: form.groups,
+            permissions: form.permissions,
+        };
+        let account = self
+            .ports
+            .rights
+            .update_staff_account(id, &change)
+            .await?
+            .ok_or(AdminError::NotFound("staff account"))?;
+        let changes = account_changes(Some(&before), Some(&account), change.new_password.is_some());
+        self.audit(actor, AuditAction::Update, "admin", &id.to_string(), changes).await;
+        Ok(account)
+    }
+
+    /// Deactivates a staff account (never one's own), audited.
+    pub async fn deactivate_staff(
+        &self,
+        actor: &StaffMember,
+        id: UserId,
+    ) -> Result<(), AdminError> {
+        if actor.user.id == id {
+            return Err(AdminError::OwnAccount);
+        }
+        let before = self.staff_account(id).await?;
+        if !self.ports.rights.deactivate_staff(id).await? {
+            return Err(AdminError::NotFound("staff account"));
+        }
+        let changes = account_changes(Some(&before), None, false);
+        self.audit(actor, AuditAction::Delete, "admin", &id.to_string(), changes).await;
+        Ok(())
+    }
+
     /// Records a write that has happened. The write stands if its entry cannot be kept: the
     /// failure is logged as an error with the entry, for operators to add by hand.
     async fn audit(
@@ -341,4 +543,58 @@ impl Admin {
             tracing::error!(%error, ?entry, "an admin write was made but its audit entry was not kept");
         }
     }
+}
+
+fn ids_text(ids: &[u64]) -> String {
+    ids.iter().map(u64::to_string).collect::<Vec<_>>().join(",")
+}
+
+/// The fields a group's write changed.
+fn group_changes(before: Option<&Group>, after: Option<&Group>) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    let (name_before, name_after) = (before.map(|g| g.name.clone()), after.map(|g| g.name.clone()));
+    if name_before != name_after {
+        changes.push(FieldChange { field: "name".into(), before: name_before, after: name_after });
+    }
+    let (perms_before, perms_after) =
+        (before.map(|g| ids_text(&g.permissions)), after.map(|g| ids_text(&g.permissions)));
+    if perms_before != perms_after {
+        changes.push(FieldChange {
+            field: "permissions".into(),
+            before: perms_before,
+            after: perms_after,
+        });
+    }
+    changes
+}
+
+/// The fields a staff account's write changed (a new password is noted, never its value).
+fn account_changes(
+    before: Option<&StaffAccount>,
+    after: Option<&StaffAccount>,
+    new_password: bool,
+) -> Vec<FieldChange> {
+    let field_of = |account: Option<&StaffAccount>, field: &str| {
+        account.map(|a| match field {
+            "username" => a.user.username.clone(),
+            "mobile" => a.user.mobile.clone(),
+            "groups" => ids_text(&a.groups),
+            _ => ids_text(&a.permissions),
+        })
+    };
+    let mut changes: Vec<FieldChange> = ["username", "mobile", "groups", "permissions"]
+        .into_iter()
+        .filter_map(|field| {
+            let (b, a) = (field_of(before, field), field_of(after, field));
+            (b != a).then(|| FieldChange { field: field.into(), before: b, after: a })
+        })
+        .collect();
+    if new_password {
+        changes.push(FieldChange {
+            field: "password".into(),
+            before: None,
+            after: Some("(changed)".into()),
+        });
+    }
+    changes
 }

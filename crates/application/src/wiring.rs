@@ -8,8 +8,8 @@ use meiduo_domain::ports::{
     AddressRepository, AdminQueries, AreaRepository, AuditLog, BrowseHistory, CaptchaPainter,
     CartStore, CatalogChanges, CatalogQueries, Clock, IdempotencyKeys, Mailer, OrderIdSource,
     OrderRepository, Outbox, PasswordHasher, PaymentGateway, PaymentRepository, QqBindings,
-    QqOAuth, RateLimits, SignedTokens, SkuCatalog, SmsSender, StaffDirectory, UnitOfWork,
-    UserRepository, VerificationCodes,
+    QqOAuth, RateLimits, RightsAdmin, SignedTokens, SkuCatalog, SmsSender, StaffDirectory,
+    UnitOfWork, UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -65,6 +65,8 @@ pub struct Ports {
     /// The admin API's statistics and listings.
     pub admin_queries: Arc<dyn AdminQueries>,
     pub audit: Arc<dyn AuditLog>,
+    /// Groups, permissions and staff accounts.
+    pub rights: Arc<dyn RightsAdmin>,
 }
 
 /// The rules of one deployment.
@@ -141,6 +143,7 @@ impl UseCases {
                 users: p.users.clone(),
                 hasher: p.hasher.clone(),
                 clock: p.clock.clone(),
+                rights: p.rights.clone(),
             },
             OrderHistory::new(
                 p.uow.clone(),

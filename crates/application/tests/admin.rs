@@ -10,7 +10,7 @@ use meiduo_application::admin::{Admin, AdminError, AdminPorts, NewShopper, permi
 use meiduo_application::orders::{OrderHistory, OrderHistoryError};
 use meiduo_domain::ports::{
     MockAdminQueries, MockAuditLog, MockCatalogChanges, MockCatalogQueries, MockClock,
-    MockOrderRepository, MockPasswordHasher, MockStaffDirectory, MockUnitOfWork,
+    MockOrderRepository, MockPasswordHasher, MockRightsAdmin, MockStaffDirectory, MockUnitOfWork,
     MockUserRepository,
 };
 use meiduo_domain::{
@@ -77,6 +77,7 @@ impl Mocks {
                 users: Arc::new(self.users),
                 hasher: Arc::new(self.hasher),
                 clock: Arc::new(clock),
+                rights: Arc::new(MockRightsAdmin::new()),
             },
             OrderHistory::new(
                 Arc::new(MockUnitOfWork::new()),

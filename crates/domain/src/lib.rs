@@ -36,4 +36,7 @@ pub use order::{
 };
 pub use payment::{PagePayRequest, RefundRequest, TradeCallback, TradeState, TradeStatus};
 pub use quantity::{Quantity, QuantityError, QuantityLimit};
-pub use staff::{AuditAction, AuditEntry, FieldChange, StaffMember};
+pub use staff::{
+    AuditAction, AuditEntry, ContentType, FieldChange, Group, PermissionInfo, StaffAccount,
+    StaffChange, StaffMember,
+};

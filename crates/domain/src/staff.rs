@@ -73,6 +73,54 @@ pub struct AuditEntry {
     pub at: OffsetDateTime,
 }
 
+/// A kind of thing permissions are about (Django's `ContentType`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContentType {
+    pub id: u64,
+    pub app_label: String,
+    pub model: String,
+}
+
+/// A permission as the rights administration lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PermissionInfo {
+    pub id: u64,
+    pub name: String,
+    pub codename: String,
+    pub content_type: u64,
+}
+
+/// A group of permissions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group {
+    pub id: u64,
+    pub name: String,
+    /// The permissions' ids.
+    pub permissions: Vec<u64>,
+}
+
+/// A staff account as the rights administration shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffAccount {
+    pub user: User,
+    pub is_superuser: bool,
+    /// The groups' ids.
+    pub groups: Vec<u64>,
+    /// The ids of the permissions it holds of its own.
+    pub permissions: Vec<u64>,
+}
+
+/// What an update of a staff account sets; the password (already hashed, with a new token
+/// stamp) only when it changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StaffChange {
+    pub username: crate::Username,
+    pub mobile: crate::Mobile,
+    pub new_password: Option<(String, String)>,
+    pub groups: Vec<u64>,
+    pub permissions: Vec<u64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

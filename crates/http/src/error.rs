@@ -399,6 +399,16 @@ impl From<meiduo_application::admin::AdminError> for ApiError {
                 ApiError::field(ErrorCode::UsernameTaken, "username", message)
             }
             AdminError::MobileTaken => ApiError::field(ErrorCode::MobileTaken, "mobile", message),
+            AdminError::GroupNameTaken => ApiError::field(ErrorCode::InvalidField, "name", message),
+            AdminError::BadName(field) => ApiError::field(ErrorCode::InvalidField, field, message),
+            AdminError::UnknownPermission(_) => {
+                ApiError::field(ErrorCode::InvalidField, "permissions", message)
+            }
+            AdminError::UnknownGroup(_) => {
+                ApiError::field(ErrorCode::InvalidField, "groups", message)
+            }
+            AdminError::NotFound(_) => ApiError::not_found(message),
+            AdminError::OwnAccount => ApiError::bad_request(ErrorCode::InvalidField, message),
             AdminError::Order(error) => error.into(),
             AdminError::Failure(failure) => failure.into(),
         }

@@ -26,7 +26,7 @@ pub use auth::Tokens;
 pub use ops::{OpsAccess, ops_guard};
 pub use state::{ApiState, Readiness};
 
-use crate::handlers::{admin, cart, catalog, health, orders, payment, places, users};
+use crate::handlers::{admin, cart, catalog, health, orders, payment, places, rights, users};
 
 /// The largest JSON body accepted.
 pub const MAX_JSON_BODY: usize = 16 * 1024;
@@ -128,6 +128,21 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(admin::order_detail)
     .service(admin::set_status)
     .service(admin::audit)
+    .service(rights::content_types)
+    .service(rights::perms)
+    .service(rights::perms_simple)
+    // Before `/permission/groups/{id}/`: "simple" is not an id.
+    .service(rights::groups_simple)
+    .service(rights::groups)
+    .service(rights::group)
+    .service(rights::create_group)
+    .service(rights::update_group)
+    .service(rights::delete_group)
+    .service(rights::admins)
+    .service(rights::admin)
+    .service(rights::create_admin)
+    .service(rights::update_admin)
+    .service(rights::delete_admin)
     .service(health::live)
     .service(health::ready)
     .service(health::order_counters);

@@ -492,6 +492,7 @@ pub fn ports(
         staff: Arc::new(store.staff()),
         admin_queries: Arc::new(store.staff()),
         audit: Arc::new(store.staff()),
+        rights: Arc::new(store.staff()),
     }
 }
 

@@ -5,9 +5,12 @@
 use std::collections::BTreeSet;
 
 use async_trait::async_trait;
-use meiduo_domain::ports::{AdminQueries, AuditLog, CreateUserError, StaffDirectory, StoreError};
+use meiduo_domain::ports::{
+    AdminQueries, AuditLog, CreateUserError, RightsAdmin, RightsError, StaffDirectory, StoreError,
+};
 use meiduo_domain::{
-    AuditAction, AuditEntry, FieldChange, NewUser, Order, Page, StaffMember, User, UserId,
+    AuditAction, AuditEntry, ContentType, FieldChange, Group, NewUser, Order, Page, PermissionInfo,
+    StaffAccount, StaffChange, StaffMember, User, UserId,
 };
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
@@ -19,8 +22,11 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::codec::{db_id, id_of, instant, moment, now};
-use crate::entity::{admin_audit, order_info, permission, user, user_permission};
-use crate::error::store;
+use crate::entity::{
+    admin_audit, content_type, group, group_permission, order_info, permission, user, user_group,
+    user_permission,
+};
+use crate::error::{classify, store};
 use crate::store::Db;
 use crate::users::insert_user;
 
@@ -287,5 +293,410 @@ impl AuditLog for SqlStaff {
             })
             .collect::<Result<_, StoreError>>()?;
         Ok(Page { count, items })
+    }
+}
+
+/// Ids of a column's rows, as the domain's ids.
+fn ids(values: Vec<i64>) -> Result<Vec<u64>, StoreError> {
+    values.into_iter().map(id_of).collect()
+}
+
+/// Checks that every id names a row of `entity`'s table; the first that does not, if any.
+async fn first_missing<E: EntityTrait>(
+    conn: &impl ConnectionTrait,
+    column: E::Column,
+    wanted: &[u64],
+) -> Result<Option<u64>, StoreError>
+where
+    E::Column: ColumnTrait,
+{
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let found: Vec<i64> = E::find()
+        .select_only()
+        .column(column)
+        .filter(column.is_in(wanted.iter().map(|id| db_id(*id))))
+        .into_tuple()
+        .all(conn)
+        .await
+        .map_err(store)?;
+    Ok(wanted.iter().copied().find(|id| !found.contains(&db_id(*id))))
+}
+
+impl SqlStaff {
+    async fn group_in(conn: &impl ConnectionTrait, id: i64) -> Result<Option<Group>, StoreError> {
+        let Some(row) = group::Entity::find_by_id(id).one(conn).await.map_err(store)? else {
+            return Ok(None);
+        };
+        let permissions: Vec<i64> = group_permission::Entity::find()
+            .select_only()
+            .column(group_permission::Column::PermissionId)
+            .filter(group_permission::Column::GroupId.eq(id))
+            .order_by_asc(group_permission::Column::PermissionId)
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(store)?;
+        Ok(Some(Group { id: id_of(row.id)?, name: row.name, permissions: ids(permissions)? }))
+    }
+
+    async fn account_in(
+        conn: &impl ConnectionTrait,
+        row: user::Model,
+    ) -> Result<StaffAccount, StoreError> {
+        let groups: Vec<i64> = user_group::Entity::find()
+            .select_only()
+            .column(user_group::Column::GroupId)
+            .filter(user_group::Column::UserId.eq(row.id))
+            .order_by_asc(user_group::Column::GroupId)
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(store)?;
+        let permissions: Vec<i64> = user_permission::Entity::find()
+            .select_only()
+            .column(user_permission::Column::PermissionId)
+            .filter(user_permission::Column::UserId.eq(row.id))
+            .order_by_asc(user_permission::Column::PermissionId)
+            .into_tuple()
+            .all(conn)
+            .await
+            .map_err(store)?;
+        Ok(StaffAccount {
+            user: row.to_user()?,
+            is_superuser: row.is_superuser,
+            groups: ids(groups)?,
+            permissions: ids(permissions)?,
+        })
+    }
+
+    fn active_staff() -> sea_orm::Select<user::Entity> {
+        user::Entity::find()
+            .filter(user::Column::IsStaff.eq(true))
+            .filter(user::Column::IsActive.eq(true))
+    }
+
+    /// Replaces a user's groups and own permissions (checked to exist).
+    async fn set_memberships(
+        conn: &impl ConnectionTrait,
+        user_id: i64,
+        groups: &[u64],
+        permissions: &[u64],
+    ) -> Result<(), RightsError> {
+        if let Some(missing) =
+            first_missing::<group::Entity>(conn, group::Column::Id, groups).await?
+        {
+            return Err(RightsError::UnknownGroup(missing));
+        }
+        if let Some(missing) =
+            first_missing::<permission::Entity>(conn, permission::Column::Id, permissions).await?
+        {
+            return Err(RightsError::UnknownPermission(missing));
+        }
+        user_group::Entity::delete_many()
+            .filter(user_group::Column::UserId.eq(user_id))
+            .exec(conn)
+            .await
+            .map_err(store)?;
+        user_permission::Entity::delete_many()
+            .filter(user_permission::Column::UserId.eq(user_id))
+            .exec(conn)
+            .await
+            .map_err(store)?;
+        let at = now();
+        for group_id in dedup(groups) {
+            user_group::Entity::insert(user_group::ActiveModel {
+                user_id: Set(user_id),
+                group_id: Set(db_id(group_id)),
+                create_time: Set(at),
+                update_time: Set(at),
+                ..Default::default()
+            })
+            .exec(conn)
+            .await
+            .map_err(store)?;
+        }
+        for permission_id in dedup(permissions) {
+            user_permission::Entity::insert(user_permission::ActiveModel {
+                user_id: Set(user_id),
+                permission_id: Set(db_id(permission_id)),
+                create_time: Set(at),
+                update_time: Set(at),
+                ..Default::default()
+            })
+            .exec(conn)
+            .await
+            .map_err(store)?;
+        }
+        Ok(())
+    }
+}
+
+fn dedup(ids: &[u64]) -> BTreeSet<u64> {
+    ids.iter().copied().collect()
+}
+
+/// A duplicate key of `tb_users` as the rights administration names it.
+fn user_conflict(error: sea_orm::DbErr) -> RightsError {
+    match classify(error) {
+        failure if failure.is_duplicate_of("mobile") => RightsError::MobileTaken,
+        failure if failure.is_duplicate_of("username") => RightsError::UsernameTaken,
+        failure => RightsError::Store(failure.into()),
+    }
+}
+
+#[async_trait]
+impl RightsAdmin for SqlStaff {
+    async fn content_types(&self) -> Result<Vec<ContentType>, StoreError> {
+        content_type::Entity::find()
+            .order_by_asc(content_type::Column::Id)
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?
+            .into_iter()
+            .map(|row| {
+                Ok(ContentType { id: id_of(row.id)?, app_label: row.app_label, model: row.model })
+            })
+            .collect()
+    }
+
+    async fn permissions(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<PermissionInfo>, StoreError> {
+        let count = permission::Entity::find().count(&self.db.conn).await.map_err(store)?;
+        let items = permission::Entity::find()
+            .order_by_asc(permission::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?
+            .into_iter()
+            .map(|row| {
+                Ok(PermissionInfo {
+                    id: id_of(row.id)?,
+                    name: row.name,
+                    codename: row.codename,
+                    content_type: id_of(row.content_type_id)?,
+                })
+            })
+            .collect::<Result<_, StoreError>>()?;
+        Ok(Page { count, items })
+    }
+
+    async fn groups(&self, offset: u64, limit: u64) -> Result<Page<Group>, StoreError> {
+        let count = group::Entity::find().count(&self.db.conn).await.map_err(store)?;
+        let rows: Vec<i64> = group::Entity::find()
+            .select_only()
+            .column(group::Column::Id)
+            .order_by_asc(group::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .into_tuple()
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for id in rows {
+            items.extend(Self::group_in(&self.db.conn, id).await?);
+        }
+        Ok(Page { count, items })
+    }
+
+    async fn group(&self, id: u64) -> Result<Option<Group>, StoreError> {
+        Self::group_in(&self.db.conn, db_id(id)).await
+    }
+
+    async fn save_group<'a>(
+        &self,
+        id: Option<u64>,
+        name: &'a str,
+        permissions: &'a [u64],
+    ) -> Result<Option<Group>, RightsError> {
+        let txn = self.db.conn.begin().await.map_err(store)?;
+        if let Some(missing) =
+            first_missing::<permission::Entity>(&txn, permission::Column::Id, permissions).await?
+        {
+            return Err(RightsError::UnknownPermission(missing));
+        }
+        let taken = |error| match classify(error) {
+            failure if failure.is_duplicate_of("name") => RightsError::GroupNameTaken,
+            failure => RightsError::Store(failure.into()),
+        };
+        let at = now();
+        let group_id = match id {
+            None => {
+                group::Entity::insert(group::ActiveModel {
+                    name: Set(name.to_owned()),
+                    create_time: Set(at),
+                    update_time: Set(at),
+                    ..Default::default()
+                })
+                .exec(&txn)
+                .await
+                .map_err(taken)?
+                .last_insert_id
+            }
+            Some(id) => {
+                let changed = group::Entity::update_many()
+                    .col_expr(group::Column::Name, Expr::value(name))
+                    .col_expr(group::Column::UpdateTime, Expr::value(at))
+                    .filter(group::Column::Id.eq(db_id(id)))
+                    .exec(&txn)
+                    .await
+                    .map_err(taken)?;
+                if changed.rows_affected == 0 {
+                    return Ok(None);
+                }
+                db_id(id)
+            }
+        };
+        group_permission::Entity::delete_many()
+            .filter(group_permission::Column::GroupId.eq(group_id))
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        for permission_id in dedup(permissions) {
+            group_permission::Entity::insert(group_permission::ActiveModel {
+                group_id: Set(group_id),
+                permission_id: Set(db_id(permission_id)),
+                create_time: Set(at),
+                update_time: Set(at),
+                ..Default::default()
+            })
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        }
+        let saved = Self::group_in(&txn, group_id).await?;
+        txn.commit().await.map_err(store)?;
+        Ok(saved)
+    }
+
+    async fn delete_group(&self, id: u64) -> Result<bool, StoreError> {
+        let txn = self.db.conn.begin().await.map_err(store)?;
+        let id = db_id(id);
+        group_permission::Entity::delete_many()
+            .filter(group_permission::Column::GroupId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        user_group::Entity::delete_many()
+            .filter(user_group::Column::GroupId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        let deleted = group::Entity::delete_by_id(id).exec(&txn).await.map_err(store)?;
+        txn.commit().await.map_err(store)?;
+        Ok(deleted.rows_affected == 1)
+    }
+
+    async fn staff_accounts(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<StaffAccount>, StoreError> {
+        let count = Self::active_staff().count(&self.db.conn).await.map_err(store)?;
+        let rows = Self::active_staff()
+            .order_by_asc(user::Column::Id)
+            .offset(offset)
+            .limit(limit)
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?;
+        let mut items = Vec::with_capacity(rows.len());
+        for row in rows {
+            items.push(Self::account_in(&self.db.conn, row).await?);
+        }
+        Ok(Page { count, items })
+    }
+
+    async fn staff_account(&self, id: UserId) -> Result<Option<StaffAccount>, StoreError> {
+        let row = Self::active_staff()
+            .filter(user::Column::Id.eq(db_id(id.0)))
+            .one(&self.db.conn)
+            .await
+            .map_err(store)?;
+        match row {
+            Some(row) => Ok(Some(Self::account_in(&self.db.conn, row).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn create_staff_account<'a>(
+        &self,
+        new: &'a NewUser,
+        groups: &'a [u64],
+        permissions: &'a [u64],
+    ) -> Result<StaffAccount, RightsError> {
+        let txn = self.db.conn.begin().await.map_err(store)?;
+        let created = insert_user(&txn, new, Some(false)).await.map_err(|e| match e {
+            CreateUserError::UsernameTaken => RightsError::UsernameTaken,
+            CreateUserError::MobileTaken => RightsError::MobileTaken,
+            CreateUserError::Store(error) => RightsError::Store(error),
+        })?;
+        let id = db_id(created.id.0);
+        Self::set_memberships(&txn, id, groups, permissions).await?;
+        let row = user::Entity::find_by_id(id)
+            .one(&txn)
+            .await
+            .map_err(store)?
+            .ok_or_else(|| StoreError::unexpected("the new staff account vanished"))?;
+        let account = Self::account_in(&txn, row).await?;
+        txn.commit().await.map_err(store)?;
+        Ok(account)
+    }
+
+    async fn update_staff_account<'a>(
+        &self,
+        id: UserId,
+        change: &'a StaffChange,
+    ) -> Result<Option<StaffAccount>, RightsError> {
+        let txn = self.db.conn.begin().await.map_err(store)?;
+        let id = db_id(id.0);
+        let mut update = user::Entity::update_many()
+            .col_expr(user::Column::Username, Expr::value(change.username.as_str()))
+            .col_expr(user::Column::Mobile, Expr::value(change.mobile.as_str()))
+            .col_expr(user::Column::UpdateTime, Expr::value(now()));
+        if let Some((hash, stamp)) = &change.new_password {
+            update = update
+                .col_expr(user::Column::Password, Expr::value(hash.as_str()))
+                .col_expr(user::Column::TokenStamp, Expr::value(stamp.as_str()));
+        }
+        let changed = update
+            .filter(user::Column::Id.eq(id))
+            .filter(user::Column::IsStaff.eq(true))
+            .filter(user::Column::IsActive.eq(true))
+            .exec(&txn)
+            .await
+            .map_err(user_conflict)?;
+        if changed.rows_affected == 0 {
+            return Ok(None);
+        }
+        Self::set_memberships(&txn, id, &change.groups, &change.permissions).await?;
+        let row = user::Entity::find_by_id(id)
+            .one(&txn)
+            .await
+            .map_err(store)?
+            .ok_or_else(|| StoreError::unexpected("the staff account vanished"))?;
+        let account = Self::account_in(&txn, row).await?;
+        txn.commit().await.map_err(store)?;
+        Ok(Some(account))
+    }
+
+    async fn deactivate_staff(&self, id: UserId) -> Result<bool, StoreError> {
+        let changed = user::Entity::update_many()
+            .col_expr(user::Column::IsActive, Expr::value(false))
+            .col_expr(user::Column::UpdateTime, Expr::value(now()))
+            .filter(user::Column::Id.eq(db_id(id.0)))
+            .filter(user::Column::IsStaff.eq(true))
+            .filter(user::Column::IsActive.eq(true))
+            .exec(&self.db.conn)
+            .await
+            .map_err(store)?;
+        Ok(changed.rows_affected == 1)
     }
 }

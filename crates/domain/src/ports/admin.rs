@@ -5,7 +5,10 @@ use async_trait::async_trait;
 use time::OffsetDateTime;
 
 use super::{CreateUserError, StoreError};
-use crate::{AuditEntry, NewUser, Order, Page, StaffMember, User, UserId};
+use crate::{
+    AuditEntry, ContentType, Group, NewUser, Order, Page, PermissionInfo, StaffAccount,
+    StaffChange, StaffMember, User, UserId,
+};
 
 /// Staff members and their rights.
 #[cfg_attr(feature = "mock", mockall::automock)]
@@ -108,4 +111,117 @@ pub trait AuditLog: Send + Sync {
     /// # Errors
     /// As [`record`](Self::record); [`StoreError::Unexpected`] for an entry that cannot be read.
     async fn page(&self, offset: u64, limit: u64) -> Result<Page<AuditEntry>, StoreError>;
+}
+
+/// Why a write of the rights administration wrote nothing.
+#[derive(Debug, thiserror::Error)]
+pub enum RightsError {
+    #[error("a group has this name already")]
+    GroupNameTaken,
+    #[error("the username is taken")]
+    UsernameTaken,
+    #[error("the mobile number is taken")]
+    MobileTaken,
+    #[error("no permission has id {0}")]
+    UnknownPermission(u64),
+    #[error("no group has id {0}")]
+    UnknownGroup(u64),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Groups, permissions and staff accounts, as superusers administer them. Every write is one
+/// transaction: a group or account with its memberships, or nothing.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait RightsAdmin: Send + Sync {
+    /// Every content type, by id.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn content_types(&self) -> Result<Vec<ContentType>, StoreError>;
+
+    /// A page of the permissions, by id.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn permissions(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<PermissionInfo>, StoreError>;
+
+    /// A page of the groups, by id.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn groups(&self, offset: u64, limit: u64) -> Result<Page<Group>, StoreError>;
+
+    /// The group, or `None`.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn group(&self, id: u64) -> Result<Option<Group>, StoreError>;
+
+    /// Creates a group (`id` `None`) or replaces one's name and permissions; `Ok(None)` when
+    /// there is no group `id`.
+    ///
+    /// # Errors
+    /// A taken name, an unknown permission; nothing was written then.
+    async fn save_group<'a>(
+        &self,
+        id: Option<u64>,
+        name: &'a str,
+        permissions: &'a [u64],
+    ) -> Result<Option<Group>, RightsError>;
+
+    /// Deletes the group and its memberships; `Ok(false)` when there is none.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn delete_group(&self, id: u64) -> Result<bool, StoreError>;
+
+    /// A page of the active staff accounts, by id.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn staff_accounts(
+        &self,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<StaffAccount>, StoreError>;
+
+    /// The active staff account, or `None`.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn staff_account(&self, id: UserId) -> Result<Option<StaffAccount>, StoreError>;
+
+    /// Creates a staff account (not a superuser) in these groups, holding these permissions.
+    ///
+    /// # Errors
+    /// A taken username or mobile, an unknown group or permission; nothing was written then.
+    async fn create_staff_account<'a>(
+        &self,
+        user: &'a NewUser,
+        groups: &'a [u64],
+        permissions: &'a [u64],
+    ) -> Result<StaffAccount, RightsError>;
+
+    /// Changes an active staff account; `Ok(None)` when there is none.
+    ///
+    /// # Errors
+    /// As [`create_staff_account`](Self::create_staff_account).
+    async fn update_staff_account<'a>(
+        &self,
+        id: UserId,
+        change: &'a StaffChange,
+    ) -> Result<Option<StaffAccount>, RightsError>;
+
+    /// Deactivates a staff account (it keeps its orders and its audit entries; it can no longer
+    /// log in, and its tokens are refused); `Ok(false)` when there is no active one.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn deactivate_staff(&self, id: UserId) -> Result<bool, StoreError>;
 }

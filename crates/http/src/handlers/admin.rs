@@ -143,7 +143,7 @@ fn invalid_page() -> ApiError {
 }
 
 impl AdminListQuery {
-    fn page(&self) -> Result<AdminPage, ApiError> {
+    pub(crate) fn page(&self) -> Result<AdminPage, ApiError> {
         let page = match self.page.as_deref() {
             None => None,
             Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| invalid_page())?),
@@ -165,7 +165,7 @@ pub struct AdminPaged<T> {
 
 impl<T> AdminPaged<T> {
     /// The page, or 404 past the last one (page 1 of an empty list is a page).
-    fn new(page: AdminPage, count: u64, lists: Vec<T>) -> Result<Self, ApiError> {
+    pub(crate) fn new(page: AdminPage, count: u64, lists: Vec<T>) -> Result<Self, ApiError> {
         let pages = count.div_ceil(page.page_size).max(1);
         if page.page > pages {
             return Err(invalid_page());

@@ -9,4 +9,5 @@ pub mod health;
 pub mod orders;
 pub mod payment;
 pub mod places;
+pub mod rights;
 pub mod users;

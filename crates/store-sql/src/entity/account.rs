@@ -253,3 +253,74 @@ pub(crate) mod user_permission {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod content_type {
+    use sea_orm::entity::prelude::*;
+
+    /// What permissions are about (Django's `ContentType`).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_content_type")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub app_label: String,
+        pub model: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod group {
+    use sea_orm::entity::prelude::*;
+
+    /// A group of permissions.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_group")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod group_permission {
+    use sea_orm::entity::prelude::*;
+
+    /// The permissions of a group.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_group_permissions")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub group_id: i64,
+        pub permission_id: i64,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod user_group {
+    use sea_orm::entity::prelude::*;
+
+    /// The groups a staff user belongs to.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_user_groups")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub user_id: i64,
+        pub group_id: i64,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}

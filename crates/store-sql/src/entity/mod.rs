@@ -24,8 +24,8 @@ pub(crate) mod catalog;
 pub(crate) mod shopping;
 
 pub(crate) use account::{
-    address, admin_audit, area, oauth_qq, outbox, permission, rate_limit, user, user_permission,
-    verification_code,
+    address, admin_audit, area, content_type, group, group_permission, oauth_qq, outbox,
+    permission, rate_limit, user, user_group, user_permission, verification_code,
 };
 pub(crate) use catalog::{
     goods, goods_category, goods_channel, goods_specification, sku, sku_image, sku_specification,
