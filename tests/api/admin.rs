@@ -84,6 +84,10 @@ async fn shoppers_and_strangers_are_refused_everywhere_under_meiduo_admin() {
             app.db.scalar("SELECT COUNT(*) FROM tb_users WHERE username = 'sneaky'", vec![]).await,
             0
         );
+        // A path served with other methods is 405, also where a pattern with an id would match.
+        let literal = shopper.put("/meiduo_admin/permission/groups/simple/", json!({})).await;
+        assert_eq!(literal.status, StatusCode::METHOD_NOT_ALLOWED, "{engine}: {literal:?}");
+        assert_eq!(literal.code(), "method_not_allowed");
         // A shopper's account cannot log in to the admin API at all.
         let login = app
             .session()

@@ -625,6 +625,13 @@ pub(crate) fn query_error(err: actix_web::error::QueryPayloadError) -> actix_web
     .into()
 }
 
-pub(crate) fn path_error(err: actix_web::error::PathError) -> actix_web::Error {
-    ApiError::not_found(format!("no such resource: {err}")).into()
+/// A path segment that does not parse names no resource (404), unless the path is one the API
+/// serves with other methods (405, as for any other request it does not take).
+pub(crate) fn path_error(
+    err: actix_web::error::PathError,
+    req: &actix_web::HttpRequest,
+) -> actix_web::Error {
+    let refused =
+        crate::routes::refusal(req, ApiError::not_found(format!("no such resource: {err}")));
+    actix_web::error::InternalError::from_response(err, refused).into()
 }

@@ -8,23 +8,39 @@ use serde::{Deserialize, Deserializer};
 /// The largest id: `i64::MAX`.
 pub const MAX_ID: u64 = i64::MAX as u64;
 
-/// A number as JSON (or a path segment) carries it.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum Number {
-    Unsigned(u64),
-    Signed(i64),
-    Float(f64),
+/// Reads a whole number within `i64` from a JSON number (a float only with a zero fraction),
+/// and, when `text` is allowed, from its text (a path segment, or DRF's `"3"`).
+struct Whole {
+    text: bool,
 }
 
-/// Whole numbers in `i64` (floats only with a zero fraction).
-fn whole_number(number: Number) -> Option<i64> {
-    match number {
-        Number::Unsigned(n) => i64::try_from(n).ok(),
-        Number::Signed(n) => Some(n),
+impl serde::de::Visitor<'_> for Whole {
+    type Value = Option<i64>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a whole number")
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(i64::try_from(v).ok())
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Some(v))
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Self::Value, E> {
+        // Within ±2^53 every whole float is exact.
         #[allow(clippy::cast_possible_truncation)]
-        Number::Float(x) if x.fract() == 0.0 && x.abs() < 9.0e15 => Some(x as i64),
-        Number::Float(_) => None,
+        Ok((v.fract() == 0.0 && v.abs() <= 9_007_199_254_740_992.0).then_some(v as i64))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Self::Value, E> {
+        if self.text {
+            Ok(v.trim().parse::<i64>().ok())
+        } else {
+            Err(E::invalid_type(serde::de::Unexpected::Str(v), &self))
+        }
     }
 }
 
@@ -33,7 +49,8 @@ fn whole_number(number: Number) -> Option<i64> {
 /// # Errors
 /// When the value is not a whole number within `i64`.
 pub fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error> {
-    whole_number(Number::deserialize(deserializer)?)
+    deserializer
+        .deserialize_any(Whole { text: false })?
         .ok_or_else(|| serde::de::Error::custom("expected a whole number"))
 }
 
@@ -42,7 +59,8 @@ pub fn whole<'de, D: Deserializer<'de>>(deserializer: D) -> Result<i64, D::Error
 /// # Errors
 /// When the value is not such a number.
 pub fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
-    whole_number(Number::deserialize(deserializer)?)
+    deserializer
+        .deserialize_any(Whole { text: false })?
         .and_then(|n| u64::try_from(n).ok())
         .filter(|n| *n >= 1)
         .ok_or_else(|| {
@@ -55,15 +73,30 @@ pub fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
 pub struct Id(pub u64);
 
 impl<'de> Deserialize<'de> for Id {
+    /// From a path segment (text) or a JSON value (a whole number, or its text as DRF takes it).
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let n = u64::deserialize(deserializer)?;
-        if (1..=MAX_ID).contains(&n) {
-            Ok(Id(n))
-        } else {
-            Err(serde::de::Error::custom(format!("an id is from 1 to {MAX_ID}")))
+        match deserializer.deserialize_any(Whole { text: true })? {
+            Some(n) if (1..=MAX_ID).contains(&u64::try_from(n).unwrap_or(0)) => {
+                Ok(Id(u64::try_from(n).unwrap_or(0)))
+            }
+            _ => Err(serde::de::Error::custom(format!("an id is from 1 to {MAX_ID}"))),
         }
     }
 }
+
+impl utoipa::PartialSchema for Id {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
+            .minimum(Some(1))
+            .maximum(Some(i64::MAX))
+            .into()
+    }
+}
+
+impl utoipa::ToSchema for Id {}
 
 #[cfg(test)]
 mod tests {
@@ -97,6 +130,19 @@ mod tests {
             r#"{"sku_id": 3, "count": 9223372036854775808}"#,
         ] {
             assert_eq!(body(refused), None, "{refused}");
+        }
+    }
+
+    #[test]
+    fn a_path_or_list_id_reads_from_text_or_a_whole_number_within_range() {
+        let read = |json: &str| serde_json::from_str::<Vec<Id>>(json).ok();
+        assert_eq!(read("[3, 4.0, \"5\"]"), Some(vec![Id(3), Id(4), Id(5)]));
+        assert_eq!(
+            read("[2251799813685247.0, 14042387098, 201.0]"),
+            Some(vec![Id(2_251_799_813_685_247), Id(14_042_387_098), Id(201)])
+        );
+        for refused in ["[0]", "[-1]", "[1.5]", "[\"x\"]", "[9223372036854775808]"] {
+            assert_eq!(read(refused), None, "{refused}");
         }
     }
 }

@@ -60,7 +60,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
             .error_handler(|err, _| error::json_error(err)),
     )
     .app_data(web::QueryConfig::default().error_handler(|err, _| error::query_error(err)))
-    .app_data(web::PathConfig::default().error_handler(|err, _| error::path_error(err)))
+    .app_data(web::PathConfig::default().error_handler(error::path_error))
     // The router tries resources in this order: the storefront's busiest paths come first
     // (matching a path with a parameter runs a regex).
     .service(cart::add)

@@ -66,10 +66,12 @@ impl Routes {
         Routes(routes)
     }
 
-    /// The methods a path is served with (empty: no documented path is like it).
+    /// The methods a path is served with (empty: no documented path is like it). Where several
+    /// patterns match, the most literal wins: `/permission/groups/simple/` is that path, not
+    /// `/permission/groups/{id}/` with the id `simple`.
     pub fn allowed(&self, path: &str) -> Vec<&'static str> {
         let asked: Vec<&str> = segments(path).collect();
-        let mut methods: Vec<&'static str> = self
+        let matching: Vec<&Route> = self
             .0
             .iter()
             .filter(|route| {
@@ -79,6 +81,12 @@ impl Routes {
                         None => !segment.is_empty(),
                     })
             })
+            .collect();
+        let parameters = |route: &Route| route.segments.iter().filter(|s| s.is_none()).count();
+        let fewest = matching.iter().map(|route| parameters(route)).min().unwrap_or(0);
+        let mut methods: Vec<&'static str> = matching
+            .into_iter()
+            .filter(|route| parameters(route) == fewest)
             .flat_map(|route| route.methods.iter().copied())
             .collect();
         methods.sort_unstable();
@@ -90,12 +98,18 @@ impl Routes {
 /// The answer to a request no endpoint took: 405 with `Allow` when the path is served with
 /// other methods, 404 otherwise.
 pub async fn unrouted(req: HttpRequest) -> HttpResponse {
+    refusal(&req, ApiError::not_found("no such endpoint"))
+}
+
+/// `not_found` for a request whose path names nothing, unless the path is served with other
+/// methods than the request's: then 405 with `Allow`.
+pub fn refusal(req: &HttpRequest, not_found: ApiError) -> HttpResponse {
     let allowed = req
         .app_data::<web::Data<Routes>>()
         .map(|routes| routes.allowed(req.path()))
         .unwrap_or_default();
     if allowed.is_empty() || allowed.contains(&req.method().as_str()) {
-        return ApiError::not_found("no such endpoint").error_response();
+        return not_found.error_response();
     }
     let mut response = ApiError::new(
         StatusCode::METHOD_NOT_ALLOWED,
@@ -123,7 +137,9 @@ mod tests {
                             "put": {"responses": {}}, "delete": {"responses": {}}},
                 "/skus/{id}/": {"get": {"responses": {}}},
                 "/skus/search/": {"get": {"responses": {}}},
-                "/addresses/{id}/": {"put": {"responses": {}}, "delete": {"responses": {}}}
+                "/addresses/{id}/": {"put": {"responses": {}}, "delete": {"responses": {}}},
+                "/groups/simple/": {"get": {"responses": {}}},
+                "/groups/{id}/": {"get": {"responses": {}}, "put": {"responses": {}}}
             }
         }))
         .unwrap();
@@ -136,5 +152,7 @@ mod tests {
         assert!(routes.allowed("/skus//").is_empty());
         assert!(routes.allowed("/skus/3/extra/").is_empty());
         assert!(routes.allowed("/nothing/").is_empty());
+        assert_eq!(routes.allowed("/groups/simple/"), ["GET"], "the literal path wins");
+        assert_eq!(routes.allowed("/groups/7/"), ["GET", "PUT"]);
     }
 }

@@ -163,7 +163,6 @@ pub struct GroupBody {
     pub name: String,
     /// The permissions' ids.
     #[serde(default)]
-    #[schema(value_type = Vec<u64>)]
     pub permissions: Vec<Id>,
 }
 
@@ -284,10 +283,8 @@ pub struct StaffBody {
     #[schema(min_length = 8, max_length = 20)]
     pub password: Option<String>,
     #[serde(default)]
-    #[schema(value_type = Vec<u64>)]
     pub groups: Vec<Id>,
     #[serde(default)]
-    #[schema(value_type = Vec<u64>)]
     pub user_permissions: Vec<Id>,
 }
 
