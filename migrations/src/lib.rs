@@ -22,6 +22,7 @@ mod m20261202_000012_order_status_log;
 mod m20261202_000013_refund_retries;
 mod m20261202_000014_token_stamps;
 mod m20261202_000015_staff_and_rights;
+mod m20261202_000016_category_visits;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000013_refund_retries::Migration),
             Box::new(m20261202_000014_token_stamps::Migration),
             Box::new(m20261202_000015_staff_and_rights::Migration),
+            Box::new(m20261202_000016_category_visits::Migration),
         ]
     }
 }

@@ -41,8 +41,9 @@ async fn cash_order(shopper: &Session<'_>) -> String {
     placed.body["order_id"].as_str().unwrap().to_owned()
 }
 
-const READS: [&str; 9] = [
+const READS: [&str; 10] = [
     "/meiduo_admin/statistical/total_count/",
+    "/meiduo_admin/statistical/goods_day_views/",
     "/meiduo_admin/statistical/day_increment/",
     "/meiduo_admin/statistical/day_active/",
     "/meiduo_admin/statistical/day_orders/",
@@ -490,4 +491,44 @@ async fn a_superuser_grants_rights_through_groups_and_takes_them_back() {
 async fn login_id(admin: &Session<'_>) -> u64 {
     let accounts = admin.get("/meiduo_admin/permission/admins/").await.body;
     accounts["lists"][0]["id"].as_u64().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn visits_of_category_lists_are_counted_in_memory_and_added_up_by_each_flush() {
+    for app in apps().await {
+        let engine = app.engine();
+        let admin = staff(&app, "visits_admin", "13600000030", &["view_statistics"]).await;
+        let shopper = app.session();
+        for _ in 0..3 {
+            assert_eq!(shopper.get("/categories/115/skus/").await.status, StatusCode::OK);
+        }
+        // Turning pages is the same visit; a category that does not exist (an empty list, as
+        // the original answers) is none.
+        assert_eq!(shopper.get("/categories/115/skus/?page=2").await.status, StatusCode::OK);
+        assert_eq!(shopper.get("/categories/999999/skus/").await.body["count"], 0);
+        let before = admin.get("/meiduo_admin/statistical/goods_day_views/").await;
+        assert_eq!(before.body, json!([]), "{engine}: nothing written before the flush");
+
+        assert_eq!(app.visits.flush().await.unwrap(), 3, "{engine}");
+        assert_eq!(app.visits.flush().await.unwrap(), 0, "{engine}: counted once");
+        shopper.get("/categories/115/skus/").await;
+        app.visits.flush().await.unwrap();
+        let views = admin.get("/meiduo_admin/statistical/goods_day_views/").await;
+        assert_eq!(views.status, StatusCode::OK, "{engine}: {views:?}");
+        let rows = views.body.as_array().unwrap();
+        assert_eq!(rows.len(), 1, "{engine}: {rows:?}");
+        assert_eq!(rows[0]["count"], 4, "{engine}: two flushes add up");
+        assert!(rows[0]["category"].as_str().is_some_and(|name| !name.is_empty()), "{engine}");
+        // A batch naming a category that no longer exists still adds the others.
+        use meiduo_domain::ports::CategoryVisitStore;
+        let today = time::OffsetDateTime::now_utc().to_offset(meiduo_domain::BEIJING).date();
+        let batch = [
+            (meiduo_domain::CategoryId(999_999), today, 5),
+            (meiduo_domain::CategoryId(115), today, 1),
+        ];
+        app.db.store.staff().add(&batch).await.unwrap();
+        let views = admin.get("/meiduo_admin/statistical/goods_day_views/").await.body;
+        assert_eq!(views.as_array().unwrap().len(), 1, "{engine}: {views}");
+        assert_eq!(views[0]["count"], 5, "{engine}");
+    }
 }

@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use meiduo_domain::ports::{
-    AdminQueries, AuditLog, Clock, CreateUserError, PasswordHasher, RightsAdmin, RightsError,
-    StaffDirectory, StoreError,
+    AdminQueries, AuditLog, CategoryVisitStore, Clock, CreateUserError, PasswordHasher,
+    RightsAdmin, RightsError, StaffDirectory, StoreError,
 };
 use meiduo_domain::{
     AccountFieldError, AuditAction, AuditEntry, BEIJING, ContentType, FieldChange, Group, Mobile,
@@ -157,6 +157,7 @@ pub struct AdminPorts {
     pub hasher: Arc<dyn PasswordHasher>,
     pub clock: Arc<dyn Clock>,
     pub rights: Arc<dyn RightsAdmin>,
+    pub visits: Arc<dyn CategoryVisitStore>,
 }
 
 /// The admin use cases.
@@ -250,6 +251,12 @@ impl Admin {
         let today = self.today();
         let count = self.ports.queries.ordering_since(today).await?;
         Ok(DayCount { date: today.date(), count })
+    }
+
+    /// Today's visits per category, most visited first (`goods_day_views`; counts reach the
+    /// store with each replica's next flush).
+    pub async fn goods_day_views(&self) -> Result<Vec<(String, u64)>, AdminError> {
+        Ok(self.ports.visits.day(self.today().date()).await?)
     }
 
     /// Registrations per day over the last 30 days, today last (`month_increment`).

@@ -11,6 +11,7 @@ pub mod errors;
 pub mod orders;
 pub mod payments;
 pub mod policy;
+pub mod visits;
 pub mod wiring;
 
 pub use policy::{OrderPolicy, StockUpdate};

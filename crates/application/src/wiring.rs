@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use meiduo_domain::ports::{
     AddressRepository, AdminQueries, AreaRepository, AuditLog, BrowseHistory, CaptchaPainter,
-    CartStore, CatalogChanges, CatalogQueries, Clock, IdempotencyKeys, Mailer, OrderIdSource,
-    OrderRepository, Outbox, PasswordHasher, PaymentGateway, PaymentRepository, QqBindings,
-    QqOAuth, RateLimits, RightsAdmin, SignedTokens, SkuCatalog, SmsSender, StaffDirectory,
-    UnitOfWork, UserRepository, VerificationCodes,
+    CartStore, CatalogChanges, CatalogQueries, CategoryVisitStore, Clock, IdempotencyKeys, Mailer,
+    OrderIdSource, OrderRepository, Outbox, PasswordHasher, PaymentGateway, PaymentRepository,
+    QqBindings, QqOAuth, RateLimits, RightsAdmin, SignedTokens, SkuCatalog, SmsSender,
+    StaffDirectory, UnitOfWork, UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -67,6 +67,8 @@ pub struct Ports {
     pub audit: Arc<dyn AuditLog>,
     /// Groups, permissions and staff accounts.
     pub rights: Arc<dyn RightsAdmin>,
+    /// Visits per category per day.
+    pub category_visits: Arc<dyn CategoryVisitStore>,
 }
 
 /// The rules of one deployment.
@@ -118,6 +120,8 @@ pub struct UseCases {
     pub payments: Arc<Payments>,
     /// The operators' side (`/meiduo_admin/`).
     pub admin: Admin,
+    /// Visits of category lists, counted in memory and flushed in the background.
+    pub visits: Arc<crate::visits::CategoryVisits>,
 }
 
 impl UseCases {
@@ -144,6 +148,7 @@ impl UseCases {
                 hasher: p.hasher.clone(),
                 clock: p.clock.clone(),
                 rights: p.rights.clone(),
+                visits: p.category_visits.clone(),
             },
             OrderHistory::new(
                 p.uow.clone(),
@@ -154,6 +159,10 @@ impl UseCases {
         );
         UseCases {
             admin,
+            visits: Arc::new(crate::visits::CategoryVisits::new(
+                p.category_visits.clone(),
+                p.clock.clone(),
+            )),
             accounts: Accounts::new(
                 AccountPorts {
                     users: p.users.clone(),

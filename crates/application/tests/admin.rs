@@ -9,9 +9,9 @@ use std::sync::{Arc, Mutex};
 use meiduo_application::admin::{Admin, AdminError, AdminPorts, NewShopper, permissions};
 use meiduo_application::orders::{OrderHistory, OrderHistoryError};
 use meiduo_domain::ports::{
-    MockAdminQueries, MockAuditLog, MockCatalogChanges, MockCatalogQueries, MockClock,
-    MockOrderRepository, MockPasswordHasher, MockRightsAdmin, MockStaffDirectory, MockUnitOfWork,
-    MockUserRepository,
+    MockAdminQueries, MockAuditLog, MockCatalogChanges, MockCatalogQueries, MockCategoryVisitStore,
+    MockClock, MockOrderRepository, MockPasswordHasher, MockRightsAdmin, MockStaffDirectory,
+    MockUnitOfWork, MockUserRepository,
 };
 use meiduo_domain::{
     AddressId, AuditAction, AuditEntry, Order, OrderId, OrderStatus, PayMethod, StaffMember, User,
@@ -78,6 +78,7 @@ impl Mocks {
                 hasher: Arc::new(self.hasher),
                 clock: Arc::new(clock),
                 rights: Arc::new(MockRightsAdmin::new()),
+                visits: Arc::new(MockCategoryVisitStore::new()),
             },
             OrderHistory::new(
                 Arc::new(MockUnitOfWork::new()),
@@ -237,5 +238,42 @@ async fn a_created_user_is_audited_without_its_password_and_bad_fields_create_no
     assert_eq!(
         admin.create_user(&actor, form("new_user", "password123")).await.unwrap().id,
         UserId(9)
+    );
+}
+
+#[tokio::test]
+async fn visits_are_summed_in_memory_written_by_one_flush_and_kept_when_it_fails() {
+    use meiduo_application::visits::CategoryVisits;
+    use meiduo_domain::CategoryId;
+    type Batch = Vec<(CategoryId, time::Date, u64)>;
+    let written: Arc<Mutex<Vec<Batch>>> = Arc::default();
+    let log = written.clone();
+    let mut store = MockCategoryVisitStore::new();
+    let mut failures = 1;
+    store.expect_add().returning(move |visits| {
+        if failures > 0 {
+            failures -= 1;
+            return Err(meiduo_domain::ports::StoreError::Unavailable("down".into()));
+        }
+        let mut sorted = visits.to_vec();
+        sorted.sort();
+        log.lock().unwrap().push(sorted);
+        Ok(())
+    });
+    let mut clock = MockClock::new();
+    clock.expect_now().return_const(NOW);
+    let visits = CategoryVisits::new(Arc::new(store), Arc::new(clock));
+    for category in [115, 115, 115, 116] {
+        visits.record(CategoryId(category));
+    }
+    assert!(visits.flush().await.is_err(), "the store is down: nothing lost");
+    visits.record(CategoryId(116));
+    assert_eq!(visits.flush().await.unwrap(), 5);
+    assert_eq!(visits.flush().await.unwrap(), 0);
+    let day = datetime!(2026-12-02 00:00:00 UTC).date();
+    assert_eq!(
+        *written.lock().unwrap(),
+        vec![vec![(CategoryId(115), day, 3), (CategoryId(116), day, 2)]],
+        "one write, summed, on Beijing's day"
     );
 }

@@ -122,6 +122,7 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(admin::day_active)
     .service(admin::day_orders)
     .service(admin::month_increment)
+    .service(admin::goods_day_views)
     .service(admin::users)
     .service(admin::create_user)
     .service(admin::orders)

@@ -328,6 +328,9 @@ type KeyValuePorts = (
     Option<Arc<dyn Cache>>,
 );
 
+/// How often each replica adds the category visits it counted to the database.
+const VISIT_FLUSH_EVERY: Duration = Duration::from_secs(10);
+
 /// How many documents the process's own cache holds at most.
 const LOCAL_CACHE_ENTRIES: u64 = 10_000;
 
@@ -493,6 +496,7 @@ pub fn ports(
         admin_queries: Arc::new(store.staff()),
         audit: Arc::new(store.staff()),
         rights: Arc::new(store.staff()),
+        category_visits: Arc::new(store.staff()),
     }
 }
 
@@ -714,6 +718,17 @@ impl Application {
                         Err(error) => tracing::warn!(%error, "the outbox worker failed this round"),
                     }
                     tokio::time::sleep(every).await;
+                }
+            });
+        }
+        {
+            let visits = Arc::clone(&state.visits);
+            tokio::spawn(async move {
+                loop {
+                    tokio::time::sleep(VISIT_FLUSH_EVERY).await;
+                    if let Err(error) = visits.flush().await {
+                        tracing::warn!(%error, "category visits were not saved this round; kept for the next");
+                    }
                 }
             });
         }

@@ -6,14 +6,15 @@ use std::collections::BTreeSet;
 
 use async_trait::async_trait;
 use meiduo_domain::ports::{
-    AdminQueries, AuditLog, CreateUserError, RightsAdmin, RightsError, StaffDirectory, StoreError,
+    AdminQueries, AuditLog, CategoryVisitStore, CreateUserError, RightsAdmin, RightsError,
+    StaffDirectory, StoreError,
 };
 use meiduo_domain::{
-    AuditAction, AuditEntry, ContentType, FieldChange, Group, NewUser, Order, Page, PermissionInfo,
-    StaffAccount, StaffChange, StaffMember, User, UserId,
+    AuditAction, AuditEntry, CategoryId, ContentType, FieldChange, Group, NewUser, Order, Page,
+    PermissionInfo, StaffAccount, StaffChange, StaffMember, User, UserId,
 };
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect, Statement, TransactionTrait, Value,
@@ -23,8 +24,8 @@ use time::OffsetDateTime;
 
 use crate::codec::{db_id, id_of, instant, moment, now};
 use crate::entity::{
-    admin_audit, content_type, group, group_permission, order_info, permission, user, user_group,
-    user_permission,
+    admin_audit, content_type, goods_category, goods_visit, group, group_permission, order_info,
+    permission, user, user_group, user_permission,
 };
 use crate::error::{classify, store};
 use crate::store::Db;
@@ -698,5 +699,85 @@ impl RightsAdmin for SqlStaff {
             .await
             .map_err(store)?;
         Ok(changed.rows_affected == 1)
+    }
+}
+
+#[async_trait]
+impl CategoryVisitStore for SqlStaff {
+    async fn add<'a>(&self, visits: &'a [(CategoryId, time::Date, u64)]) -> Result<(), StoreError> {
+        if visits.is_empty() {
+            return Ok(());
+        }
+        let txn = self.db.conn.begin().await.map_err(store)?;
+        // Only categories that (still) exist: one unknown id must not keep the batch from
+        // ever being written.
+        let known: Vec<i64> = goods_category::Entity::find()
+            .select_only()
+            .column(goods_category::Column::Id)
+            .filter(goods_category::Column::Id.is_in(visits.iter().map(|(c, _, _)| db_id(c.0))))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(store)?;
+        let at = now();
+        for (category, day, count) in visits.iter().filter(|(c, _, _)| known.contains(&db_id(c.0)))
+        {
+            let count = i64::try_from(*count).unwrap_or(i64::MAX);
+            // One upsert per (category, day): the unique key adds to the row another replica
+            // may have written meanwhile.
+            goods_visit::Entity::insert(goods_visit::ActiveModel {
+                category_id: Set(db_id(category.0)),
+                date: Set(*day),
+                count: Set(count),
+                create_time: Set(at),
+                update_time: Set(at),
+                ..Default::default()
+            })
+            .on_conflict(
+                OnConflict::columns([goods_visit::Column::CategoryId, goods_visit::Column::Date])
+                    .value(
+                        goods_visit::Column::Count,
+                        Expr::col(goods_visit::Column::Count).add(count),
+                    )
+                    .value(goods_visit::Column::UpdateTime, Expr::value(at))
+                    .to_owned(),
+            )
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        }
+        txn.commit().await.map_err(store)
+    }
+
+    async fn day(&self, day: time::Date) -> Result<Vec<(String, u64)>, StoreError> {
+        let rows = goods_visit::Entity::find()
+            .filter(goods_visit::Column::Date.eq(day))
+            .order_by_desc(goods_visit::Column::Count)
+            .order_by_asc(goods_visit::Column::CategoryId)
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?;
+        let ids: Vec<i64> = rows.iter().map(|row| row.category_id).collect();
+        let names: Vec<(i64, String)> = goods_category::Entity::find()
+            .select_only()
+            .column(goods_category::Column::Id)
+            .column(goods_category::Column::Name)
+            .filter(goods_category::Column::Id.is_in(ids))
+            .into_tuple()
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?;
+        rows.into_iter()
+            .map(|row| {
+                let name = names
+                    .iter()
+                    .find(|(id, _)| *id == row.category_id)
+                    .map(|(_, name)| name.clone())
+                    .unwrap_or_default();
+                let count = u64::try_from(row.count)
+                    .map_err(|_| StoreError::unexpected("a negative visit count"))?;
+                Ok((name, count))
+            })
+            .collect()
     }
 }

@@ -124,6 +124,8 @@ pub struct TestApp {
     /// The outbox's worker: the test servers run none in the background; [`TestApp::deliver`]
     /// runs a round.
     pub deliveries: Arc<Deliveries>,
+    /// The category-visit counter (its background flush runs every 10 s; a test flushes it).
+    pub visits: Arc<meiduo_application::visits::CategoryVisits>,
     pub settings: Settings,
     pub with_redis: bool,
     /// How the app talks to its payment sandbox.
@@ -254,6 +256,7 @@ pub async fn spawn_with_mailer(
         api_state(&settings, &public_url, db.store.clone(), redis, &secret, senders, payment)
             .expect("state");
     let deliveries = state.deliveries.clone();
+    let visits = state.visits.clone();
     let sandboxes = Sandboxes { alipay: Some(sandbox.clone()), qq: Some(qq_sandbox.clone()) };
     let app = Application::serve(&settings, listener, state, sandboxes).expect("serve");
     tokio::spawn(app.run_until_stopped());
@@ -264,6 +267,7 @@ pub async fn spawn_with_mailer(
         mail,
         captchas,
         deliveries,
+        visits,
         settings,
         with_redis,
         gateway,

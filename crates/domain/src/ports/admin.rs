@@ -225,3 +225,23 @@ pub trait RightsAdmin: Send + Sync {
     /// As [`content_types`](Self::content_types).
     async fn deactivate_staff(&self, id: UserId) -> Result<bool, StoreError>;
 }
+
+/// Visits per category per day, added to in batches.
+#[cfg_attr(feature = "mock", mockall::automock)]
+#[async_trait]
+pub trait CategoryVisitStore: Send + Sync {
+    /// Adds these visits (category, day, how many) to the stored counts, in one transaction.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached; nothing was added then.
+    async fn add<'a>(
+        &self,
+        visits: &'a [(crate::CategoryId, time::Date, u64)],
+    ) -> Result<(), StoreError>;
+
+    /// The categories visited on `day`, with their names and counts, most visited first.
+    ///
+    /// # Errors
+    /// As [`add`](Self::add).
+    async fn day(&self, day: time::Date) -> Result<Vec<(String, u64)>, StoreError>;
+}

@@ -112,6 +112,33 @@ pub async fn day_orders(
     Ok(HttpResponse::Ok().json(DayCountJson::from(state.admin.day_orders().await?)))
 }
 
+/// Today's visits of one category's list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CategoryVisitsJson {
+    /// The category's name.
+    pub category: String,
+    pub count: u64,
+}
+
+/// Today's visits per third-level category, most visited first (each replica adds its counts
+/// every 10 seconds).
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<CategoryVisitsJson>), (status = 403, body = ErrorBody)))]
+#[get("/meiduo_admin/statistical/goods_day_views/")]
+pub async fn goods_day_views(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+) -> Result<HttpResponse, ApiError> {
+    state.admin.authorize(user.0, permissions::VIEW_STATISTICS).await?;
+    let visits: Vec<CategoryVisitsJson> = state
+        .admin
+        .goods_day_views()
+        .await?
+        .into_iter()
+        .map(|(category, count)| CategoryVisitsJson { category, count })
+        .collect();
+    Ok(HttpResponse::Ok().json(visits))
+}
+
 /// Registrations per day over the last 30 days, today last.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<DayCountJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/statistical/month_increment/")]

@@ -183,10 +183,13 @@ pub async fn skus(
 ) -> Result<HttpResponse, ApiError> {
     let query = query.into_inner();
     let page = PageQuery { page: query.page, page_size: query.page_size }.request()?;
-    let found = state
-        .catalog
-        .list(CategoryId(path.into_inner().0), query.ordering.as_deref(), page)
-        .await?;
+    let category = CategoryId(path.into_inner().0);
+    let found = state.catalog.list(category, query.ordering.as_deref(), page).await?;
+    // A visit of the list, as the original counted them; in memory, flushed in the background.
+    // An unknown category answers an empty list, as the original: only lists with SKUs count.
+    if page.page == 1 && found.count > 0 {
+        state.visits.record(category);
+    }
     let results = found.items.into_iter().map(|s| SkuJson::new(&state, s)).collect();
     Ok(HttpResponse::Ok().json(Paged::new(&req, &state.public_url, page, found.count, results)?))
 }

@@ -245,3 +245,22 @@ pub(crate) mod sku_specification {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod goods_visit {
+    use sea_orm::entity::prelude::*;
+
+    /// Visits of a category's list on a day (Beijing time).
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_goods_visit")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub category_id: i64,
+        pub date: TimeDate,
+        pub count: i64,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
