@@ -745,7 +745,7 @@ impl Accounts {
 }
 
 /// A new, unguessable stamp for a user's tokens (128 bits from the thread's CSPRNG, as hex).
-fn new_token_stamp() -> String {
+pub fn new_token_stamp() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

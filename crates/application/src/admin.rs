@@ -15,7 +15,8 @@ use meiduo_domain::{
 };
 use time::{Date, OffsetDateTime};
 
-use crate::errors::ServiceFailure;
+use crate::accounts::new_token_stamp;
+use crate::errors::{PageRequest, ServiceFailure};
 use crate::orders::{OrderHistory, OrderHistoryError, OrderView};
 
 /// Why an admin request was refused.
@@ -96,29 +97,8 @@ pub mod permissions {
     pub const SUPERUSER: &str = "superuser";
 }
 
-/// A page of an admin listing: the course's admin pages by `page` and `pagesize` (10 at most).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AdminPage {
-    pub page: u64,
-    pub page_size: u64,
-}
-
-impl AdminPage {
-    pub const MAX_SIZE: u64 = 10;
-
-    /// Page 1 and 10 a page when absent; `None` for page 0 or one past a million.
-    pub fn new(page: Option<u64>, page_size: Option<u64>) -> Option<Self> {
-        let page = page.unwrap_or(1);
-        let page_size = page_size.filter(|size| *size > 0).unwrap_or(Self::MAX_SIZE);
-        (1..=1_000_000)
-            .contains(&page)
-            .then_some(AdminPage { page, page_size: page_size.min(Self::MAX_SIZE) })
-    }
-
-    pub fn offset(self) -> u64 {
-        (self.page - 1).saturating_mul(self.page_size)
-    }
-}
+/// The course's admin pages hold 10 items, and at most 10 (`?pagesize=`).
+pub const ADMIN_PAGE_SIZE: u64 = 10;
 
 /// A count on a day (Beijing time), as the statistics page shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,13 +154,6 @@ impl std::fmt::Debug for Admin {
 
 fn field<T>(name: &'static str, parsed: Result<T, AccountFieldError>) -> Result<T, AdminError> {
     parsed.map_err(|source| AdminError::InvalidField { field: name, source })
-}
-
-/// A new, unguessable stamp for a user's tokens.
-fn new_token_stamp() -> String {
-    use rand::Rng;
-    let bytes: [u8; 16] = rand::rng().random();
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 impl Admin {
@@ -276,7 +249,7 @@ impl Admin {
     pub async fn users(
         &self,
         keyword: Option<&str>,
-        page: AdminPage,
+        page: PageRequest,
     ) -> Result<Page<User>, AdminError> {
         let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
         Ok(self.ports.queries.users(keyword, page.offset(), page.page_size).await?)
@@ -293,17 +266,11 @@ impl Admin {
     ) -> Result<User, AdminError> {
         let username = field("username", Username::parse(&form.username))?;
         let mobile = field("mobile", Mobile::parse(&form.mobile))?;
-        let password = field("password", Password::parse(&form.password))?;
-        let password_hash = self
-            .ports
-            .hasher
-            .hash(password.expose())
-            .await
-            .map_err(|cause| AdminError::Failure(ServiceFailure::Unexpected(cause)))?;
+        let (password_hash, token_stamp) = self.hashed(&form.password).await?;
         let user = self
             .ports
             .users
-            .create(&NewUser { username, mobile, password_hash, token_stamp: new_token_stamp() })
+            .create(&NewUser { username, mobile, password_hash, token_stamp })
             .await?;
         self.audit(
             actor,
@@ -331,7 +298,7 @@ impl Admin {
     pub async fn orders(
         &self,
         keyword: Option<&str>,
-        page: AdminPage,
+        page: PageRequest,
     ) -> Result<Page<Order>, AdminError> {
         let keyword = keyword.map(str::trim).filter(|k| !k.is_empty());
         Ok(self.ports.queries.orders(keyword, page.offset(), page.page_size).await?)
@@ -371,7 +338,7 @@ impl Admin {
     }
 
     /// A page of the audit log, newest first.
-    pub async fn audit_log(&self, page: AdminPage) -> Result<Page<AuditEntry>, AdminError> {
+    pub async fn audit_log(&self, page: PageRequest) -> Result<Page<AuditEntry>, AdminError> {
         Ok(self.ports.audit.page(page.offset(), page.page_size).await?)
     }
 
@@ -383,14 +350,14 @@ impl Admin {
     /// A page of the permissions (`None`: all of them).
     pub async fn permissions(
         &self,
-        page: Option<AdminPage>,
+        page: Option<PageRequest>,
     ) -> Result<Page<PermissionInfo>, AdminError> {
         let (offset, limit) = page.map_or((0, u64::MAX >> 1), |p| (p.offset(), p.page_size));
         Ok(self.ports.rights.permissions(offset, limit).await?)
     }
 
     /// A page of the groups (`None`: all of them).
-    pub async fn groups(&self, page: Option<AdminPage>) -> Result<Page<Group>, AdminError> {
+    pub async fn groups(&self, page: Option<PageRequest>) -> Result<Page<Group>, AdminError> {
         let (offset, limit) = page.map_or((0, u64::MAX >> 1), |p| (p.offset(), p.page_size));
         Ok(self.ports.rights.groups(offset, limit).await?)
     }
@@ -439,7 +406,10 @@ impl Admin {
     }
 
     /// A page of the active staff accounts.
-    pub async fn staff_accounts(&self, page: AdminPage) -> Result<Page<StaffAccount>, AdminError> {
+    pub async fn staff_accounts(
+        &self,
+        page: PageRequest,
+    ) -> Result<Page<StaffAccount>, AdminError> {
         Ok(self.ports.rights.staff_accounts(page.offset(), page.page_size).await?)
     }
 

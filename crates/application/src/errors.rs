@@ -61,10 +61,25 @@ impl PageRequest {
     /// Page 1 and the default size when absent; sizes above the cap are capped. `None` for a page
     /// or size of 0, or a page above [`Self::MAX_PAGE`].
     pub fn new(page: Option<u64>, page_size: Option<u64>) -> Option<Self> {
+        Self::sized(page, page_size, Self::DEFAULT_SIZE, Self::MAX_SIZE)
+    }
+
+    /// The same for a list with its own default size and cap (the admin's pages: 10 and 10).
+    pub fn sized(
+        page: Option<u64>,
+        page_size: Option<u64>,
+        default_size: u64,
+        max_size: u64,
+    ) -> Option<Self> {
         let page = page.unwrap_or(1);
-        let page_size = page_size.unwrap_or(Self::DEFAULT_SIZE).min(Self::MAX_SIZE);
+        let page_size = page_size.unwrap_or(default_size).min(max_size);
         ((1..=Self::MAX_PAGE).contains(&page) && page_size >= 1)
             .then_some(PageRequest { page, page_size })
+    }
+
+    /// The number of the last page of a list of `count` items (1 for an empty list).
+    pub fn last_page(self, count: u64) -> u64 {
+        count.div_ceil(self.page_size).max(1)
     }
 
     pub fn offset(self) -> u64 {
@@ -83,5 +98,15 @@ mod tests {
         assert_eq!(PageRequest::new(Some(0), None), None);
         assert_eq!(PageRequest::new(Some(u64::MAX), None), None);
         assert_eq!(PageRequest::new(Some(1), Some(0)), None);
+        assert_eq!(
+            PageRequest::sized(None, None, 10, 10),
+            Some(PageRequest { page: 1, page_size: 10 })
+        );
+        assert_eq!(
+            PageRequest::sized(Some(2), Some(50), 10, 10).map(PageRequest::offset),
+            Some(10)
+        );
+        let page = PageRequest { page: 1, page_size: 10 };
+        assert_eq!((page.last_page(0), page.last_page(10), page.last_page(11)), (1, 1, 2));
     }
 }

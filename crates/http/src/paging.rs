@@ -22,22 +22,42 @@ pub struct PageQuery {
     pub page_size: Option<String>,
 }
 
-fn invalid_page() -> ApiError {
+pub(crate) fn invalid_page() -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, ErrorCode::InvalidPage, "Invalid page.")
+}
+
+/// A page as DRF's `PageNumberPagination` reads the two parameters: a `page` that is not a
+/// number is 404, a size that is not a positive number means the list's default, a size above
+/// its cap is the cap.
+pub(crate) fn page_request(
+    page: Option<&str>,
+    page_size: Option<&str>,
+    default_size: u64,
+    max_size: u64,
+) -> Result<PageRequest, ApiError> {
+    let page = match page {
+        None => None,
+        Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| invalid_page())?),
+    };
+    let page_size =
+        page_size.and_then(|raw| raw.trim().parse::<u64>().ok()).filter(|size| *size > 0);
+    PageRequest::sized(page, page_size, default_size, max_size).ok_or_else(invalid_page)
+}
+
+/// 404 `invalid_page` for a page past the last of `count` items; else the last page's number.
+pub(crate) fn last_page(page: PageRequest, count: u64) -> Result<u64, ApiError> {
+    let last = page.last_page(count);
+    if page.page > last { Err(invalid_page()) } else { Ok(last) }
 }
 
 impl PageQuery {
     pub fn request(&self) -> Result<PageRequest, ApiError> {
-        let page = match self.page.as_deref() {
-            None => None,
-            Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| invalid_page())?),
-        };
-        let page_size = self
-            .page_size
-            .as_deref()
-            .and_then(|raw| raw.trim().parse::<u64>().ok())
-            .filter(|size| *size > 0);
-        PageRequest::new(page, page_size).ok_or_else(invalid_page)
+        page_request(
+            self.page.as_deref(),
+            self.page_size.as_deref(),
+            PageRequest::DEFAULT_SIZE,
+            PageRequest::MAX_SIZE,
+        )
     }
 }
 
@@ -61,10 +81,7 @@ impl<T> Paged<T> {
         count: u64,
         results: Vec<T>,
     ) -> Result<Self, ApiError> {
-        let last = count.div_ceil(page.page_size).max(1);
-        if page.page > last {
-            return Err(invalid_page());
-        }
+        let last = last_page(page, count)?;
         let link = |number: u64| {
             let mut query: Vec<String> = req
                 .query_string()

@@ -118,7 +118,7 @@ pub async fn prepare(
             username: username.clone(),
             mobile: mobile.clone(),
             password_hash: hash.clone(),
-            token_stamp: format!("{:032x}", fastrand::u128(..)),
+            token_stamp: meiduo_application::accounts::new_token_stamp(),
         };
         let user = store
             .users()

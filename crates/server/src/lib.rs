@@ -516,9 +516,7 @@ pub async fn create_staff(
     let password = Password::parse(password).map_err(|e| anyhow::anyhow!("the password: {e}"))?;
     let password_hash =
         Argon2Hasher::default().hash(password.expose()).await.map_err(anyhow::Error::msg)?;
-    let mut stamp = [0u8; 16];
-    getrandom::fill(&mut stamp).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-    let token_stamp = stamp.iter().map(|b| format!("{b:02x}")).collect();
+    let token_stamp = meiduo_application::accounts::new_token_stamp();
     let new = NewUser { username, mobile, password_hash, token_stamp };
     store
         .staff()

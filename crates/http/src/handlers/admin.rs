@@ -5,9 +5,9 @@
 //! permission (403 `permission_denied` otherwise; a superuser holds all); every write is
 //! recorded in the audit log.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
-use meiduo_application::admin::{AdminPage, DayCount, NewShopper, permissions};
+use meiduo_application::admin::{ADMIN_PAGE_SIZE, DayCount, NewShopper, permissions};
+use meiduo_application::errors::PageRequest;
 use meiduo_domain::{AuditEntry, Order, OrderStatus, User};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -15,6 +15,7 @@ use utoipa::{IntoParams, ToSchema};
 use crate::auth::AuthUser;
 use crate::error::{ApiError, ErrorBody, ErrorCode};
 use crate::handlers::orders::{OrderJson, display_time, order_id, order_json};
+use crate::paging::{last_page, page_request};
 use crate::state::ApiState;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -165,18 +166,14 @@ pub struct AdminListQuery {
     pub pagesize: Option<String>,
 }
 
-fn invalid_page() -> ApiError {
-    ApiError::new(StatusCode::NOT_FOUND, ErrorCode::InvalidPage, "Invalid page.")
-}
-
 impl AdminListQuery {
-    pub(crate) fn page(&self) -> Result<AdminPage, ApiError> {
-        let page = match self.page.as_deref() {
-            None => None,
-            Some(raw) => Some(raw.trim().parse::<u64>().map_err(|_| invalid_page())?),
-        };
-        let size = self.pagesize.as_deref().and_then(|raw| raw.trim().parse::<u64>().ok());
-        AdminPage::new(page, size).ok_or_else(invalid_page)
+    pub(crate) fn page(&self) -> Result<PageRequest, ApiError> {
+        page_request(
+            self.page.as_deref(),
+            self.pagesize.as_deref(),
+            ADMIN_PAGE_SIZE,
+            ADMIN_PAGE_SIZE,
+        )
     }
 }
 
@@ -192,11 +189,8 @@ pub struct AdminPaged<T> {
 
 impl<T> AdminPaged<T> {
     /// The page, or 404 past the last one (page 1 of an empty list is a page).
-    pub(crate) fn new(page: AdminPage, count: u64, lists: Vec<T>) -> Result<Self, ApiError> {
-        let pages = count.div_ceil(page.page_size).max(1);
-        if page.page > pages {
-            return Err(invalid_page());
-        }
+    pub(crate) fn new(page: PageRequest, count: u64, lists: Vec<T>) -> Result<Self, ApiError> {
+        let pages = last_page(page, count)?;
         Ok(AdminPaged { count, lists, page: page.page, pages, pagesize: page.page_size })
     }
 }
