@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 /// A staff account made as `meiduo admin create` makes it (a superuser without permissions),
 /// logged in through the admin API.
-async fn staff<'a>(
+pub(crate) async fn staff<'a>(
     app: &'a TestApp,
     username: &str,
     mobile: &str,

@@ -8,6 +8,7 @@ mod admin;
 mod cart;
 mod cart_store;
 mod catalog;
+mod catalog_admin;
 mod codes;
 mod email;
 mod errors;

@@ -47,6 +47,23 @@ pub enum AdminError {
     NotFound(&'static str),
     #[error("you cannot deactivate your own account")]
     OwnAccount,
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    /// A referenced row does not exist.
+    #[error("{field}: no such {what} ({id})")]
+    UnknownReference { field: &'static str, what: &'static str, id: u64 },
+    /// The row is still referenced, so it cannot be deleted.
+    #[error("still used by {0}")]
+    InUse(&'static str),
+    #[error("the stock would fall below zero: units were sold meanwhile")]
+    StockBelowZero,
+    #[error("{0} is taken")]
+    Taken(&'static str),
+    /// An upload that is not a picture the shop takes.
+    #[error("not a picture the shop takes: {0}")]
+    BadImage(String),
+    #[error("the picture is larger than {0} bytes")]
+    ImageTooLarge(usize),
     #[error(transparent)]
     Order(#[from] OrderHistoryError),
     #[error(transparent)]
@@ -92,6 +109,36 @@ pub mod permissions {
     pub const VIEW_AUDIT: &str = "view_auditentry";
     pub const VIEW_PERMISSION: &str = "view_permission";
     pub const VIEW_GROUP: &str = "view_group";
+    pub const VIEW_SKU: &str = "view_sku";
+    pub const ADD_SKU: &str = "add_sku";
+    pub const CHANGE_SKU: &str = "change_sku";
+    pub const DELETE_SKU: &str = "delete_sku";
+    pub const VIEW_SKU_IMAGE: &str = "view_skuimage";
+    pub const ADD_SKU_IMAGE: &str = "add_skuimage";
+    pub const CHANGE_SKU_IMAGE: &str = "change_skuimage";
+    pub const DELETE_SKU_IMAGE: &str = "delete_skuimage";
+    pub const VIEW_SPU: &str = "view_spu";
+    pub const ADD_SPU: &str = "add_spu";
+    pub const CHANGE_SPU: &str = "change_spu";
+    pub const DELETE_SPU: &str = "delete_spu";
+    pub const VIEW_BRAND: &str = "view_brand";
+    pub const ADD_BRAND: &str = "add_brand";
+    pub const CHANGE_BRAND: &str = "change_brand";
+    pub const DELETE_BRAND: &str = "delete_brand";
+    pub const VIEW_SPEC: &str = "view_spuspecification";
+    pub const ADD_SPEC: &str = "add_spuspecification";
+    pub const CHANGE_SPEC: &str = "change_spuspecification";
+    pub const DELETE_SPEC: &str = "delete_spuspecification";
+    pub const VIEW_OPTION: &str = "view_specificationoption";
+    pub const ADD_OPTION: &str = "add_specificationoption";
+    pub const CHANGE_OPTION: &str = "change_specificationoption";
+    pub const DELETE_OPTION: &str = "delete_specificationoption";
+    pub const VIEW_CHANNEL: &str = "view_goodschannel";
+    pub const ADD_CHANNEL: &str = "add_goodschannel";
+    pub const CHANGE_CHANNEL: &str = "change_goodschannel";
+    pub const DELETE_CHANNEL: &str = "delete_goodschannel";
+    pub const VIEW_CHANNEL_GROUP: &str = "view_goodschannelgroup";
+    pub const VIEW_CATEGORY: &str = "view_goodscategory";
     /// Granting rights (writing groups, administering staff accounts) is a superuser's alone:
     /// a holder of a group's rights could otherwise widen them.
     pub const SUPERUSER: &str = "superuser";
@@ -497,8 +544,6 @@ impl Admin {
         Ok(())
     }
 
-    /// Records a write that has happened. The write stands if its entry cannot be kept: the
-    /// failure is logged as an error with the entry, for operators to add by hand.
     async fn audit(
         &self,
         actor: &StaffMember,
@@ -507,18 +552,33 @@ impl Admin {
         resource_id: &str,
         changes: Vec<FieldChange>,
     ) {
-        let entry = AuditEntry {
-            actor: actor.user.id,
-            actor_name: actor.user.username.clone(),
-            action,
-            resource: resource.to_owned(),
-            resource_id: resource_id.to_owned(),
-            changes,
-            at: self.ports.clock.now(),
-        };
-        if let Err(error) = self.ports.audit.record(&entry).await {
-            tracing::error!(%error, ?entry, "an admin write was made but its audit entry was not kept");
-        }
+        let (log, clock) = (self.ports.audit.as_ref(), self.ports.clock.as_ref());
+        record_audit(log, clock, actor, action, resource, resource_id, changes).await;
+    }
+}
+
+/// Records a write that has happened. The write stands if its entry cannot be kept: the
+/// failure is logged as an error with the entry, for operators to add by hand.
+pub(crate) async fn record_audit(
+    log: &dyn AuditLog,
+    clock: &dyn Clock,
+    actor: &StaffMember,
+    action: AuditAction,
+    resource: &str,
+    resource_id: &str,
+    changes: Vec<FieldChange>,
+) {
+    let entry = AuditEntry {
+        actor: actor.user.id,
+        actor_name: actor.user.username.clone(),
+        action,
+        resource: resource.to_owned(),
+        resource_id: resource_id.to_owned(),
+        changes,
+        at: clock.now(),
+    };
+    if let Err(error) = log.record(&entry).await {
+        tracing::error!(%error, ?entry, "an admin write was made but its audit entry was not kept");
     }
 }
 

@@ -6,6 +6,7 @@ pub mod addresses;
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod deliveries;
 pub mod errors;
 pub mod orders;

@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use meiduo_domain::ports::{
     AddressRepository, AdminQueries, AreaRepository, AuditLog, BrowseHistory, CaptchaPainter,
-    CartStore, CatalogChanges, CatalogQueries, CategoryVisitStore, Clock, IdempotencyKeys, Mailer,
-    OrderIdSource, OrderRepository, Outbox, PasswordHasher, PaymentGateway, PaymentRepository,
-    QqBindings, QqOAuth, RateLimits, RightsAdmin, SignedTokens, SkuCatalog, SmsSender,
-    StaffDirectory, UnitOfWork, UserRepository, VerificationCodes,
+    CartStore, CatalogChanges, CatalogEditor, CatalogQueries, CategoryVisitStore, Clock,
+    IdempotencyKeys, ImageStore, Mailer, OrderIdSource, OrderRepository, Outbox, PasswordHasher,
+    PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits, RightsAdmin, SignedTokens,
+    SkuCatalog, SmsSender, StaffDirectory, UnitOfWork, UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -69,6 +69,10 @@ pub struct Ports {
     pub rights: Arc<dyn RightsAdmin>,
     /// Visits per category per day.
     pub category_visits: Arc<dyn CategoryVisitStore>,
+    /// The catalog's rows as operators edit them.
+    pub catalog_editor: Arc<dyn CatalogEditor>,
+    /// Where uploaded pictures are kept.
+    pub images: Arc<dyn ImageStore>,
 }
 
 /// The rules of one deployment.
@@ -120,6 +124,8 @@ pub struct UseCases {
     pub payments: Arc<Payments>,
     /// The operators' side (`/meiduo_admin/`).
     pub admin: Admin,
+    /// The operators' administration of the catalog.
+    pub catalog_admin: crate::catalog_admin::CatalogAdmin,
     /// Visits of category lists, counted in memory and flushed in the background.
     pub visits: Arc<crate::visits::CategoryVisits>,
 }
@@ -157,8 +163,17 @@ impl UseCases {
                 p.catalog_changes.clone(),
             ),
         );
+        let catalog_admin =
+            crate::catalog_admin::CatalogAdmin::new(crate::catalog_admin::CatalogAdminPorts {
+                editor: p.catalog_editor.clone(),
+                images: p.images.clone(),
+                changes: p.catalog_changes.clone(),
+                audit: p.audit.clone(),
+                clock: p.clock.clone(),
+            });
         UseCases {
             admin,
+            catalog_admin,
             visits: Arc::new(crate::visits::CategoryVisits::new(
                 p.category_visits.clone(),
                 p.clock.clone(),

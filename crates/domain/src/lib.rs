@@ -9,6 +9,7 @@ mod address;
 mod area;
 mod cart;
 mod catalog;
+mod catalog_admin;
 mod ids;
 mod money;
 mod order;
@@ -27,6 +28,10 @@ pub use catalog::{
     Breadcrumb, Category, CategoryNode, ChannelEntry, ChannelGroupMenu, ChannelLink, OptionView,
     Page, Sku, SkuComment, SkuDetailData, SkuOrdering, SkuSummary, SpecView, Specification, Spu,
     SpuDetail,
+};
+pub use catalog_admin::{
+    BrandRecord, ChannelForm, ChannelRecord, NamedRef, OptionRecord, OptionValue, SkuForm,
+    SkuImageRecord, SkuRecord, SkuRemoval, SkuSpecChoice, SpecRecord, SpuForm, SpuRecord,
 };
 pub use ids::{AddressId, BEIJING, CategoryId, InvalidOrderId, OrderId, SkuId, SpuId, UserId};
 pub use money::{MONEY_SCALE, Money, MoneyError};

@@ -127,6 +127,14 @@ pub enum ErrorCode {
     NotStaff,
     /// The staff member lacks the endpoint's permission (403).
     PermissionDenied,
+    /// The row is still used by others and cannot be deleted (409).
+    InUse,
+    /// Lowering a SKU's stock that far would make it negative: units were sold meanwhile (409).
+    StockBelowZero,
+    /// The upload is not a picture the shop takes (JPEG, PNG, GIF or WebP).
+    InvalidImage,
+    /// The picture is larger than the shop takes (413).
+    ImageTooLarge,
 }
 
 impl ErrorCode {
@@ -183,6 +191,10 @@ impl ErrorCode {
             ErrorCode::MethodNotAllowed => "method_not_allowed",
             ErrorCode::NotStaff => "not_staff",
             ErrorCode::PermissionDenied => "permission_denied",
+            ErrorCode::InUse => "in_use",
+            ErrorCode::StockBelowZero => "stock_below_zero",
+            ErrorCode::InvalidImage => "invalid_image",
+            ErrorCode::ImageTooLarge => "image_too_large",
             ErrorCode::InvalidToken => "invalid_token",
             ErrorCode::ImageCodeRequired => "image_code_required",
             ErrorCode::WrongImageCode => "wrong_image_code",
@@ -409,6 +421,21 @@ impl From<meiduo_application::admin::AdminError> for ApiError {
             }
             AdminError::NotFound(_) => ApiError::not_found(message),
             AdminError::OwnAccount => ApiError::bad_request(ErrorCode::InvalidField, message),
+            AdminError::Invalid { field, reason } => {
+                ApiError::field(ErrorCode::InvalidField, field, reason)
+            }
+            AdminError::UnknownReference { field, what, id } => {
+                ApiError::field(ErrorCode::InvalidField, field, format!("no such {what} ({id})"))
+            }
+            AdminError::Taken(field) => ApiError::field(ErrorCode::InvalidField, field, "is taken"),
+            AdminError::InUse(_) => ApiError::new(StatusCode::CONFLICT, ErrorCode::InUse, message),
+            AdminError::StockBelowZero => {
+                ApiError::new(StatusCode::CONFLICT, ErrorCode::StockBelowZero, message)
+            }
+            AdminError::BadImage(_) => ApiError::field(ErrorCode::InvalidImage, "image", message),
+            AdminError::ImageTooLarge(_) => {
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::ImageTooLarge, message)
+            }
             AdminError::Order(error) => error.into(),
             AdminError::Failure(failure) => failure.into(),
         }

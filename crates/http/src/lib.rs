@@ -26,7 +26,9 @@ pub use auth::Tokens;
 pub use ops::{OpsAccess, ops_guard};
 pub use state::{ApiState, Readiness};
 
-use crate::handlers::{admin, cart, catalog, health, orders, payment, places, rights, users};
+use crate::handlers::{
+    admin, cart, catalog, catalog_admin, health, orders, payment, places, rights, users,
+};
 
 /// The largest JSON body accepted.
 pub const MAX_JSON_BODY: usize = 16 * 1024;
@@ -144,6 +146,54 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(rights::create_admin)
     .service(rights::update_admin)
     .service(rights::delete_admin)
+    // The literal paths before those with an id: "simple", "categories", "images", "brands",
+    // "specs", "channels" and "channel_types" are not ids.
+    .service(catalog_admin::skus_simple)
+    .service(catalog_admin::sku_categories)
+    .service(catalog_admin::images)
+    .service(catalog_admin::create_image)
+    .service(catalog_admin::image_detail)
+    .service(catalog_admin::update_image)
+    .service(catalog_admin::delete_image)
+    .service(catalog_admin::skus)
+    .service(catalog_admin::create_sku)
+    .service(catalog_admin::sku_detail)
+    .service(catalog_admin::update_sku)
+    .service(catalog_admin::delete_sku)
+    .service(catalog_admin::spus_simple)
+    .service(catalog_admin::brands_simple)
+    .service(catalog_admin::brands)
+    .service(catalog_admin::create_brand)
+    .service(catalog_admin::brand_detail)
+    .service(catalog_admin::update_brand)
+    .service(catalog_admin::delete_brand)
+    .service(catalog_admin::first_categories)
+    .service(catalog_admin::sub_categories)
+    .service(catalog_admin::channel_categories)
+    .service(catalog_admin::specs_simple)
+    .service(catalog_admin::specs)
+    .service(catalog_admin::create_spec)
+    .service(catalog_admin::spec_detail)
+    .service(catalog_admin::update_spec)
+    .service(catalog_admin::delete_spec)
+    .service(catalog_admin::channel_types)
+    .service(catalog_admin::channels)
+    .service(catalog_admin::create_channel)
+    .service(catalog_admin::channel_detail)
+    .service(catalog_admin::update_channel)
+    .service(catalog_admin::delete_channel)
+    .service(catalog_admin::spus)
+    .service(catalog_admin::create_spu)
+    .service(catalog_admin::spu_specs)
+    .service(catalog_admin::spu_detail)
+    .service(catalog_admin::update_spu)
+    .service(catalog_admin::delete_spu)
+    .service(catalog_admin::options)
+    .service(catalog_admin::create_option)
+    .service(catalog_admin::option_detail)
+    .service(catalog_admin::update_option)
+    .service(catalog_admin::delete_option)
+    .service(catalog_admin::picture)
     .service(health::live)
     .service(health::ready)
     .service(health::order_counters);

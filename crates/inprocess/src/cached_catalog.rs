@@ -189,6 +189,19 @@ impl CatalogChanges for CachedCatalog {
     async fn comments_changed(&self, sku: SkuId) {
         forget(self.local.as_deref(), &[detail_cache(sku)]).await;
     }
+
+    async fn skus_changed(&self, skus: &[(SkuId, CategoryId)]) {
+        let details: Vec<String> = skus.iter().map(|(sku, _)| detail_cache(*sku)).collect();
+        forget(self.local.as_deref(), &details).await;
+        let mut hot: Vec<String> = skus.iter().map(|(_, category)| hot_cache(*category)).collect();
+        hot.sort();
+        hot.dedup();
+        forget(self.shared.as_deref(), &hot).await;
+    }
+
+    async fn menu_changed(&self) {
+        forget(self.shared.as_deref(), &[MENU_CACHE.to_owned()]).await;
+    }
 }
 
 /// SKUs by id, with the single-SKU look-ups cached for [`SKU_TTL`] in this process.

@@ -20,10 +20,11 @@ use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::QuantityLimit;
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CaptchaPainter, CartStore, Mailer, OAuthError, PaymentGateway, QqOAuth,
-    RateLimits, SkuCatalog, SmsSender, VerificationCodes,
+    BrowseHistory, Cache, CaptchaPainter, CartStore, ImageStore, Mailer, OAuthError,
+    PaymentGateway, QqOAuth, RateLimits, SkuCatalog, SmsSender, VerificationCodes,
 };
 use meiduo_http::{ApiState, OpsAccess, Readiness, Tokens};
+use meiduo_images::{ObjectImages, S3Location};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
@@ -387,7 +388,8 @@ impl QqOAuth for NoQqLogin {
     }
 }
 
-/// The adapters that reach people: the SMS sender, the mailer and the captcha painter.
+/// The adapters that reach people (the SMS sender, the mailer, the captcha painter, QQ) and
+/// the picture storage: the outward adapters the settings choose.
 #[derive(Clone)]
 #[allow(missing_debug_implementations)]
 pub struct Senders {
@@ -396,18 +398,53 @@ pub struct Senders {
     pub captchas: Arc<dyn CaptchaPainter>,
     /// QQ login's provider.
     pub qq: Arc<dyn QqOAuth>,
+    /// Where uploaded pictures go.
+    pub images: Arc<dyn ImageStore>,
 }
 
 impl Default for Senders {
-    /// SMS codes and mail written to the log; captcha pictures from the `captcha` crate.
+    /// SMS codes and mail written to the log; captcha pictures from the `captcha` crate;
+    /// pictures kept in memory.
     fn default() -> Self {
         Senders {
             sms: Arc::new(LogSmsSender),
             mailer: Arc::new(LogMailer),
             captchas: Arc::new(ImageCaptchas),
             qq: Arc::new(NoQqLogin),
+            images: Arc::new(ObjectImages::in_memory()),
         }
     }
+}
+
+/// The picture storage of the settings: a local directory (`data_dir/images` unless
+/// `images.dir` says otherwise) or an S3 bucket.
+pub fn image_store(settings: &Settings) -> anyhow::Result<Arc<dyn ImageStore>> {
+    let images = &settings.images;
+    let store = match images.store.as_str() {
+        "" | "local" => {
+            let dir = if images.dir.is_empty() {
+                settings.data_dir.join("images")
+            } else {
+                std::path::PathBuf::from(&images.dir)
+            };
+            ObjectImages::local(&dir).map_err(|e| anyhow::anyhow!("MEIDUO_IMAGES_DIR: {e}"))?
+        }
+        "s3" => {
+            anyhow::ensure!(
+                !images.s3_bucket.is_empty(),
+                "MEIDUO_IMAGES_S3_BUCKET is required with MEIDUO_IMAGES_STORE=s3"
+            );
+            let location = S3Location {
+                bucket: images.s3_bucket.clone(),
+                endpoint: images.s3_endpoint.clone(),
+                region: images.s3_region.clone(),
+            };
+            ObjectImages::s3(&location).map_err(|e| anyhow::anyhow!("MEIDUO_IMAGES_S3_*: {e}"))?
+        }
+        other => anyhow::bail!("MEIDUO_IMAGES_STORE: `local` or `s3`, not `{other}`"),
+    };
+    tracing::info!(store = ?store, "pictures");
+    Ok(Arc::new(store))
 }
 
 impl Senders {
@@ -415,7 +452,8 @@ impl Senders {
     /// wired.
     pub fn from_settings(settings: &Settings, qq: &QqWiring) -> anyhow::Result<Self> {
         let url = settings.mail.smtp_url.expose_secret();
-        let mut senders = Senders { qq: qq.client.clone(), ..Senders::default() };
+        let mut senders =
+            Senders { qq: qq.client.clone(), images: image_store(settings)?, ..Senders::default() };
         if !url.is_empty() {
             let smtp = SmtpMailer::new(url, &settings.mail.from, settings.mail.timeout)
                 .map_err(|e| anyhow::anyhow!("MEIDUO_MAIL_SMTP_URL / MEIDUO_MAIL_FROM: {e}"))?;
@@ -497,6 +535,8 @@ pub fn ports(
         audit: Arc::new(store.staff()),
         rights: Arc::new(store.staff()),
         category_visits: Arc::new(store.staff()),
+        catalog_editor: Arc::new(store.catalog_editor()),
+        images: senders.images,
     }
 }
 

@@ -258,6 +258,27 @@ impl Default for MailSettings {
     }
 }
 
+/// Where uploaded pictures are kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImageSettings {
+    /// `local` (the default: files under `dir`, served by the server under `/images/`) or `s3`
+    /// (an S3-compatible bucket: AWS, MinIO, Ceph; credentials from `AWS_ACCESS_KEY_ID` and
+    /// `AWS_SECRET_ACCESS_KEY`). Several replicas need `s3`, or a directory they share.
+    #[serde(deserialize_with = "lenient_string")]
+    pub store: String,
+    /// The local directory; empty: `images` in `data_dir`.
+    #[serde(deserialize_with = "lenient_string")]
+    pub dir: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub s3_bucket: String,
+    /// The S3 endpoint of MinIO or Ceph (`http://minio:9000`); empty: AWS.
+    #[serde(deserialize_with = "lenient_string")]
+    pub s3_endpoint: String,
+    #[serde(deserialize_with = "lenient_string")]
+    pub s3_region: String,
+}
+
 /// QQ login.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -373,6 +394,7 @@ pub struct Settings {
     pub mail: MailSettings,
     pub outbox: OutboxSettings,
     pub qq: QqSettings,
+    pub images: ImageSettings,
 }
 
 impl Default for Settings {
@@ -400,13 +422,16 @@ impl Default for Settings {
             mail: MailSettings::default(),
             outbox: OutboxSettings::default(),
             qq: QqSettings::default(),
+            images: ImageSettings::default(),
         }
     }
 }
 
 /// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
-const SECTIONS: [&str; 10] =
-    ["database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq"];
+const SECTIONS: [&str; 11] = [
+    "database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq",
+    "images",
+];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).
 const ORDER_SETTINGS: [&str; 7] = [

@@ -17,7 +17,7 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Statement, TransactionTrait, Value,
+    QuerySelect, Statement, Value,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -98,7 +98,7 @@ impl StaffDirectory for SqlStaff {
         superuser: bool,
         permissions: &[String],
     ) -> Result<User, CreateUserError> {
-        let txn = self.db.conn.begin().await.map_err(store)?;
+        let txn = self.db.begin().await?;
         let created = insert_user(&txn, new, Some(superuser)).await?;
         for codename in permissions {
             let found: Option<i64> = permission::Entity::find()
@@ -517,7 +517,7 @@ impl RightsAdmin for SqlStaff {
         name: &'a str,
         permissions: &'a [u64],
     ) -> Result<Option<Group>, RightsError> {
-        let txn = self.db.conn.begin().await.map_err(store)?;
+        let txn = self.db.begin().await?;
         if let Some(missing) =
             first_missing::<permission::Entity>(&txn, permission::Column::Id, permissions).await?
         {
@@ -578,7 +578,7 @@ impl RightsAdmin for SqlStaff {
     }
 
     async fn delete_group(&self, id: u64) -> Result<bool, StoreError> {
-        let txn = self.db.conn.begin().await.map_err(store)?;
+        let txn = self.db.begin().await?;
         let id = db_id(id);
         group_permission::Entity::delete_many()
             .filter(group_permission::Column::GroupId.eq(id))
@@ -633,7 +633,7 @@ impl RightsAdmin for SqlStaff {
         groups: &'a [u64],
         permissions: &'a [u64],
     ) -> Result<StaffAccount, RightsError> {
-        let txn = self.db.conn.begin().await.map_err(store)?;
+        let txn = self.db.begin().await?;
         let created = insert_user(&txn, new, Some(false)).await.map_err(|e| match e {
             CreateUserError::UsernameTaken => RightsError::UsernameTaken,
             CreateUserError::MobileTaken => RightsError::MobileTaken,
@@ -656,7 +656,7 @@ impl RightsAdmin for SqlStaff {
         id: UserId,
         change: &'a StaffChange,
     ) -> Result<Option<StaffAccount>, RightsError> {
-        let txn = self.db.conn.begin().await.map_err(store)?;
+        let txn = self.db.begin().await?;
         let id = db_id(id.0);
         let mut update = user::Entity::update_many()
             .col_expr(user::Column::Username, Expr::value(change.username.as_str()))
@@ -708,7 +708,7 @@ impl CategoryVisitStore for SqlStaff {
         if visits.is_empty() {
             return Ok(());
         }
-        let txn = self.db.conn.begin().await.map_err(store)?;
+        let txn = self.db.begin().await?;
         // Only categories that (still) exist: one unknown id must not keep the batch from
         // ever being written.
         let known: Vec<i64> = goods_category::Entity::find()

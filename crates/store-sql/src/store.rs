@@ -193,7 +193,12 @@ impl SqlStore {
     }
 
     /// QQ identities bound to accounts.
-    /// Staff and rights, the admin statistics and listings, and the audit log.
+    /// The catalog as operators edit it.
+    pub fn catalog_editor(&self) -> crate::SqlCatalogEditor {
+        crate::SqlCatalogEditor::new(self.db.clone())
+    }
+
+    /// Staff, statistics, listings and the audit log.
     pub fn staff(&self) -> crate::SqlStaff {
         crate::SqlStaff::new(self.db.clone())
     }

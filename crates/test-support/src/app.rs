@@ -251,6 +251,8 @@ pub async fn spawn_with_mailer(
         mailer: mailer.unwrap_or_else(|| mail.clone()),
         captchas: captchas.clone(),
         qq: qq.client.clone(),
+        // Pictures in memory, served under `/images/` as from a local directory.
+        ..Senders::default()
     };
     let state =
         api_state(&settings, &public_url, db.store.clone(), redis, &secret, senders, payment)
@@ -420,6 +422,42 @@ impl Session<'_> {
 
     pub async fn delete(&self, path: &str, body: Option<Value>) -> Answer {
         self.send(Method::DELETE, path, body).await
+    }
+
+    /// Sends a `multipart/form-data` form: text fields, and a file part `(name, bytes)`.
+    pub async fn upload(
+        &self,
+        method: Method,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: Option<(&str, Vec<u8>)>,
+    ) -> Answer {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        if let Some((name, bytes)) = file {
+            let part = reqwest::multipart::Part::bytes(bytes).file_name("upload.png");
+            form = form.part(name.to_string(), part);
+        }
+        let mut request =
+            self.client.request(method, format!("{}{}", self.app.base, path)).multipart(form);
+        if let Some(token) = &self.token {
+            request = request.header("Authorization", format!("JWT {token}"));
+        }
+        Self::answer(request.send().await.expect("the server answers")).await
+    }
+
+    /// The raw bytes and status of a GET (pictures).
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{}", self.app.base, path))
+            .send()
+            .await
+            .expect("the server answers");
+        let status = response.status();
+        (status, response.bytes().await.map(|b| b.to_vec()).unwrap_or_default())
     }
 
     /// Draws a captcha and returns the query that answers it: `image_code_id=..&text=..`.

@@ -165,6 +165,13 @@ pub trait CatalogChanges: Send + Sync {
 
     /// A SKU's comments changed.
     async fn comments_changed(&self, sku: SkuId);
+
+    /// Operators changed these SKUs (price, stock, sale state, pictures, ...) in these
+    /// categories: their details, the category lists and hot lists are stale.
+    async fn skus_changed(&self, skus: &[(SkuId, CategoryId)]);
+
+    /// Operators changed the channel menu (channels, categories).
+    async fn menu_changed(&self);
 }
 
 /// Which SKUs a user looked at last.

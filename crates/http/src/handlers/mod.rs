@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod cart;
 pub mod catalog;
+pub mod catalog_admin;
 pub mod health;
 pub mod orders;
 pub mod payment;

@@ -264,3 +264,37 @@ pub(crate) mod goods_visit {
 
     super::super::no_relations!();
 }
+
+pub(crate) mod brand {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_brand")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub logo: String,
+        pub first_letter: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
+pub(crate) mod goods_channel_group {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_goods_channel_group")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub name: String,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
