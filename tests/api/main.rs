@@ -17,6 +17,7 @@ mod loadgen_smoke;
 mod parity;
 mod passwords;
 mod payment;
+mod pictures_s3;
 mod place_order;
 mod qq;
 mod redis_cache;

@@ -251,7 +251,13 @@ pub async fn spawn_with_mailer(
         mailer: mailer.unwrap_or_else(|| mail.clone()),
         captchas: captchas.clone(),
         qq: qq.client.clone(),
-        // Pictures in memory, served under `/images/` as from a local directory.
+        // Pictures in memory, served under `/images/` as from a local directory, unless the
+        // settings name a store.
+        images: if settings.images.store.is_empty() {
+            Senders::default().images
+        } else {
+            meiduo_server::image_store(&settings).expect("the picture store")
+        },
         ..Senders::default()
     };
     let state =
