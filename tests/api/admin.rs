@@ -532,3 +532,104 @@ async fn visits_of_category_lists_are_counted_in_memory_and_added_up_by_each_flu
         assert_eq!(views[0]["count"], 5, "{engine}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shops_own_permissions_can_be_made_changed_and_deleted_but_not_the_checked_ones() {
+    for app in apps().await {
+        let engine = app.engine();
+        let root = staff(&app, "perm_root", "13600000071", &[]).await;
+        let reader = staff(&app, "perm_reader", "13600000072", &["view_permission"]).await;
+        let shopper = app.shopper("perm_shopper", "13600000073").await;
+        let all = root.get("/meiduo_admin/permission/simple/").await.body;
+        let add_sku = all
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["codename"] == "add_sku")
+            .expect("add_sku")
+            .clone();
+        let sku_type = add_sku["content_type"].as_u64().unwrap();
+        let body =
+            json!({"name": "Can publish SKU", "codename": "publish_sku", "content_type": sku_type});
+        for (who, status) in [(&reader, StatusCode::FORBIDDEN), (&shopper, StatusCode::FORBIDDEN)] {
+            let refused = who.post("/meiduo_admin/permission/perms/", body.clone()).await;
+            assert_eq!(refused.status, status, "{engine}: {refused:?}");
+        }
+        let made = root.post("/meiduo_admin/permission/perms/", body.clone()).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{engine}: {made:?}");
+        let id = made.body["id"].as_u64().unwrap();
+        for (wrong, field) in [
+            (body.clone(), "codename"),
+            (json!({"name": "x", "codename": "Publish SKU", "content_type": sku_type}), "codename"),
+            (
+                json!({"name": "x", "codename": "other_sku", "content_type": 999_999}),
+                "content_type",
+            ),
+        ] {
+            let refused = root.post("/meiduo_admin/permission/perms/", wrong.clone()).await;
+            assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{engine}: {wrong} → {refused:?}");
+            assert!(refused.body["fields"][field].is_string(), "{engine}: {field} in {refused:?}");
+        }
+        let read = reader.get(&format!("/meiduo_admin/permission/perms/{id}/")).await;
+        assert_eq!(read.body["codename"], "publish_sku", "{engine}: {read:?}");
+        let renamed = root
+            .put(
+                &format!("/meiduo_admin/permission/perms/{id}/"),
+                json!({"name": "Can publish a SKU", "codename": "publish_sku", "content_type": sku_type}),
+            )
+            .await;
+        assert_eq!(renamed.body["name"], "Can publish a SKU", "{engine}: {renamed:?}");
+        // A group holds it; deleting the permission takes it from the group.
+        let group = root
+            .post(
+                "/meiduo_admin/permission/groups/",
+                json!({"name": "publishers", "permissions": [id]}),
+            )
+            .await;
+        let group_id = group.body["id"].as_u64().unwrap();
+        let deleted = root.delete(&format!("/meiduo_admin/permission/perms/{id}/"), None).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{engine}");
+        let group = root.get(&format!("/meiduo_admin/permission/groups/{group_id}/")).await;
+        assert_eq!(group.body["permissions"], json!([]), "{engine}");
+        assert_eq!(
+            root.get(&format!("/meiduo_admin/permission/perms/{id}/")).await.status,
+            StatusCode::NOT_FOUND
+        );
+        // The permissions the API checks stay as the migration made them.
+        let checked = add_sku["id"].as_u64().unwrap();
+        let changed = root
+            .put(
+                &format!("/meiduo_admin/permission/perms/{checked}/"),
+                json!({"name": "anything", "codename": "add_sku2", "content_type": sku_type}),
+            )
+            .await;
+        assert_eq!((changed.status, changed.code()), (StatusCode::CONFLICT, "in_use"), "{engine}");
+        let removed =
+            root.delete(&format!("/meiduo_admin/permission/perms/{checked}/"), None).await;
+        assert_eq!((removed.status, removed.code()), (StatusCode::CONFLICT, "in_use"), "{engine}");
+        // Every write is audited.
+        let audit = root.get("/meiduo_admin/audit/").await.body;
+        let kinds: Vec<(String, String)> = audit["lists"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["resource"] == "permission")
+            .map(|e| {
+                (
+                    e["action"].as_str().unwrap().to_owned(),
+                    e["resource_id"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect();
+        let id = id.to_string();
+        assert_eq!(
+            kinds,
+            [
+                ("delete".to_owned(), id.clone()),
+                ("update".to_owned(), id.clone()),
+                ("create".to_owned(), id)
+            ],
+            "{engine}"
+        );
+    }
+}

@@ -134,6 +134,10 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(rights::content_types)
     .service(rights::perms)
     .service(rights::perms_simple)
+    .service(rights::create_perm)
+    .service(rights::perm)
+    .service(rights::update_perm)
+    .service(rights::delete_perm)
     // Before `/permission/groups/{id}/`: "simple" is not an id.
     .service(rights::groups_simple)
     .service(rights::groups)

@@ -297,6 +297,15 @@ impl AuditLog for SqlStaff {
     }
 }
 
+fn permission_info(row: permission::Model) -> Result<PermissionInfo, StoreError> {
+    Ok(PermissionInfo {
+        id: id_of(row.id)?,
+        name: row.name,
+        codename: row.codename,
+        content_type: id_of(row.content_type_id)?,
+    })
+}
+
 /// Ids of a column's rows, as the domain's ids.
 fn ids(values: Vec<i64>) -> Result<Vec<u64>, StoreError> {
     values.into_iter().map(id_of).collect()
@@ -476,16 +485,93 @@ impl RightsAdmin for SqlStaff {
             .await
             .map_err(store)?
             .into_iter()
-            .map(|row| {
-                Ok(PermissionInfo {
-                    id: id_of(row.id)?,
-                    name: row.name,
-                    codename: row.codename,
-                    content_type: id_of(row.content_type_id)?,
-                })
-            })
+            .map(permission_info)
             .collect::<Result<_, StoreError>>()?;
         Ok(Page { count, items })
+    }
+
+    async fn permission(&self, id: u64) -> Result<Option<PermissionInfo>, StoreError> {
+        let row =
+            permission::Entity::find_by_id(db_id(id)).one(&self.db.conn).await.map_err(store)?;
+        row.map(permission_info).transpose()
+    }
+
+    async fn save_permission<'a>(
+        &self,
+        id: Option<u64>,
+        wanted: &'a PermissionInfo,
+    ) -> Result<Option<PermissionInfo>, RightsError> {
+        let txn = self.db.begin().await?;
+        if first_missing::<content_type::Entity>(
+            &txn,
+            content_type::Column::Id,
+            &[wanted.content_type],
+        )
+        .await?
+        .is_some()
+        {
+            return Err(RightsError::UnknownContentType(wanted.content_type));
+        }
+        let taken = |error| match classify(error) {
+            failure if failure.is_duplicate_of("codename") => RightsError::CodenameTaken,
+            failure => RightsError::Store(failure.into()),
+        };
+        let at = now();
+        let permission_id = match id {
+            None => {
+                permission::Entity::insert(permission::ActiveModel {
+                    name: Set(wanted.name.clone()),
+                    codename: Set(wanted.codename.clone()),
+                    content_type_id: Set(db_id(wanted.content_type)),
+                    create_time: Set(at),
+                    update_time: Set(at),
+                    ..Default::default()
+                })
+                .exec(&txn)
+                .await
+                .map_err(taken)?
+                .last_insert_id
+            }
+            Some(id) => {
+                let changed = permission::Entity::update_many()
+                    .col_expr(permission::Column::Name, Expr::value(wanted.name.clone()))
+                    .col_expr(permission::Column::Codename, Expr::value(wanted.codename.clone()))
+                    .col_expr(
+                        permission::Column::ContentTypeId,
+                        Expr::value(db_id(wanted.content_type)),
+                    )
+                    .col_expr(permission::Column::UpdateTime, Expr::value(at))
+                    .filter(permission::Column::Id.eq(db_id(id)))
+                    .exec(&txn)
+                    .await
+                    .map_err(taken)?;
+                if changed.rows_affected == 0 {
+                    return Ok(None);
+                }
+                db_id(id)
+            }
+        };
+        let saved = permission::Entity::find_by_id(permission_id).one(&txn).await.map_err(store)?;
+        txn.commit().await.map_err(store)?;
+        Ok(saved.map(permission_info).transpose()?)
+    }
+
+    async fn delete_permission(&self, id: u64) -> Result<bool, StoreError> {
+        let txn = self.db.begin().await?;
+        let id = db_id(id);
+        group_permission::Entity::delete_many()
+            .filter(group_permission::Column::PermissionId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        user_permission::Entity::delete_many()
+            .filter(user_permission::Column::PermissionId.eq(id))
+            .exec(&txn)
+            .await
+            .map_err(store)?;
+        let deleted = permission::Entity::delete_by_id(id).exec(&txn).await.map_err(store)?;
+        txn.commit().await.map_err(store)?;
+        Ok(deleted.rows_affected == 1)
     }
 
     async fn groups(&self, offset: u64, limit: u64) -> Result<Page<Group>, StoreError> {

@@ -258,7 +258,6 @@ pub async fn spawn_with_mailer(
         } else {
             meiduo_server::image_store(&settings).expect("the picture store")
         },
-        ..Senders::default()
     };
     let state =
         api_state(&settings, &public_url, db.store.clone(), redis, &secret, senders, payment)

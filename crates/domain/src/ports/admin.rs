@@ -126,6 +126,10 @@ pub enum RightsError {
     UnknownPermission(u64),
     #[error("no group has id {0}")]
     UnknownGroup(u64),
+    #[error("a permission has this codename already")]
+    CodenameTaken,
+    #[error("no content type has id {0}")]
+    UnknownContentType(u64),
     #[error(transparent)]
     Store(#[from] StoreError),
 }
@@ -150,6 +154,29 @@ pub trait RightsAdmin: Send + Sync {
         offset: u64,
         limit: u64,
     ) -> Result<Page<PermissionInfo>, StoreError>;
+
+    /// The permission, or `None`.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn permission(&self, id: u64) -> Result<Option<PermissionInfo>, StoreError>;
+
+    /// Creates a permission (`id` `None`) or changes one; `Ok(None)` when there is no `id`.
+    ///
+    /// # Errors
+    /// A taken codename, an unknown content type; nothing was written then.
+    async fn save_permission<'a>(
+        &self,
+        id: Option<u64>,
+        permission: &'a PermissionInfo,
+    ) -> Result<Option<PermissionInfo>, RightsError>;
+
+    /// Deletes a permission, taking it from the groups and staff holding it; `Ok(false)` when
+    /// there is none.
+    ///
+    /// # Errors
+    /// As [`content_types`](Self::content_types).
+    async fn delete_permission(&self, id: u64) -> Result<bool, StoreError>;
 
     /// A page of the groups, by id.
     ///

@@ -76,6 +76,83 @@ pub async fn perms(
     Ok(HttpResponse::Ok().json(AdminPaged::new(page, found.count, lists)?))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PermissionBody {
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
+    pub name: String,
+    #[schema(pattern = r"^[a-z0-9_]{1,100}$")]
+    pub codename: String,
+    /// The content type's id.
+    #[serde(deserialize_with = "crate::ids::id")]
+    #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
+    pub content_type: u64,
+}
+
+impl From<PermissionBody> for PermissionInfo {
+    fn from(b: PermissionBody) -> Self {
+        PermissionInfo { id: 0, name: b.name, codename: b.codename, content_type: b.content_type }
+    }
+}
+
+/// Creates a permission of the shop's own, for groups to hold (superusers only).
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = PermissionBody,
+    responses((status = 201, body = PermissionJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[post("/meiduo_admin/permission/perms/")]
+pub async fn create_perm(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    body: web::Json<PermissionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = state.admin.authorize(user.0, permissions::SUPERUSER).await?;
+    let saved = state.admin.save_permission(&actor, None, body.into_inner().into()).await?;
+    Ok(HttpResponse::Created().json(PermissionJson::from(saved)))
+}
+
+/// One permission.
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
+    responses((status = 200, body = PermissionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[get("/meiduo_admin/permission/perms/{id}/")]
+pub async fn perm(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    path: web::Path<Id>,
+) -> Result<HttpResponse, ApiError> {
+    state.admin.authorize(user.0, permissions::VIEW_PERMISSION).await?;
+    let found = state.admin.permission(path.into_inner().0).await?;
+    Ok(HttpResponse::Ok().json(PermissionJson::from(found)))
+}
+
+/// Changes a permission of the shop's own; those the admin API checks are 409 `in_use`
+/// (superusers only).
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = PermissionBody,
+    responses((status = 200, body = PermissionJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[put("/meiduo_admin/permission/perms/{id}/")]
+pub async fn update_perm(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    path: web::Path<Id>,
+    body: web::Json<PermissionBody>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = state.admin.authorize(user.0, permissions::SUPERUSER).await?;
+    let id = Some(path.into_inner().0);
+    let saved = state.admin.save_permission(&actor, id, body.into_inner().into()).await?;
+    Ok(HttpResponse::Ok().json(PermissionJson::from(saved)))
+}
+
+/// Deletes a permission of the shop's own; its holders lose it (superusers only).
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[delete("/meiduo_admin/permission/perms/{id}/")]
+pub async fn delete_perm(
+    state: web::Data<ApiState>,
+    user: AuthUser,
+    path: web::Path<Id>,
+) -> Result<HttpResponse, ApiError> {
+    let actor = state.admin.authorize(user.0, permissions::SUPERUSER).await?;
+    state.admin.delete_permission(&actor, path.into_inner().0).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Every permission (for the group form).
 #[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<PermissionJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/permission/simple/")]
