@@ -10,13 +10,7 @@ use serde_json::{Value, json};
 use crate::admin::staff;
 
 /// A 1×1 PNG.
-pub(crate) const PNG: [u8; 67] = [
-    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
-    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
-    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
-    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
-    0x42, 0x60, 0x82,
-];
+pub(crate) const PNG: &[u8; 67] = include_bytes!("pixel.png");
 
 fn id(answer: &Answer) -> u64 {
     answer.body["id"].as_u64().unwrap_or_else(|| panic!("no id in {answer:?}"))
@@ -594,5 +588,58 @@ async fn stock_added_while_orders_are_placed_loses_no_unit() {
             (StatusCode::CONFLICT, "stock_below_zero"),
             "{engine}"
         );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_spus_descriptions_may_be_long_and_numbers_may_come_as_whole_floats() {
+    for app in apps().await {
+        let engine = app.engine();
+        let admin = staff(&app, "desc_admin", "13700000061", &[]).await;
+        let [c1, c2, c3] = category_path(&admin).await;
+        let long = "详".repeat(10_000);
+        let body = |detail: &str| {
+            json!({"name": "长描述", "brand_id": 1.0, "category1_id": c1, "category2_id": c2,
+                   "category3_id": c3, "desc_detail": detail, "desc_pack": detail, "desc_service": detail})
+        };
+        // 3 × 10000 characters of 3 bytes: more than other bodies may carry.
+        let made = admin.post("/meiduo_admin/goods/", body(&long)).await;
+        assert_eq!(made.status, StatusCode::CREATED, "{engine}: {}", made.body["message"]);
+        assert_eq!(made.body["desc_detail"].as_str().unwrap().chars().count(), 10_000);
+        let longer = admin.post("/meiduo_admin/goods/", body(&format!("{long}详"))).await;
+        assert_eq!(longer.status, StatusCode::BAD_REQUEST, "{engine}");
+        assert!(longer.body["fields"]["desc_detail"].is_string(), "{engine}: {longer:?}");
+        let broken = admin
+            .send_raw(
+                Method::POST,
+                "/meiduo_admin/goods/",
+                "{\"name\": ",
+                &[("Content-Type", "application/json")],
+            )
+            .await;
+        assert_eq!(
+            (broken.status, broken.code()),
+            (StatusCode::BAD_REQUEST, "invalid_json"),
+            "{engine}"
+        );
+        // A stock and a sequence as whole floats, as JSON encoders may write them.
+        let channels = admin.get("/meiduo_admin/goods/channels/").await.body;
+        let first = &channels["lists"][0];
+        let moved = admin
+            .put(
+                &format!("/meiduo_admin/goods/channels/{}/", first["id"]),
+                json!({"group_id": first["group_id"], "category_id": first["category_id"],
+                       "url": first["url"], "sequence": 7.0}),
+            )
+            .await;
+        assert_eq!(moved.body["sequence"], 7, "{engine}: {moved:?}");
+        let fraction = admin
+            .put(
+                &format!("/meiduo_admin/goods/channels/{}/", first["id"]),
+                json!({"group_id": first["group_id"], "category_id": first["category_id"],
+                       "url": first["url"], "sequence": 7.5}),
+            )
+            .await;
+        assert_eq!(fraction.code(), "invalid_json", "{engine}: {fraction:?}");
     }
 }

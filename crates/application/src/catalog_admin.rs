@@ -423,9 +423,9 @@ impl CatalogAdmin {
 
     async fn checked_spu(&self, form: SpuForm) -> Result<SpuForm, AdminError> {
         let name = text("name", &form.name, 50, true)?;
-        let desc_detail = text("desc_detail", &form.desc_detail, 20_000, false)?;
-        let desc_pack = text("desc_pack", &form.desc_pack, 20_000, false)?;
-        let desc_service = text("desc_service", &form.desc_service, 20_000, false)?;
+        let desc_detail = text("desc_detail", &form.desc_detail, 10_000, false)?;
+        let desc_pack = text("desc_pack", &form.desc_pack, 10_000, false)?;
+        let desc_service = text("desc_service", &form.desc_service, 10_000, false)?;
         let [c1, c2, c3] = form.category_ids;
         let levels = [
             ("category1_id", None, c1),

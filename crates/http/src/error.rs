@@ -626,6 +626,11 @@ impl From<PaymentFailure> for ApiError {
 
 /// Malformed JSON, query strings and paths become 400/404 answers in this shape.
 pub(crate) fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::Error {
+    json_refusal(err).into()
+}
+
+/// Why a JSON body was not taken.
+fn json_refusal(err: actix_web::error::JsonPayloadError) -> ApiError {
     let (code, message) = match &err {
         actix_web::error::JsonPayloadError::Overflow { .. }
         | actix_web::error::JsonPayloadError::OverflowKnownLength { .. } => {
@@ -641,7 +646,21 @@ pub(crate) fn json_error(err: actix_web::error::JsonPayloadError) -> actix_web::
     } else {
         StatusCode::BAD_REQUEST
     };
-    ApiError::new(status, code, message).into()
+    ApiError::new(status, code, message)
+}
+
+/// A JSON body of up to `limit` bytes, for the few requests that carry more than
+/// [`crate::MAX_JSON_BODY`] (an SPU's descriptions); refused as every JSON body is.
+pub(crate) async fn large_json<T: serde::de::DeserializeOwned>(
+    req: &actix_web::HttpRequest,
+    payload: actix_web::web::Payload,
+    limit: usize,
+) -> Result<T, ApiError> {
+    let mut payload = payload.into_inner();
+    actix_web::dev::JsonBody::new(req, &mut payload, None, false)
+        .limit(limit)
+        .await
+        .map_err(json_refusal)
 }
 
 pub(crate) fn query_error(err: actix_web::error::QueryPayloadError) -> actix_web::Error {

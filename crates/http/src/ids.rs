@@ -68,6 +68,27 @@ pub fn id<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u64, D::Error> {
         })
 }
 
+/// A count from 0 to 2^32 − 1 (a stock, a sequence), as a whole number (`3` or `3.0`).
+///
+/// # Errors
+/// When the value is not such a number.
+pub fn count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<u32, D::Error> {
+    deserializer
+        .deserialize_any(Whole { text: false })?
+        .and_then(|n| u32::try_from(n).ok())
+        .ok_or_else(|| serde::de::Error::custom("expected a whole number from 0 to 4294967295"))
+}
+
+/// The same, or `null`.
+///
+/// # Errors
+/// When the value is neither `null` nor such a number.
+pub fn optional_count<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    struct Count(#[serde(deserialize_with = "count")] u32);
+    Ok(Option::<Count>::deserialize(deserializer)?.map(|c| c.0))
+}
+
 /// An id in a path (`web::Path<Id>`): from 1 to 2^63 − 1, or the path names nothing (404).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Id(pub u64);

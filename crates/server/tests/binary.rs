@@ -215,6 +215,37 @@ async fn meiduo_admin_create_makes_staff_who_log_in_with_a_password_never_given_
             .unwrap();
         assert_eq!(answer.status().as_u16(), expected, "{username}");
     }
+
+    // The first admin uploads a picture: a file in the data directory, served under /images/.
+    let login: serde_json::Value = client
+        .post(format!("{}/meiduo_admin/authorizations/", server.base))
+        .json(&serde_json::json!({"username": "first_admin", "password": "first-admin-pw"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = login["token"].as_str().unwrap();
+    let png = include_bytes!("../../../tests/api/pixel.png").to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("sku", "1")
+        .part("image", reqwest::multipart::Part::bytes(png.clone()).file_name("../../evil.png"));
+    let uploaded = client
+        .post(format!("{}/meiduo_admin/skus/images/", server.base))
+        .header("Authorization", format!("JWT {token}"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status().as_u16(), 201);
+    let uploaded: serde_json::Value = uploaded.json().await.unwrap();
+    let url = uploaded["image"].as_str().unwrap();
+    let path = &url[url.find("skus/").expect("a picture's path")..];
+    assert_eq!(std::fs::read(data.join("images").join(path)).unwrap(), png);
+    let served = client.get(format!("{}/images/{path}", server.base)).send().await.unwrap();
+    assert_eq!(served.headers()["content-type"], "image/png");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), png);
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }

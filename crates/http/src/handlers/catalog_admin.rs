@@ -15,7 +15,7 @@ use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::AuthUser;
-use crate::error::{ApiError, ErrorBody, ErrorCode};
+use crate::error::{ApiError, ErrorBody, ErrorCode, large_json};
 use crate::handlers::admin::{AdminListQuery, AdminPaged};
 use crate::ids::Id;
 use crate::state::ApiState;
@@ -39,19 +39,19 @@ fn money<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Money, D::Error> 
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct NamedJson {
+pub struct AdminNamedJson {
     pub id: u64,
     pub name: String,
 }
 
-fn named(list: Vec<NamedRef>) -> Vec<NamedJson> {
-    list.into_iter().map(|n| NamedJson { id: n.id, name: n.name }).collect()
+fn named(list: Vec<NamedRef>) -> Vec<AdminNamedJson> {
+    list.into_iter().map(|n| AdminNamedJson { id: n.id, name: n.name }).collect()
 }
 
 // SKUs.
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
-pub struct SpecChoiceJson {
+pub struct AdminSpecChoiceJson {
     #[serde(deserialize_with = "crate::ids::id")]
     #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub spec_id: u64,
@@ -61,7 +61,7 @@ pub struct SpecChoiceJson {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SkuJson {
+pub struct AdminSkuJson {
     pub id: u64,
     pub name: String,
     pub caption: String,
@@ -80,11 +80,11 @@ pub struct SkuJson {
     pub is_launched: bool,
     /// The default picture's URL (`""` when none).
     pub default_image: String,
-    pub specs: Vec<SpecChoiceJson>,
+    pub specs: Vec<AdminSpecChoiceJson>,
 }
 
-fn sku_json(state: &ApiState, sku: SkuRecord) -> SkuJson {
-    SkuJson {
+fn sku_json(state: &ApiState, sku: SkuRecord) -> AdminSkuJson {
+    AdminSkuJson {
         default_image: state.image_url(sku.default_image.as_deref()),
         id: sku.id,
         name: sku.name,
@@ -103,7 +103,7 @@ fn sku_json(state: &ApiState, sku: SkuRecord) -> SkuJson {
         specs: sku
             .specs
             .into_iter()
-            .map(|c| SpecChoiceJson { spec_id: c.spec_id, option_id: c.option_id })
+            .map(|c| AdminSpecChoiceJson { spec_id: c.spec_id, option_id: c.option_id })
             .collect(),
     }
 }
@@ -111,7 +111,7 @@ fn sku_json(state: &ApiState, sku: SkuRecord) -> SkuJson {
 /// A SKU as the form sends it. `stock` is the wanted stock, applied as a difference (see
 /// `stock_was`).
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct SkuBody {
+pub struct AdminSkuBody {
     #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub name: String,
     #[serde(default)]
@@ -133,26 +133,28 @@ pub struct SkuBody {
     #[serde(deserialize_with = "money")]
     #[schema(value_type = String, pattern = r"^[0-9]{1,6}(\.[0-9]{1,2})?$")]
     pub market_price: Money,
+    #[serde(deserialize_with = "crate::ids::count")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub stock: u32,
     /// The stock the form showed: the change applied is `stock - stock_was`, so units sold
     /// since the form was read stay sold. Without it, the difference to the stock when the
     /// change is written.
+    #[serde(default, deserialize_with = "crate::ids::optional_count")]
     #[schema(minimum = 0, maximum = 1000000)]
     pub stock_was: Option<u32>,
     #[serde(default = "launched")]
     pub is_launched: bool,
     /// One option for each of the SPU's specifications.
     #[serde(default)]
-    pub specs: Vec<SpecChoiceJson>,
+    pub specs: Vec<AdminSpecChoiceJson>,
 }
 
 fn launched() -> bool {
     true
 }
 
-impl From<SkuBody> for SkuForm {
-    fn from(b: SkuBody) -> Self {
+impl From<AdminSkuBody> for SkuForm {
+    fn from(b: AdminSkuBody) -> Self {
         SkuForm {
             name: b.name,
             caption: b.caption,
@@ -175,7 +177,7 @@ impl From<SkuBody> for SkuForm {
 
 /// The SKUs by id, with `keyword` matching part of the name.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<SkuJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminSkuJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/skus/")]
 pub async fn skus(
     state: web::Data<ApiState>,
@@ -190,13 +192,13 @@ pub async fn skus(
 }
 
 /// Creates a SKU with its options.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = SkuBody,
-    responses((status = 201, body = SkuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = AdminSkuBody,
+    responses((status = 201, body = AdminSkuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/meiduo_admin/skus/")]
 pub async fn create_sku(
     state: web::Data<ApiState>,
     user: AuthUser,
-    body: web::Json<SkuBody>,
+    body: web::Json<AdminSkuBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::ADD_SKU).await?;
     let sku = state.catalog_admin.create_sku(&actor, body.into_inner().into()).await?;
@@ -204,7 +206,7 @@ pub async fn create_sku(
 }
 
 /// Every SKU by id and name (the picture form's choice), with its default picture.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/skus/simple/")]
 pub async fn skus_simple(
     state: web::Data<ApiState>,
@@ -215,7 +217,7 @@ pub async fn skus_simple(
 }
 
 /// The third-level categories (a SKU's category).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/skus/categories/")]
 pub async fn sku_categories(
     state: web::Data<ApiState>,
@@ -227,7 +229,7 @@ pub async fn sku_categories(
 
 /// One SKU.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = SkuJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminSkuJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/skus/{id}/")]
 pub async fn sku_detail(
     state: web::Data<ApiState>,
@@ -240,14 +242,14 @@ pub async fn sku_detail(
 }
 
 /// Changes a SKU: a new price applies to new orders; the stock moves by the difference.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = SkuBody,
-    responses((status = 200, body = SkuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = AdminSkuBody,
+    responses((status = 200, body = AdminSkuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[put("/meiduo_admin/skus/{id}/")]
 pub async fn update_sku(
     state: web::Data<ApiState>,
     user: AuthUser,
     path: web::Path<Id>,
-    body: web::Json<SkuBody>,
+    body: web::Json<AdminSkuBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::CHANGE_SKU).await?;
     let id = path.into_inner().0;
@@ -258,7 +260,7 @@ pub async fn update_sku(
 /// Deletes a SKU no order references (204), or takes one that orders reference off sale and
 /// answers it (200).
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 204), (status = 200, body = SkuJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 204), (status = 200, body = AdminSkuJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[delete("/meiduo_admin/skus/{id}/")]
 pub async fn delete_sku(
     state: web::Data<ApiState>,
@@ -275,7 +277,7 @@ pub async fn delete_sku(
 // SPUs.
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SpuJson {
+pub struct AdminSpuJson {
     pub id: u64,
     pub name: String,
     /// The brand's name.
@@ -291,9 +293,9 @@ pub struct SpuJson {
     pub desc_service: String,
 }
 
-impl From<SpuRecord> for SpuJson {
+impl From<SpuRecord> for AdminSpuJson {
     fn from(s: SpuRecord) -> Self {
-        SpuJson {
+        AdminSpuJson {
             id: s.id,
             name: s.name,
             brand: s.brand,
@@ -310,8 +312,12 @@ impl From<SpuRecord> for SpuJson {
     }
 }
 
+/// The largest SPU body taken: its three descriptions (10000 characters each) may be rich
+/// text, and JSON may escape each character as 6 bytes.
+const MAX_SPU_BODY: usize = 256 * 1024;
+
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct SpuBody {
+pub struct AdminSpuBody {
     #[schema(min_length = 1, max_length = 50, pattern = r"\S")]
     pub name: String,
     #[serde(deserialize_with = "crate::ids::id")]
@@ -327,18 +333,18 @@ pub struct SpuBody {
     #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub category3_id: u64,
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 10000)]
     pub desc_detail: String,
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 10000)]
     pub desc_pack: String,
     #[serde(default)]
-    #[schema(max_length = 20000)]
+    #[schema(max_length = 10000)]
     pub desc_service: String,
 }
 
-impl From<SpuBody> for SpuForm {
-    fn from(b: SpuBody) -> Self {
+impl From<AdminSpuBody> for SpuForm {
+    fn from(b: AdminSpuBody) -> Self {
         SpuForm {
             name: b.name,
             brand_id: b.brand_id,
@@ -352,7 +358,7 @@ impl From<SpuBody> for SpuForm {
 
 /// The SPUs by id, with `keyword` matching part of the name.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<SpuJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminSpuJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/")]
 pub async fn spus(
     state: web::Data<ApiState>,
@@ -362,26 +368,28 @@ pub async fn spus(
     state.admin.authorize(user.0, permissions::VIEW_SPU).await?;
     let page = query.page()?;
     let found = state.catalog_admin.spus(query.keyword.as_deref(), page).await?;
-    let lists = found.items.into_iter().map(SpuJson::from).collect();
+    let lists = found.items.into_iter().map(AdminSpuJson::from).collect();
     Ok(HttpResponse::Ok().json(AdminPaged::new(page, found.count, lists)?))
 }
 
 /// Creates an SPU: its categories must be a first level, one under it and one under that.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = SpuBody,
-    responses((status = 201, body = SpuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = AdminSpuBody,
+    responses((status = 201, body = AdminSpuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/meiduo_admin/goods/")]
 pub async fn create_spu(
     state: web::Data<ApiState>,
     user: AuthUser,
-    body: web::Json<SpuBody>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::ADD_SPU).await?;
-    let spu = state.catalog_admin.create_spu(&actor, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(SpuJson::from(spu)))
+    let body: AdminSpuBody = large_json(&req, payload, MAX_SPU_BODY).await?;
+    let spu = state.catalog_admin.create_spu(&actor, body.into()).await?;
+    Ok(HttpResponse::Created().json(AdminSpuJson::from(spu)))
 }
 
 /// Every SPU by id and name (the SKU form's choice).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/simple/")]
 pub async fn spus_simple(
     state: web::Data<ApiState>,
@@ -392,7 +400,7 @@ pub async fn spus_simple(
 }
 
 /// Every brand by id and name (the SPU form's choice).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/brands/simple/")]
 pub async fn brands_simple(
     state: web::Data<ApiState>,
@@ -400,13 +408,13 @@ pub async fn brands_simple(
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_BRAND).await?;
     let all = state.catalog_admin.brands(None).await?.items;
-    let all: Vec<NamedJson> =
-        all.into_iter().map(|b| NamedJson { id: b.id, name: b.name }).collect();
+    let all: Vec<AdminNamedJson> =
+        all.into_iter().map(|b| AdminNamedJson { id: b.id, name: b.name }).collect();
     Ok(HttpResponse::Ok().json(all))
 }
 
 /// The first-level categories (the SPU form's first choice).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/channel/categories/")]
 pub async fn first_categories(
     state: web::Data<ApiState>,
@@ -417,7 +425,7 @@ pub async fn first_categories(
 }
 
 /// The first-level categories (the channel form's choice), as `goods/channel/categories/`.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/categories/")]
 pub async fn channel_categories(
     state: web::Data<ApiState>,
@@ -429,7 +437,7 @@ pub async fn channel_categories(
 
 /// The categories under one (the SPU form's second and third choices); an unknown one has none.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/channel/categories/{id}/")]
 pub async fn sub_categories(
     state: web::Data<ApiState>,
@@ -443,7 +451,7 @@ pub async fn sub_categories(
 
 /// One SPU.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = SpuJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminSpuJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/{id}/")]
 pub async fn spu_detail(
     state: web::Data<ApiState>,
@@ -451,23 +459,26 @@ pub async fn spu_detail(
     path: web::Path<Id>,
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_SPU).await?;
-    Ok(HttpResponse::Ok().json(SpuJson::from(state.catalog_admin.spu(path.into_inner().0).await?)))
+    Ok(HttpResponse::Ok()
+        .json(AdminSpuJson::from(state.catalog_admin.spu(path.into_inner().0).await?)))
 }
 
 /// Changes an SPU (its SKUs follow its third-level category).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = SpuBody,
-    responses((status = 200, body = SpuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = AdminSpuBody,
+    responses((status = 200, body = AdminSpuJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[put("/meiduo_admin/goods/{id}/")]
 pub async fn update_spu(
     state: web::Data<ApiState>,
     user: AuthUser,
     path: web::Path<Id>,
-    body: web::Json<SpuBody>,
+    req: HttpRequest,
+    payload: web::Payload,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::CHANGE_SPU).await?;
+    let body: AdminSpuBody = large_json(&req, payload, MAX_SPU_BODY).await?;
     let id = path.into_inner().0;
-    let spu = state.catalog_admin.update_spu(&actor, id, body.into_inner().into()).await?;
-    Ok(HttpResponse::Ok().json(SpuJson::from(spu)))
+    let spu = state.catalog_admin.update_spu(&actor, id, body.into()).await?;
+    Ok(HttpResponse::Ok().json(AdminSpuJson::from(spu)))
 }
 
 /// Deletes an SPU without SKUs or specifications (409 `in_use` otherwise).
@@ -487,24 +498,24 @@ pub async fn delete_spu(
 // Specifications and options.
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OptionValueJson {
+pub struct AdminOptionValueJson {
     pub id: u64,
     pub value: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SpecJson {
+pub struct AdminSpecJson {
     pub id: u64,
     pub name: String,
     /// The SPU's name.
     pub spu: String,
     pub spu_id: u64,
-    pub options: Vec<OptionValueJson>,
+    pub options: Vec<AdminOptionValueJson>,
 }
 
-impl From<SpecRecord> for SpecJson {
+impl From<SpecRecord> for AdminSpecJson {
     fn from(s: SpecRecord) -> Self {
-        SpecJson {
+        AdminSpecJson {
             id: s.id,
             name: s.name,
             spu: s.spu,
@@ -512,7 +523,7 @@ impl From<SpecRecord> for SpecJson {
             options: s
                 .options
                 .into_iter()
-                .map(|o: OptionValue| OptionValueJson { id: o.id, value: o.value })
+                .map(|o: OptionValue| AdminOptionValueJson { id: o.id, value: o.value })
                 .collect(),
         }
     }
@@ -520,7 +531,7 @@ impl From<SpecRecord> for SpecJson {
 
 /// The specifications of an SPU with their options (the SKU form's choices).
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = Vec<SpecJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<AdminSpecJson>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/{id}/specs/")]
 pub async fn spu_specs(
     state: web::Data<ApiState>,
@@ -529,11 +540,11 @@ pub async fn spu_specs(
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_SPEC).await?;
     let found = state.catalog_admin.spu_specs(path.into_inner().0).await?;
-    Ok(HttpResponse::Ok().json(found.into_iter().map(SpecJson::from).collect::<Vec<_>>()))
+    Ok(HttpResponse::Ok().json(found.into_iter().map(AdminSpecJson::from).collect::<Vec<_>>()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct SpecBody {
+pub struct AdminSpecBody {
     #[schema(min_length = 1, max_length = 20, pattern = r"\S")]
     pub name: String,
     #[serde(deserialize_with = "crate::ids::id")]
@@ -543,7 +554,7 @@ pub struct SpecBody {
 
 /// The specifications by id, with their options.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<SpecJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminSpecJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/specs/")]
 pub async fn specs(
     state: web::Data<ApiState>,
@@ -553,26 +564,26 @@ pub async fn specs(
     state.admin.authorize(user.0, permissions::VIEW_SPEC).await?;
     let page = query.page()?;
     let found = state.catalog_admin.specs(Some(page)).await?;
-    let lists = found.items.into_iter().map(SpecJson::from).collect();
+    let lists = found.items.into_iter().map(AdminSpecJson::from).collect();
     Ok(HttpResponse::Ok().json(AdminPaged::new(page, found.count, lists)?))
 }
 
 /// Creates a specification of an SPU.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = SpecBody,
-    responses((status = 201, body = SpecJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = AdminSpecBody,
+    responses((status = 201, body = AdminSpecJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/meiduo_admin/goods/specs/")]
 pub async fn create_spec(
     state: web::Data<ApiState>,
     user: AuthUser,
-    body: web::Json<SpecBody>,
+    body: web::Json<AdminSpecBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::ADD_SPEC).await?;
     let spec = state.catalog_admin.save_spec(&actor, None, &body.name, body.spu_id).await?;
-    Ok(HttpResponse::Created().json(SpecJson::from(spec)))
+    Ok(HttpResponse::Created().json(AdminSpecJson::from(spec)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct SpecNameJson {
+pub struct AdminSpecNameJson {
     pub id: u64,
     pub name: String,
     /// The SPU's name (two SPUs' specifications may share a name).
@@ -580,7 +591,7 @@ pub struct SpecNameJson {
 }
 
 /// Every specification (the option form's choice).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<SpecNameJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminSpecNameJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/specs/simple/")]
 pub async fn specs_simple(
     state: web::Data<ApiState>,
@@ -588,14 +599,14 @@ pub async fn specs_simple(
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_SPEC).await?;
     let all = state.catalog_admin.specs(None).await?.items;
-    let all: Vec<SpecNameJson> =
-        all.into_iter().map(|s| SpecNameJson { id: s.id, name: s.name, spu: s.spu }).collect();
+    let all: Vec<AdminSpecNameJson> =
+        all.into_iter().map(|s| AdminSpecNameJson { id: s.id, name: s.name, spu: s.spu }).collect();
     Ok(HttpResponse::Ok().json(all))
 }
 
 /// One specification.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = SpecJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminSpecJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/specs/{id}/")]
 pub async fn spec_detail(
     state: web::Data<ApiState>,
@@ -604,23 +615,23 @@ pub async fn spec_detail(
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_SPEC).await?;
     Ok(HttpResponse::Ok()
-        .json(SpecJson::from(state.catalog_admin.spec(path.into_inner().0).await?)))
+        .json(AdminSpecJson::from(state.catalog_admin.spec(path.into_inner().0).await?)))
 }
 
 /// Renames a specification or moves it to another SPU (not one that SKUs use).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = SpecBody,
-    responses((status = 200, body = SpecJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = AdminSpecBody,
+    responses((status = 200, body = AdminSpecJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[put("/meiduo_admin/goods/specs/{id}/")]
 pub async fn update_spec(
     state: web::Data<ApiState>,
     user: AuthUser,
     path: web::Path<Id>,
-    body: web::Json<SpecBody>,
+    body: web::Json<AdminSpecBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::CHANGE_SPEC).await?;
     let id = Some(path.into_inner().0);
     let spec = state.catalog_admin.save_spec(&actor, id, &body.name, body.spu_id).await?;
-    Ok(HttpResponse::Ok().json(SpecJson::from(spec)))
+    Ok(HttpResponse::Ok().json(AdminSpecJson::from(spec)))
 }
 
 /// Deletes a specification no SKU uses, with its options (409 `in_use` otherwise).
@@ -638,7 +649,7 @@ pub async fn delete_spec(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct OptionJson {
+pub struct AdminOptionJson {
     pub id: u64,
     pub value: String,
     /// The specification's name.
@@ -646,14 +657,14 @@ pub struct OptionJson {
     pub spec_id: u64,
 }
 
-impl From<OptionRecord> for OptionJson {
+impl From<OptionRecord> for AdminOptionJson {
     fn from(o: OptionRecord) -> Self {
-        OptionJson { id: o.id, value: o.value, spec: o.spec, spec_id: o.spec_id }
+        AdminOptionJson { id: o.id, value: o.value, spec: o.spec, spec_id: o.spec_id }
     }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct OptionBody {
+pub struct AdminOptionBody {
     #[schema(min_length = 1, max_length = 20, pattern = r"\S")]
     pub value: String,
     #[serde(deserialize_with = "crate::ids::id")]
@@ -663,7 +674,7 @@ pub struct OptionBody {
 
 /// The options by id.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<OptionJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminOptionJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/specs/options/")]
 pub async fn options(
     state: web::Data<ApiState>,
@@ -673,27 +684,27 @@ pub async fn options(
     state.admin.authorize(user.0, permissions::VIEW_OPTION).await?;
     let page = query.page()?;
     let found = state.catalog_admin.options(Some(page)).await?;
-    let lists = found.items.into_iter().map(OptionJson::from).collect();
+    let lists = found.items.into_iter().map(AdminOptionJson::from).collect();
     Ok(HttpResponse::Ok().json(AdminPaged::new(page, found.count, lists)?))
 }
 
 /// Creates an option of a specification.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = OptionBody,
-    responses((status = 201, body = OptionJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = AdminOptionBody,
+    responses((status = 201, body = AdminOptionJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/meiduo_admin/specs/options/")]
 pub async fn create_option(
     state: web::Data<ApiState>,
     user: AuthUser,
-    body: web::Json<OptionBody>,
+    body: web::Json<AdminOptionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::ADD_OPTION).await?;
     let option = state.catalog_admin.save_option(&actor, None, &body.value, body.spec_id).await?;
-    Ok(HttpResponse::Created().json(OptionJson::from(option)))
+    Ok(HttpResponse::Created().json(AdminOptionJson::from(option)))
 }
 
 /// One option.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = OptionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminOptionJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/specs/options/{id}/")]
 pub async fn option_detail(
     state: web::Data<ApiState>,
@@ -702,23 +713,23 @@ pub async fn option_detail(
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_OPTION).await?;
     let option = state.catalog_admin.option(path.into_inner().0).await?;
-    Ok(HttpResponse::Ok().json(OptionJson::from(option)))
+    Ok(HttpResponse::Ok().json(AdminOptionJson::from(option)))
 }
 
 /// Changes an option's value, or moves it to another specification (not one that SKUs use).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = OptionBody,
-    responses((status = 200, body = OptionJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = AdminOptionBody,
+    responses((status = 200, body = AdminOptionJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 #[put("/meiduo_admin/specs/options/{id}/")]
 pub async fn update_option(
     state: web::Data<ApiState>,
     user: AuthUser,
     path: web::Path<Id>,
-    body: web::Json<OptionBody>,
+    body: web::Json<AdminOptionBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::CHANGE_OPTION).await?;
     let id = Some(path.into_inner().0);
     let option = state.catalog_admin.save_option(&actor, id, &body.value, body.spec_id).await?;
-    Ok(HttpResponse::Ok().json(OptionJson::from(option)))
+    Ok(HttpResponse::Ok().json(AdminOptionJson::from(option)))
 }
 
 /// Deletes an option no SKU uses (409 `in_use` otherwise).
@@ -738,7 +749,7 @@ pub async fn delete_option(
 // Brands.
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct BrandJson {
+pub struct AdminBrandJson {
     pub id: u64,
     pub name: String,
     /// The logo's URL (`""` when none).
@@ -746,8 +757,8 @@ pub struct BrandJson {
     pub first_letter: String,
 }
 
-fn brand_json(state: &ApiState, b: BrandRecord) -> BrandJson {
-    BrandJson {
+fn brand_json(state: &ApiState, b: BrandRecord) -> AdminBrandJson {
+    AdminBrandJson {
         logo: state.image_url(Some(&b.logo)),
         id: b.id,
         name: b.name,
@@ -756,7 +767,7 @@ fn brand_json(state: &ApiState, b: BrandRecord) -> BrandJson {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct BrandBody {
+pub struct AdminBrandBody {
     #[schema(min_length = 1, max_length = 20, pattern = r"\S")]
     pub name: String,
     /// One letter, A to Z.
@@ -768,15 +779,15 @@ pub struct BrandBody {
     pub logo: String,
 }
 
-impl From<BrandBody> for BrandRecord {
-    fn from(b: BrandBody) -> Self {
+impl From<AdminBrandBody> for BrandRecord {
+    fn from(b: AdminBrandBody) -> Self {
         BrandRecord { id: 0, name: b.name, logo: b.logo, first_letter: b.first_letter }
     }
 }
 
 /// The brands by id.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<BrandJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminBrandJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/brands/")]
 pub async fn brands(
     state: web::Data<ApiState>,
@@ -791,13 +802,13 @@ pub async fn brands(
 }
 
 /// Creates a brand.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = BrandBody,
-    responses((status = 201, body = BrandJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = AdminBrandBody,
+    responses((status = 201, body = AdminBrandJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/meiduo_admin/goods/brands/")]
 pub async fn create_brand(
     state: web::Data<ApiState>,
     user: AuthUser,
-    body: web::Json<BrandBody>,
+    body: web::Json<AdminBrandBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::ADD_BRAND).await?;
     let brand = state.catalog_admin.save_brand(&actor, None, body.into_inner().into()).await?;
@@ -806,7 +817,7 @@ pub async fn create_brand(
 
 /// One brand.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = BrandJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminBrandJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/brands/{id}/")]
 pub async fn brand_detail(
     state: web::Data<ApiState>,
@@ -819,14 +830,14 @@ pub async fn brand_detail(
 }
 
 /// Changes a brand.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = BrandBody,
-    responses((status = 200, body = BrandJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = AdminBrandBody,
+    responses((status = 200, body = AdminBrandJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[put("/meiduo_admin/goods/brands/{id}/")]
 pub async fn update_brand(
     state: web::Data<ApiState>,
     user: AuthUser,
     path: web::Path<Id>,
-    body: web::Json<BrandBody>,
+    body: web::Json<AdminBrandBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::CHANGE_BRAND).await?;
     let id = Some(path.into_inner().0);
@@ -851,7 +862,7 @@ pub async fn delete_brand(
 // Channels.
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ChannelJson {
+pub struct AdminChannelJson {
     pub id: u64,
     /// The group's name.
     pub group: String,
@@ -863,9 +874,9 @@ pub struct ChannelJson {
     pub sequence: u32,
 }
 
-impl From<ChannelRecord> for ChannelJson {
+impl From<ChannelRecord> for AdminChannelJson {
     fn from(c: ChannelRecord) -> Self {
-        ChannelJson {
+        AdminChannelJson {
             id: c.id,
             group: c.group,
             group_id: c.group_id,
@@ -878,7 +889,7 @@ impl From<ChannelRecord> for ChannelJson {
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
-pub struct ChannelBody {
+pub struct AdminChannelBody {
     #[serde(deserialize_with = "crate::ids::id")]
     #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     pub group_id: u64,
@@ -889,12 +900,13 @@ pub struct ChannelBody {
     /// `http(s)://...` or a path, at most 50 characters.
     #[schema(min_length = 1, max_length = 50, pattern = r"^(https?://|/)\S*$")]
     pub url: String,
+    #[serde(deserialize_with = "crate::ids::count")]
     #[schema(minimum = 0, maximum = 10000)]
     pub sequence: u32,
 }
 
-impl From<ChannelBody> for ChannelForm {
-    fn from(b: ChannelBody) -> Self {
+impl From<AdminChannelBody> for ChannelForm {
+    fn from(b: AdminChannelBody) -> Self {
         ChannelForm {
             group_id: b.group_id,
             category_id: b.category_id,
@@ -906,7 +918,7 @@ impl From<ChannelBody> for ChannelForm {
 
 /// The channels, by group and place.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<ChannelJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminChannelJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/channels/")]
 pub async fn channels(
     state: web::Data<ApiState>,
@@ -916,26 +928,26 @@ pub async fn channels(
     state.admin.authorize(user.0, permissions::VIEW_CHANNEL).await?;
     let page = query.page()?;
     let found = state.catalog_admin.channels(Some(page)).await?;
-    let lists = found.items.into_iter().map(ChannelJson::from).collect();
+    let lists = found.items.into_iter().map(AdminChannelJson::from).collect();
     Ok(HttpResponse::Ok().json(AdminPaged::new(page, found.count, lists)?))
 }
 
 /// Creates a channel; the home page's menu shows it.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = ChannelBody,
-    responses((status = 201, body = ChannelJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body = AdminChannelBody,
+    responses((status = 201, body = AdminChannelJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
 #[post("/meiduo_admin/goods/channels/")]
 pub async fn create_channel(
     state: web::Data<ApiState>,
     user: AuthUser,
-    body: web::Json<ChannelBody>,
+    body: web::Json<AdminChannelBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::ADD_CHANNEL).await?;
     let channel = state.catalog_admin.save_channel(&actor, None, body.into_inner().into()).await?;
-    Ok(HttpResponse::Created().json(ChannelJson::from(channel)))
+    Ok(HttpResponse::Created().json(AdminChannelJson::from(channel)))
 }
 
 /// The channel groups (the channel form's choice).
-#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<NamedJson>), (status = 403, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), responses((status = 200, body = Vec<AdminNamedJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/channel_types/")]
 pub async fn channel_types(
     state: web::Data<ApiState>,
@@ -947,7 +959,7 @@ pub async fn channel_types(
 
 /// One channel.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = ChannelJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminChannelJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/goods/channels/{id}/")]
 pub async fn channel_detail(
     state: web::Data<ApiState>,
@@ -956,23 +968,23 @@ pub async fn channel_detail(
 ) -> Result<HttpResponse, ApiError> {
     state.admin.authorize(user.0, permissions::VIEW_CHANNEL).await?;
     let channel = state.catalog_admin.channel(path.into_inner().0).await?;
-    Ok(HttpResponse::Ok().json(ChannelJson::from(channel)))
+    Ok(HttpResponse::Ok().json(AdminChannelJson::from(channel)))
 }
 
 /// Changes a channel; the menu follows.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = ChannelBody,
-    responses((status = 200, body = ChannelJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)), request_body = AdminChannelBody,
+    responses((status = 200, body = AdminChannelJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[put("/meiduo_admin/goods/channels/{id}/")]
 pub async fn update_channel(
     state: web::Data<ApiState>,
     user: AuthUser,
     path: web::Path<Id>,
-    body: web::Json<ChannelBody>,
+    body: web::Json<AdminChannelBody>,
 ) -> Result<HttpResponse, ApiError> {
     let actor = state.admin.authorize(user.0, permissions::CHANGE_CHANNEL).await?;
     let id = Some(path.into_inner().0);
     let channel = state.catalog_admin.save_channel(&actor, id, body.into_inner().into()).await?;
-    Ok(HttpResponse::Ok().json(ChannelJson::from(channel)))
+    Ok(HttpResponse::Ok().json(AdminChannelJson::from(channel)))
 }
 
 /// Deletes a channel (its category stays); the menu follows.
@@ -992,7 +1004,7 @@ pub async fn delete_channel(
 // Pictures.
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ImageJson {
+pub struct AdminImageJson {
     pub id: u64,
     /// The SKU's id.
     pub sku: u64,
@@ -1000,14 +1012,14 @@ pub struct ImageJson {
     pub image: String,
 }
 
-fn image_json(state: &ApiState, i: SkuImageRecord) -> ImageJson {
-    ImageJson { image: state.image_url(Some(&i.image)), id: i.id, sku: i.sku }
+fn image_json(state: &ApiState, i: SkuImageRecord) -> AdminImageJson {
+    AdminImageJson { image: state.image_url(Some(&i.image)), id: i.id, sku: i.sku }
 }
 
 /// A picture upload: `multipart/form-data` with the SKU's id and the file.
 #[derive(Debug, ToSchema)]
 #[allow(dead_code)]
-pub struct ImageUpload {
+pub struct AdminImageUpload {
     /// The SKU's id.
     #[schema(minimum = 1, maximum = 9223372036854775807_i64)]
     sku: u64,
@@ -1059,7 +1071,7 @@ async fn read_upload(req: &HttpRequest, payload: web::Payload) -> Result<(u64, V
 
 /// The pictures by id.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(AdminListQuery),
-    responses((status = 200, body = AdminPaged<ImageJson>), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = AdminPaged<AdminImageJson>), (status = 403, body = ErrorBody)))]
 #[get("/meiduo_admin/skus/images/")]
 pub async fn images(
     state: web::Data<ApiState>,
@@ -1075,8 +1087,8 @@ pub async fn images(
 
 /// Uploads a picture of a SKU (its default picture when it has none). The file must be a
 /// picture (its header is decoded); it is stored under a generated name.
-#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body(content = ImageUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = ImageJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
+#[utoipa::path(tag = "admin", security(("jwt" = [])), request_body(content = AdminImageUpload, content_type = "multipart/form-data"),
+    responses((status = 201, body = AdminImageJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 413, body = ErrorBody)))]
 #[post("/meiduo_admin/skus/images/")]
 pub async fn create_image(
     state: web::Data<ApiState>,
@@ -1092,7 +1104,7 @@ pub async fn create_image(
 
 /// One picture.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    responses((status = 200, body = ImageJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = AdminImageJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 #[get("/meiduo_admin/skus/images/{id}/")]
 pub async fn image_detail(
     state: web::Data<ApiState>,
@@ -1106,8 +1118,8 @@ pub async fn image_detail(
 
 /// Replaces a picture's file (and its SKU); the old file is removed.
 #[utoipa::path(tag = "admin", security(("jwt" = [])), params(("id" = u64, Path)),
-    request_body(content = ImageUpload, content_type = "multipart/form-data"),
-    responses((status = 200, body = ImageJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
+    request_body(content = AdminImageUpload, content_type = "multipart/form-data"),
+    responses((status = 200, body = AdminImageJson), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 413, body = ErrorBody)))]
 #[put("/meiduo_admin/skus/images/{id}/")]
 pub async fn update_image(
     state: web::Data<ApiState>,
