@@ -14,6 +14,7 @@ mod email;
 mod errors;
 mod hardening;
 mod loadgen_smoke;
+mod metrics;
 mod parity;
 mod passwords;
 mod payment;

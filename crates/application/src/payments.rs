@@ -120,6 +120,8 @@ pub struct RefundReport {
 pub struct PaymentStats {
     /// Refund attempts that failed after [`REFUND_ALERT_AFTER`] tries or more.
     pub refunds_failing: AtomicU64,
+    /// Payments recorded (once per order).
+    pub confirmed: AtomicU64,
 }
 
 /// The wait after a refund's first failure; it doubles per failure up to an hour.
@@ -276,7 +278,11 @@ impl Payments {
             }
         };
         match outcome {
-            ConfirmOutcome::Confirmed | ConfirmOutcome::AlreadyConfirmed => Ok(trade_id.to_owned()),
+            ConfirmOutcome::Confirmed => {
+                self.stats.confirmed.fetch_add(1, Ordering::Relaxed);
+                Ok(trade_id.to_owned())
+            }
+            ConfirmOutcome::AlreadyConfirmed => Ok(trade_id.to_owned()),
             ConfirmOutcome::OrderCanceled => {
                 self.refund(order, trade_id, "the order was cancelled before the payment arrived")
                     .await;

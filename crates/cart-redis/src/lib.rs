@@ -375,6 +375,16 @@ impl RedisStore {
         Ok(out)
     }
 
+    /// The pool's connections: (in use, idle, callers waiting for one).
+    pub fn pool_status(&self) -> (u64, u64, u64) {
+        let status = match &self.pool {
+            Pool::Single(pool) => pool.status(),
+            Pool::Cluster(pool) => pool.status(),
+        };
+        let in_use = status.size.saturating_sub(status.available) as u64;
+        (in_use, status.available as u64, status.waiting as u64)
+    }
+
     /// Answers when Redis answers.
     pub async fn ping(&self) -> Result<(), StoreError> {
         self.run(|c| {

@@ -10,6 +10,7 @@ pub mod cookie_cart;
 pub mod error;
 pub mod handlers;
 pub mod ids;
+pub mod metrics;
 pub mod openapi;
 pub mod ops;
 pub mod paging;
@@ -200,7 +201,8 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(catalog_admin::picture)
     .service(health::live)
     .service(health::ready)
-    .service(health::order_counters);
+    .service(health::order_counters)
+    .service(health::prometheus);
 }
 
 /// The answer to a request no endpoint took: 405 with `Allow` for a path served with other

@@ -13,6 +13,20 @@ use crate::auth::Tokens;
 pub trait Readiness: Send + Sync {
     /// Each dependency by name, with the reason it is not ready.
     async fn check(&self) -> Vec<(&'static str, Result<(), String>)>;
+
+    /// The connection pools: each store's connections in use and idle, and callers waiting.
+    fn pools(&self) -> Vec<PoolGauge>;
+}
+
+/// One connection pool, for the metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolGauge {
+    /// `database` or `redis`.
+    pub store: &'static str,
+    pub in_use: u64,
+    pub idle: u64,
+    /// Callers waiting for a connection (where the pool tells).
+    pub waiting: Option<u64>,
 }
 
 /// The shared state of the API: the use cases (`state.place_order`, ... through `Deref`) and

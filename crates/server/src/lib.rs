@@ -23,6 +23,7 @@ use meiduo_domain::ports::{
     BrowseHistory, Cache, CaptchaPainter, CartStore, ImageStore, Mailer, OAuthError,
     PaymentGateway, QqOAuth, RateLimits, SkuCatalog, SmsSender, VerificationCodes,
 };
+use meiduo_http::state::PoolGauge;
 use meiduo_http::{ApiState, OpsAccess, Readiness, Tokens};
 use meiduo_images::{ObjectImages, S3Location};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
@@ -317,6 +318,16 @@ impl Readiness for StoresReadiness {
             }
         }
     }
+
+    fn pools(&self) -> Vec<PoolGauge> {
+        let (in_use, idle) = self.sql.pool_status();
+        let mut pools = vec![PoolGauge { store: "database", in_use, idle, waiting: None }];
+        if let Some(redis) = &self.redis {
+            let (in_use, idle, waiting) = redis.pool_status();
+            pools.push(PoolGauge { store: "redis", in_use, idle, waiting: Some(waiting) });
+        }
+        pools
+    }
 }
 
 /// The ports Redis serves when configured: cart, verification codes, rate limits, browse
@@ -328,6 +339,16 @@ type KeyValuePorts = (
     Arc<dyn BrowseHistory>,
     Option<Arc<dyn Cache>>,
 );
+
+/// Adds a background round's outcome to its counter.
+fn count(name: &'static str, outcome: &'static str, value: u32) {
+    metrics::counter!(name, "outcome" => outcome).increment(u64::from(value));
+}
+
+/// Counts a background round that failed.
+fn worker_failed(worker: &'static str) {
+    metrics::counter!("meiduo_worker_failures_total", "worker" => worker).increment(1);
+}
 
 /// How often each replica adds the category visits it counted to the database.
 const VISIT_FLUSH_EVERY: Duration = Duration::from_secs(10);
@@ -723,20 +744,29 @@ impl Application {
                 loop {
                     tokio::time::sleep(every).await;
                     match payments.expire_unpaid(100).await {
-                        Ok(report) if report != Default::default() => {
-                            tracing::info!(?report, "unpaid orders expired")
+                        Ok(report) => {
+                            count("meiduo_expiry_orders_total", "canceled", report.canceled);
+                            count("meiduo_expiry_orders_total", "confirmed", report.confirmed);
+                            count("meiduo_expiry_orders_total", "skipped", report.skipped);
+                            if report != Default::default() {
+                                tracing::info!(?report, "unpaid orders expired")
+                            }
                         }
-                        Ok(_) => {}
                         Err(error) => {
+                            worker_failed("expiry");
                             tracing::warn!(%error, "expiry of unpaid orders failed this round")
                         }
                     }
                     match payments.reconcile_refunds(100).await {
-                        Ok(report) if report != Default::default() => {
-                            tracing::info!(?report, "refunds reconciled")
+                        Ok(report) => {
+                            count("meiduo_refunds_reconciled_total", "refunded", report.refunded);
+                            count("meiduo_refunds_reconciled_total", "failed", report.failed);
+                            if report != Default::default() {
+                                tracing::info!(?report, "refunds reconciled")
+                            }
                         }
-                        Ok(_) => {}
                         Err(error) => {
+                            worker_failed("refunds");
                             tracing::warn!(%error, "reconciliation of refunds failed this round")
                         }
                     }
@@ -749,11 +779,18 @@ impl Application {
             tokio::spawn(async move {
                 loop {
                     match deliveries.run_once().await {
-                        Ok(round) if round != Default::default() => {
-                            tracing::info!(?round, "outbox delivered")
+                        Ok(round) => {
+                            count("meiduo_outbox_messages_total", "delivered", round.delivered);
+                            count("meiduo_outbox_messages_total", "retried", round.retried);
+                            count("meiduo_outbox_messages_total", "failed", round.failed);
+                            if round != Default::default() {
+                                tracing::info!(?round, "outbox delivered")
+                            }
                         }
-                        Ok(_) => {}
-                        Err(error) => tracing::warn!(%error, "the outbox worker failed this round"),
+                        Err(error) => {
+                            worker_failed("outbox");
+                            tracing::warn!(%error, "the outbox worker failed this round")
+                        }
                     }
                     tokio::time::sleep(every).await;
                 }
@@ -765,16 +802,20 @@ impl Application {
                 loop {
                     tokio::time::sleep(VISIT_FLUSH_EVERY).await;
                     if let Err(error) = visits.flush().await {
+                        worker_failed("visits");
                         tracing::warn!(%error, "category visits were not saved this round; kept for the next");
                     }
                 }
             });
         }
+        // Installed before the first request, so that none goes uncounted.
+        meiduo_http::metrics::handle();
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
             let mut app = meiduo_http::api(App::new().app_data(state.clone()))
                 .wrap(actix_web::middleware::from_fn(meiduo_http::ops_guard))
+                .wrap(actix_web::middleware::from_fn(meiduo_http::metrics::record_requests))
                 .wrap(cors(&cors_origins))
                 .wrap(tracing_actix_web::TracingLogger::<request_log::RequestSpans>::new());
             if let Some(sandbox) = &sandbox {

@@ -67,9 +67,15 @@ fn free_port() -> u16 {
 
 /// Starts the embedded default in `dir` and waits until it answers.
 async fn start(dir: &Path) -> Server {
+    start_with(dir, &[]).await
+}
+
+/// The same with these extra environment variables.
+async fn start_with(dir: &Path, env: &[(&str, &str)]) -> Server {
     let port = free_port();
     let log = dir.join("server.log");
     let child = meiduo(&dir.join("data"))
+        .envs(env.iter().copied())
         .env("MEIDUO_LISTEN", format!("127.0.0.1:{port}"))
         .env("MEIDUO_PAYMENT_APP_PRIVATE_KEY", APP_KEY)
         .env("MEIDUO_PAYMENT_EXPIRY_INTERVAL", "0s")
@@ -246,6 +252,48 @@ async fn meiduo_admin_create_makes_staff_who_log_in_with_a_password_never_given_
     let served = client.get(format!("{}/images/{path}", server.base)).send().await.unwrap();
     assert_eq!(served.headers()["content-type"], "image/png");
     assert_eq!(served.bytes().await.unwrap().to_vec(), png);
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_are_one_object_a_line_with_the_request_id_and_no_query_secrets() {
+    let dir = scratch();
+    let server = start_with(
+        &dir,
+        &[("MEIDUO_LOG_FORMAT", "json"), ("RUST_LOG", "info,meiduo_server::request_log=debug")],
+    )
+    .await;
+    let answer = reqwest::Client::new()
+        .get(format!("{}/skus/987654/?token=query-secret-4711", server.base))
+        .header("Authorization", "JWT header-secret-4712")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 404);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let refused = loop {
+        let log = read(&server.log);
+        let lines: Vec<serde_json::Value> = log
+            .lines()
+            .filter(|line| !line.trim().is_empty())
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+            .collect();
+        assert!(lines.iter().all(serde_json::Value::is_object));
+        assert!(lines.iter().any(|l| l["message"] == "meiduo is serving"), "{log}");
+        if let Some(line) = lines.into_iter().find(|l| l["message"] == "request refused") {
+            break line;
+        }
+        assert!(Instant::now() < deadline, "no refusal logged: {log}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let span = &refused["spans"][0];
+    assert_eq!(span["http.path"], "/skus/987654/", "{refused}");
+    assert_eq!(span["request_id"].as_str().unwrap().len(), 36, "{refused}");
+    assert_eq!(refused["status"], 404);
+    let log = read(&server.log);
+    assert!(!log.contains("query-secret-4711") && !log.contains("header-secret-4712"), "{log}");
+    assert!(!log.contains('\u{1b}'), "no terminal colour codes in a file");
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -139,6 +139,21 @@ impl SqlStore {
         Migrator::down(&self.db.conn, steps).await.map_err(store)
     }
 
+    /// The pool's connections: (in use, idle).
+    pub fn pool_status(&self) -> (u64, u64) {
+        let (size, idle) = match self.db.backend {
+            DbBackend::Sqlite => {
+                let pool = self.db.conn.get_sqlite_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+            _ => {
+                let pool = self.db.conn.get_mysql_connection_pool();
+                (pool.size(), pool.num_idle())
+            }
+        };
+        (u64::from(size).saturating_sub(idle as u64), idle as u64)
+    }
+
     /// Answers when the database answers.
     ///
     /// # Errors

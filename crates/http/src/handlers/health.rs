@@ -6,6 +6,7 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::error::{ApiError, ErrorBody};
 use crate::state::ApiState;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -75,4 +76,49 @@ pub async fn order_counters(state: web::Data<ApiState>) -> HttpResponse {
         busy: stats.busy.load(Relaxed),
         refunds_failing: state.payments.stats().refunds_failing.load(Relaxed),
     })
+}
+
+/// The Prometheus metrics of this process (text format 0.0.4): requests by route and status
+/// with latency histograms, orders, payments, the background workers, the pools, memory.
+#[utoipa::path(tag = "health", responses((status = 200, content_type = "text/plain", body = String), (status = 503, body = ErrorBody)))]
+#[get("/metrics")]
+pub async fn prometheus(state: web::Data<ApiState>) -> Result<HttpResponse, ApiError> {
+    use std::sync::atomic::Ordering::Relaxed;
+    let handle = crate::metrics::handle().ok_or_else(|| {
+        ApiError::new(
+            actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+            crate::error::ErrorCode::ServiceUnavailable,
+            "another metrics recorder is installed",
+        )
+    })?;
+    let orders = state.place_order.stats();
+    for (name, value) in [
+        ("meiduo_orders_placed_total", orders.placed.load(Relaxed)),
+        ("meiduo_order_lost_races_total", orders.lost_races.load(Relaxed)),
+        ("meiduo_order_transaction_retries_total", orders.transaction_retries.load(Relaxed)),
+        ("meiduo_orders_busy_total", orders.busy.load(Relaxed)),
+        ("meiduo_payments_confirmed_total", state.payments.stats().confirmed.load(Relaxed)),
+    ] {
+        metrics::counter!(name).absolute(value);
+    }
+    let failing = state.payments.stats().refunds_failing.load(Relaxed);
+    metrics::gauge!("meiduo_refunds_failing").set(failing as f64);
+    for pool in state.readiness.pools() {
+        let gauge = |state: &'static str, value: u64| {
+            metrics::gauge!("meiduo_pool_connections", "store" => pool.store, "state" => state)
+                .set(value as f64);
+        };
+        gauge("in_use", pool.in_use);
+        gauge("idle", pool.idle);
+        if let Some(waiting) = pool.waiting {
+            gauge("waiting", waiting);
+        }
+    }
+    if let Some(bytes) = crate::metrics::resident_memory() {
+        metrics::gauge!("meiduo_process_resident_memory_bytes").set(bytes as f64);
+    }
+    handle.run_upkeep();
+    Ok(HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(handle.render()))
 }
