@@ -16,6 +16,9 @@ pub trait Readiness: Send + Sync {
 
     /// The connection pools: each store's connections in use and idle, and callers waiting.
     fn pools(&self) -> Vec<PoolGauge>;
+
+    /// Closes the pools, when the server has stopped.
+    async fn close(&self);
 }
 
 /// One connection pool, for the metrics.
@@ -47,6 +50,9 @@ pub struct ApiState {
     pub public_url: String,
     /// Who may read `/metrics...` and the API's documents.
     pub ops: crate::ops::OpsAccess,
+    /// Set when the server stops: readiness answers 503 from then on, so that load balancers
+    /// send no new requests while those in flight finish.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for ApiState {

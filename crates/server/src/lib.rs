@@ -319,6 +319,10 @@ impl Readiness for StoresReadiness {
         }
     }
 
+    async fn close(&self) {
+        self.sql.close().await;
+    }
+
     fn pools(&self) -> Vec<PoolGauge> {
         let (in_use, idle) = self.sql.pool_status();
         let mut pools = vec![PoolGauge { store: "database", in_use, idle, waiting: None }];
@@ -339,6 +343,27 @@ type KeyValuePorts = (
     Arc<dyn BrowseHistory>,
     Option<Arc<dyn Cache>>,
 );
+
+/// Waits for SIGTERM (an orchestrator's stop) or Ctrl-C.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = terminate.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+                return;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "SIGTERM cannot be caught; stopping on Ctrl-C only")
+            }
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
 
 /// Adds a background round's outcome to its counter.
 fn count(name: &'static str, outcome: &'static str, value: u32) {
@@ -631,6 +656,7 @@ pub fn api_state(
         trust_forwarded: settings.trust_forwarded,
         public_url: public_url.trim_end_matches('/').to_owned(),
         ops: ops_access(settings),
+        draining: Arc::new(std::sync::atomic::AtomicBool::new(false)),
     })
 }
 
@@ -679,6 +705,43 @@ fn cors(origins: &[String]) -> actix_cors::Cors {
 pub struct Application {
     port: u16,
     server: Server,
+    /// Tells the background workers to stop after their current round.
+    stop: tokio::sync::watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+    draining: Arc<std::sync::atomic::AtomicBool>,
+    shutdown: crate::settings::ShutdownSettings,
+    stores: Arc<dyn Readiness>,
+}
+
+/// Runs `round` every `every` (waiting before the first round when `wait_first`) until told
+/// to stop; a round in progress always finishes: the workers stop only between rounds.
+fn worker<F, Fut>(
+    stop: &tokio::sync::watch::Sender<bool>,
+    every: Duration,
+    wait_first: bool,
+    mut round: F,
+) -> tokio::task::JoinHandle<()>
+where
+    F: FnMut() -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send,
+{
+    let mut stopped = stop.subscribe();
+    tokio::spawn(async move {
+        let mut first = true;
+        loop {
+            if !first || wait_first {
+                tokio::select! {
+                    _ = tokio::time::sleep(every) => {}
+                    _ = stopped.wait_for(|stop| *stop) => return,
+                }
+            }
+            first = false;
+            if *stopped.borrow() {
+                return;
+            }
+            round().await;
+        }
+    })
 }
 
 impl std::fmt::Debug for Application {
@@ -737,12 +800,13 @@ impl Application {
     ) -> anyhow::Result<Self> {
         let Sandboxes { alipay: sandbox, qq: qq_sandbox } = sandboxes;
         let port = listener.local_addr()?.port();
+        let (stop, _) = tokio::sync::watch::channel(false);
+        let mut workers = Vec::new();
         if !settings.payment.expiry_interval.is_zero() {
             let payments = Arc::clone(&state.payments);
-            let every = settings.payment.expiry_interval;
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(every).await;
+            workers.push(worker(&stop, settings.payment.expiry_interval, true, move || {
+                let payments = Arc::clone(&payments);
+                async move {
                     match payments.expire_unpaid(100).await {
                         Ok(report) => {
                             count("meiduo_expiry_orders_total", "canceled", report.canceled);
@@ -771,13 +835,13 @@ impl Application {
                         }
                     }
                 }
-            });
+            }));
         }
         if !settings.outbox.poll_interval.is_zero() {
             let deliveries = Arc::clone(&state.deliveries);
-            let every = settings.outbox.poll_interval;
-            tokio::spawn(async move {
-                loop {
+            workers.push(worker(&stop, settings.outbox.poll_interval, false, move || {
+                let deliveries = Arc::clone(&deliveries);
+                async move {
                     match deliveries.run_once().await {
                         Ok(round) => {
                             count("meiduo_outbox_messages_total", "delivered", round.delivered);
@@ -792,24 +856,26 @@ impl Application {
                             tracing::warn!(%error, "the outbox worker failed this round")
                         }
                     }
-                    tokio::time::sleep(every).await;
                 }
-            });
+            }));
         }
         {
             let visits = Arc::clone(&state.visits);
-            tokio::spawn(async move {
-                loop {
-                    tokio::time::sleep(VISIT_FLUSH_EVERY).await;
+            let flush = move || {
+                let visits = Arc::clone(&visits);
+                async move {
                     if let Err(error) = visits.flush().await {
                         worker_failed("visits");
                         tracing::warn!(%error, "category visits were not saved this round; kept for the next");
                     }
                 }
-            });
+            };
+            workers.push(worker(&stop, VISIT_FLUSH_EVERY, true, flush));
         }
         // Installed before the first request, so that none goes uncounted.
         meiduo_http::metrics::handle();
+        let draining = Arc::clone(&state.draining);
+        let stores = Arc::clone(&state.readiness);
         let state = web::Data::new(state);
         let cors_origins = settings.cors_origins.clone();
         let mut server = HttpServer::new(move || {
@@ -826,11 +892,22 @@ impl Application {
             }
             app.default_service(web::to(meiduo_http::not_found))
         })
-        .listen(listener)?;
+        .listen(listener)?
+        // SIGTERM and Ctrl-C are this application's to handle (`run_until_stopped`).
+        .disable_signals()
+        .shutdown_timeout(settings.shutdown.timeout.as_secs().max(1));
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
-        Ok(Application { port, server: server.run() })
+        Ok(Application {
+            port,
+            server: server.run(),
+            stop,
+            workers,
+            draining,
+            shutdown: settings.shutdown.clone(),
+            stores,
+        })
     }
 
     /// The bound port (useful when the settings asked for port 0).
@@ -838,7 +915,29 @@ impl Application {
         self.port
     }
 
+    /// Serves until SIGTERM or Ctrl-C, then stops gracefully: readiness answers 503 at once
+    /// while requests are still served for `shutdown.drain`; then the listener closes and the
+    /// requests in flight finish (within `shutdown.timeout`); then the background workers stop
+    /// after their current round, and the database pool closes.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let Application { server, stop, workers, draining, shutdown, stores, .. } = self;
+        let handle = server.handle();
+        let serving = tokio::spawn(server);
+        stop_signal().await;
+        tracing::info!(drain = ?shutdown.drain, "stopping: readiness answers 503; draining");
+        draining.store(true, std::sync::atomic::Ordering::Relaxed);
+        tokio::time::sleep(shutdown.drain).await;
+        tracing::info!("stopping: the listener closes; requests in flight finish");
+        handle.stop(true).await;
+        let served = serving.await.unwrap_or(Ok(()));
+        let _ = stop.send(true);
+        for worker in workers {
+            if let Err(error) = worker.await {
+                tracing::error!(%error, "a background worker ended abnormally");
+            }
+        }
+        stores.close().await;
+        tracing::info!("stopped");
+        served
     }
 }

@@ -258,6 +258,25 @@ impl Default for MailSettings {
     }
 }
 
+/// How the server stops on SIGTERM or Ctrl-C.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ShutdownSettings {
+    /// How long readiness answers 503 while requests are still served, so that load balancers
+    /// stop sending new ones (Kubernetes: a few probe periods).
+    #[serde(with = "humantime_serde")]
+    pub drain: Duration,
+    /// How long requests in flight may take to finish once the listener is closed.
+    #[serde(with = "humantime_serde")]
+    pub timeout: Duration,
+}
+
+impl Default for ShutdownSettings {
+    fn default() -> Self {
+        ShutdownSettings { drain: Duration::from_secs(5), timeout: Duration::from_secs(20) }
+    }
+}
+
 /// Where uploaded pictures are kept.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -395,6 +414,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub qq: QqSettings,
     pub images: ImageSettings,
+    pub shutdown: ShutdownSettings,
 }
 
 impl Default for Settings {
@@ -423,14 +443,15 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             qq: QqSettings::default(),
             images: ImageSettings::default(),
+            shutdown: ShutdownSettings::default(),
         }
     }
 }
 
 /// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
-const SECTIONS: [&str; 11] = [
+const SECTIONS: [&str; 12] = [
     "database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq",
-    "images",
+    "images", "shutdown",
 ];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).

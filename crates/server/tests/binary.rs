@@ -297,3 +297,98 @@ async fn json_logs_are_one_object_a_line_with_the_request_id_and_no_query_secret
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sigterm_drains_first_then_finishes_what_is_in_flight_and_exits_cleanly() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    let dir = scratch();
+    let mut server = start_with(
+        &dir,
+        &[("MEIDUO_SHUTDOWN_DRAIN", "1500ms"), ("MEIDUO_SHUTDOWN_TIMEOUT", "10s")],
+    )
+    .await;
+    // A load balancer's view: it sends while readiness says yes, and stops when it says 503.
+    let routed = Arc::new(AtomicBool::new(true));
+    let (answered, cut) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let mut load = Vec::new();
+    for n in 0..6 {
+        let (base, routed, answered, cut) =
+            (server.base.clone(), routed.clone(), answered.clone(), cut.clone());
+        load.push(tokio::spawn(async move {
+            let client = reqwest::Client::new();
+            let paths = ["/categories/", "/skus/1/", "/categories/115/skus/?page=1", "/areas/"];
+            while routed.load(Relaxed) {
+                match client.get(format!("{base}{}", paths[n % paths.len()])).send().await {
+                    Ok(response) if response.status().is_success() => {
+                        // The whole body arrives: nothing is cut mid-answer.
+                        match response.bytes().await {
+                            Ok(_) => answered.fetch_add(1, Relaxed),
+                            Err(_) => cut.fetch_add(1, Relaxed),
+                        };
+                    }
+                    _ => {
+                        cut.fetch_add(1, Relaxed);
+                    }
+                }
+            }
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    // A request whose body is still arriving when the listener closes: it must be answered.
+    let address = server.base.trim_start_matches("http://").to_owned();
+    let mut slow = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let body = r#"{"username": "nobody_here", "password": "wrong-password"}"#;
+    let head = format!(
+        "POST /authorizations/ HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    slow.write_all(head.as_bytes()).await.unwrap();
+    slow.write_all(&body.as_bytes()[..10]).await.unwrap();
+    let pid = server.child.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let in_flight = tokio::spawn(async move {
+        // Past the drain (1.5 s): the listener is closed by now.
+        tokio::time::sleep(Duration::from_millis(2500)).await;
+        slow.write_all(&body.as_bytes()[10..]).await.unwrap();
+        let mut answer = String::new();
+        slow.read_to_string(&mut answer).await.unwrap();
+        answer
+    });
+    // Readiness turns 503 at once, while requests are still served.
+    let probe = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(1);
+    loop {
+        let ready = probe.get(format!("{}/health/ready", server.base)).send().await.unwrap();
+        if ready.status().as_u16() == 503 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "readiness still answers {}", ready.status());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    routed.store(false, Relaxed);
+    for task in load {
+        task.await.unwrap();
+    }
+    let answer = in_flight.await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "the request in flight was answered: {answer}");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the server did not stop: {}", read(&server.log));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(status.success(), "exit {status}: {}", read(&server.log));
+    assert!(answered.load(Relaxed) > 50, "the load ran: {}", answered.load(Relaxed));
+    assert_eq!(cut.load(Relaxed), 0, "no request was refused or cut: {}", read(&server.log));
+    let log = read(&server.log);
+    let order = ["stopping: readiness answers 503", "stopping: the listener closes", "stopped"];
+    let at: Vec<usize> = order.iter().map(|line| log.find(line).unwrap_or(usize::MAX)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]) && at[2] != usize::MAX, "{log}");
+    drop(server);
+    std::fs::remove_dir_all(dir).unwrap();
+}

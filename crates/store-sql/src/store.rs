@@ -139,6 +139,13 @@ impl SqlStore {
         Migrator::down(&self.db.conn, steps).await.map_err(store)
     }
 
+    /// Closes the pool: connections in use are closed when given back.
+    pub async fn close(&self) {
+        if let Err(error) = self.db.conn.clone().close().await {
+            tracing::warn!(%error, "the database pool did not close cleanly");
+        }
+    }
+
     /// The pool's connections: (in use, idle).
     pub fn pool_status(&self) -> (u64, u64) {
         let (size, idle) = match self.db.backend {

@@ -28,6 +28,10 @@ pub async fn live() -> HttpResponse {
 #[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
+    if state.draining.load(std::sync::atomic::Ordering::Relaxed) {
+        let checks = [("server", "stopping".to_owned())].into_iter().collect();
+        return HttpResponse::ServiceUnavailable().json(Health { status: "stopping", checks });
+    }
     let results = state.readiness.check().await;
     let all_ok = results.iter().all(|(_, result)| result.is_ok());
     let checks = results
