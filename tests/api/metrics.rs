@@ -79,3 +79,16 @@ async fn metrics_count_requests_by_route_orders_pools_and_memory_in_prometheus_f
         String::from_utf8_lossy(&checked.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redis_calls_are_timed_in_the_metrics() {
+    let Some(test_redis) = meiduo_test_support::redis::redis().await else { return };
+    let app = spawn_with(sqlite().await.with_catalog().await, Some(test_redis.store.clone())).await;
+    let shopper = app.shopper("redis_metrics", "13500000092").await;
+    let added = shopper.post("/carts/", json!({"sku_id": 1, "count": 1})).await;
+    assert_eq!(added.status, StatusCode::CREATED, "{added:?}");
+    let text = reqwest::get(format!("{}/metrics", app.base)).await.unwrap().text().await.unwrap();
+    let calls = sample(&text, "meiduo_redis_command_duration_seconds_count");
+    assert!(calls.is_some_and(|n| n >= 1.0), "{text}");
+    assert!(sample(&text, r#"meiduo_pool_connections{store="redis",state="idle"}"#).is_some());
+}

@@ -308,6 +308,26 @@ impl RedisStore {
     where
         F: for<'c> FnOnce(&'c mut Conn) -> RedisFuture<'c, T>,
     {
+        let started = std::time::Instant::now();
+        let outcome = self.run_timed(f).await;
+        // The metrics facade: a no-op until the server installs its recorder.
+        metrics::histogram!("meiduo_redis_command_duration_seconds")
+            .record(started.elapsed().as_secs_f64());
+        if let Err(error) = &outcome {
+            let kind = match error {
+                StoreError::Unavailable(_) => "unavailable",
+                StoreError::Conflict(_) => "conflict",
+                StoreError::Unexpected(_) => "unexpected",
+            };
+            metrics::counter!("meiduo_redis_errors_total", "kind" => kind).increment(1);
+        }
+        outcome
+    }
+
+    async fn run_timed<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        F: for<'c> FnOnce(&'c mut Conn) -> RedisFuture<'c, T>,
+    {
         let deadline = tokio::time::Instant::now() + self.timeout;
         let late =
             || StoreError::Unavailable(format!("no answer within {:?}", self.timeout).into());

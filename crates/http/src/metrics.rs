@@ -63,6 +63,12 @@ fn describe() {
     describe_counter!("meiduo_refunds_reconciled_total", "Refunds reconciled, by outcome");
     describe_counter!("meiduo_worker_failures_total", "Background rounds that failed, by worker");
     describe_gauge!("meiduo_pool_connections", "Pooled connections, by store and state");
+    describe_histogram!(
+        "meiduo_redis_command_duration_seconds",
+        Unit::Seconds,
+        "Time of a Redis command or pipeline, its connection's checkout included"
+    );
+    describe_counter!("meiduo_redis_errors_total", "Redis calls that failed, by kind");
     describe_gauge!(
         "meiduo_process_resident_memory_bytes",
         Unit::Bytes,
