@@ -59,29 +59,18 @@ where
     Ok(rows.into_iter().collect())
 }
 
-/// Whether a row with this id exists.
-async fn exists<E, C>(conn: &impl ConnectionTrait, column: C, id: u64) -> Result<bool, StoreError>
-where
-    E: EntityTrait<Column = C>,
-    E::Model: Sync,
-    C: ColumnTrait,
-{
-    let found = E::find().filter(column.eq(db_id(id))).count(conn).await.map_err(store)?;
-    Ok(found > 0)
-}
-
-/// Whether any row has `column = id` (something still references the row).
-async fn referenced<E, C>(
+/// Whether any row has `column = value` (the row exists, or something still references one).
+async fn any_row<E, C>(
     conn: &impl ConnectionTrait,
     column: C,
-    id: i64,
+    value: i64,
 ) -> Result<bool, StoreError>
 where
     E: EntityTrait<Column = C>,
     E::Model: Sync,
     C: ColumnTrait,
 {
-    let found = E::find().filter(column.eq(id)).count(conn).await.map_err(store)?;
+    let found = E::find().filter(column.eq(value)).count(conn).await.map_err(store)?;
     Ok(found > 0)
 }
 
@@ -412,11 +401,15 @@ impl CatalogEditor for SqlCatalogEditor {
         form: &'a SkuForm,
     ) -> Result<Option<SkuRecord>, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<goods::Entity, _>(&txn, goods::Column::Id, form.spu_id).await? {
+        if !any_row::<goods::Entity, _>(&txn, goods::Column::Id, db_id(form.spu_id)).await? {
             return Err(unknown("spu_id", "SPU", form.spu_id));
         }
-        if !exists::<goods_category::Entity, _>(&txn, goods_category::Column::Id, form.category_id)
-            .await?
+        if !any_row::<goods_category::Entity, _>(
+            &txn,
+            goods_category::Column::Id,
+            db_id(form.category_id),
+        )
+        .await?
         {
             return Err(unknown("category_id", "category", form.category_id));
         }
@@ -521,7 +514,7 @@ impl CatalogEditor for SqlCatalogEditor {
         if sku::Entity::find_by_id(id).one(&txn).await.map_err(store)?.is_none() {
             return Ok(None);
         }
-        if referenced::<order_goods::Entity, _>(&txn, order_goods::Column::SkuId, id).await? {
+        if any_row::<order_goods::Entity, _>(&txn, order_goods::Column::SkuId, id).await? {
             sku::Entity::update_many()
                 .col_expr(sku::Column::IsLaunched, Expr::value(false))
                 .col_expr(sku::Column::UpdateTime, Expr::value(now()))
@@ -633,13 +626,17 @@ impl CatalogEditor for SqlCatalogEditor {
         form: &'a SpuForm,
     ) -> Result<Option<SpuRecord>, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<brand::Entity, _>(&txn, brand::Column::Id, form.brand_id).await? {
+        if !any_row::<brand::Entity, _>(&txn, brand::Column::Id, db_id(form.brand_id)).await? {
             return Err(unknown("brand_id", "brand", form.brand_id));
         }
         let fields = ["category1_id", "category2_id", "category3_id"];
         for (field, category) in fields.into_iter().zip(form.category_ids) {
-            if !exists::<goods_category::Entity, _>(&txn, goods_category::Column::Id, category)
-                .await?
+            if !any_row::<goods_category::Entity, _>(
+                &txn,
+                goods_category::Column::Id,
+                db_id(category),
+            )
+            .await?
             {
                 return Err(unknown(field, "category", category));
             }
@@ -704,15 +701,11 @@ impl CatalogEditor for SqlCatalogEditor {
     async fn delete_spu(&self, id: u64) -> Result<bool, CatalogEditError> {
         let id = db_id(id);
         let txn = self.db.begin().await?;
-        if referenced::<sku::Entity, _>(&txn, sku::Column::GoodsId, id).await? {
+        if any_row::<sku::Entity, _>(&txn, sku::Column::GoodsId, id).await? {
             return Err(CatalogEditError::InUse("SKUs"));
         }
-        if referenced::<goods_specification::Entity, _>(
-            &txn,
-            goods_specification::Column::GoodsId,
-            id,
-        )
-        .await?
+        if any_row::<goods_specification::Entity, _>(&txn, goods_specification::Column::GoodsId, id)
+            .await?
         {
             return Err(CatalogEditError::InUse("specifications"));
         }
@@ -802,7 +795,7 @@ impl CatalogEditor for SqlCatalogEditor {
     async fn delete_brand(&self, id: u64) -> Result<bool, CatalogEditError> {
         let id = db_id(id);
         let txn = self.db.begin().await?;
-        if referenced::<goods::Entity, _>(&txn, goods::Column::BrandId, id).await? {
+        if any_row::<goods::Entity, _>(&txn, goods::Column::BrandId, id).await? {
             return Err(CatalogEditError::InUse("SPUs"));
         }
         let deleted = brand::Entity::delete_by_id(id).exec(&txn).await.map_err(store)?;
@@ -828,7 +821,7 @@ impl CatalogEditor for SqlCatalogEditor {
         spu: u64,
     ) -> Result<Option<SpecRecord>, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<goods::Entity, _>(&txn, goods::Column::Id, spu).await? {
+        if !any_row::<goods::Entity, _>(&txn, goods::Column::Id, db_id(spu)).await? {
             return Err(unknown("spu_id", "SPU", spu));
         }
         let at = now();
@@ -854,7 +847,7 @@ impl CatalogEditor for SqlCatalogEditor {
                     return Ok(None);
                 };
                 if current.goods_id != db_id(spu)
-                    && referenced::<sku_specification::Entity, _>(
+                    && any_row::<sku_specification::Entity, _>(
                         &txn,
                         sku_specification::Column::SpecId,
                         id,
@@ -882,7 +875,7 @@ impl CatalogEditor for SqlCatalogEditor {
     async fn delete_spec(&self, id: u64) -> Result<bool, CatalogEditError> {
         let id = db_id(id);
         let txn = self.db.begin().await?;
-        if referenced::<sku_specification::Entity, _>(&txn, sku_specification::Column::SpecId, id)
+        if any_row::<sku_specification::Entity, _>(&txn, sku_specification::Column::SpecId, id)
             .await?
         {
             return Err(CatalogEditError::InUse("SKUs"));
@@ -916,8 +909,12 @@ impl CatalogEditor for SqlCatalogEditor {
         spec: u64,
     ) -> Result<Option<OptionRecord>, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<goods_specification::Entity, _>(&txn, goods_specification::Column::Id, spec)
-            .await?
+        if !any_row::<goods_specification::Entity, _>(
+            &txn,
+            goods_specification::Column::Id,
+            db_id(spec),
+        )
+        .await?
         {
             return Err(unknown("spec_id", "specification", spec));
         }
@@ -944,7 +941,7 @@ impl CatalogEditor for SqlCatalogEditor {
                     return Ok(None);
                 };
                 if current.spec_id != db_id(spec)
-                    && referenced::<sku_specification::Entity, _>(
+                    && any_row::<sku_specification::Entity, _>(
                         &txn,
                         sku_specification::Column::OptionId,
                         id,
@@ -972,7 +969,7 @@ impl CatalogEditor for SqlCatalogEditor {
     async fn delete_option(&self, id: u64) -> Result<bool, CatalogEditError> {
         let id = db_id(id);
         let txn = self.db.begin().await?;
-        if referenced::<sku_specification::Entity, _>(&txn, sku_specification::Column::OptionId, id)
+        if any_row::<sku_specification::Entity, _>(&txn, sku_specification::Column::OptionId, id)
             .await?
         {
             return Err(CatalogEditError::InUse("SKUs"));
@@ -1002,17 +999,21 @@ impl CatalogEditor for SqlCatalogEditor {
         form: &'a ChannelForm,
     ) -> Result<Option<ChannelRecord>, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<goods_channel_group::Entity, _>(
+        if !any_row::<goods_channel_group::Entity, _>(
             &txn,
             goods_channel_group::Column::Id,
-            form.group_id,
+            db_id(form.group_id),
         )
         .await?
         {
             return Err(unknown("group_id", "channel group", form.group_id));
         }
-        if !exists::<goods_category::Entity, _>(&txn, goods_category::Column::Id, form.category_id)
-            .await?
+        if !any_row::<goods_category::Entity, _>(
+            &txn,
+            goods_category::Column::Id,
+            db_id(form.category_id),
+        )
+        .await?
         {
             return Err(unknown("category_id", "category", form.category_id));
         }
@@ -1108,7 +1109,7 @@ impl CatalogEditor for SqlCatalogEditor {
         path: &'a str,
     ) -> Result<SkuImageRecord, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<sku::Entity, _>(&txn, sku::Column::Id, sku).await? {
+        if !any_row::<sku::Entity, _>(&txn, sku::Column::Id, db_id(sku)).await? {
             return Err(unknown("sku", "SKU", sku));
         }
         let at = now();
@@ -1135,7 +1136,7 @@ impl CatalogEditor for SqlCatalogEditor {
         path: &'a str,
     ) -> Result<Option<SkuImageRecord>, CatalogEditError> {
         let txn = self.db.begin().await?;
-        if !exists::<sku::Entity, _>(&txn, sku::Column::Id, sku).await? {
+        if !any_row::<sku::Entity, _>(&txn, sku::Column::Id, db_id(sku)).await? {
             return Err(unknown("sku", "SKU", sku));
         }
         let Some(before) =
