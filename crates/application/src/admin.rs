@@ -461,7 +461,7 @@ impl Admin {
             .await?
             .ok_or(AdminError::NotFound("permission"))?;
         let action = if before.is_some() { AuditAction::Update } else { AuditAction::Create };
-        let changes = permission_changes(before.as_ref(), Some(&saved));
+        let changes = crate::catalog_admin::diff(before.as_ref(), Some(&saved));
         self.audit(actor, action, "permission", &saved.id.to_string(), changes).await;
         Ok(saved)
     }
@@ -475,7 +475,7 @@ impl Admin {
         if !self.ports.rights.delete_permission(id).await? {
             return Err(AdminError::NotFound("permission"));
         }
-        let changes = permission_changes(Some(&before), None);
+        let changes = crate::catalog_admin::diff(Some(&before), None);
         self.audit(actor, AuditAction::Delete, "permission", &id.to_string(), changes).await;
         Ok(())
     }
@@ -680,27 +680,6 @@ fn group_changes(before: Option<&Group>, after: Option<&Group>) -> Vec<FieldChan
         });
     }
     changes
-}
-
-/// The fields a permission's write changed.
-fn permission_changes(
-    before: Option<&PermissionInfo>,
-    after: Option<&PermissionInfo>,
-) -> Vec<FieldChange> {
-    let field_of = |p: Option<&PermissionInfo>, field: &str| {
-        p.map(|p| match field {
-            "name" => p.name.clone(),
-            "codename" => p.codename.clone(),
-            _ => p.content_type.to_string(),
-        })
-    };
-    ["name", "codename", "content_type"]
-        .into_iter()
-        .filter_map(|field| {
-            let (b, a) = (field_of(before, field), field_of(after, field));
-            (b != a).then(|| FieldChange { field: field.into(), before: b, after: a })
-        })
-        .collect()
 }
 
 /// The fields a staff account's write changed (a new password is noted, never its value).

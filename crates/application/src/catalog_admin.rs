@@ -97,7 +97,7 @@ fn price(field: &'static str, value: Money, min: Money) -> Result<Money, AdminEr
 
 /// The fields two versions of a record differ in (a creation has no `before`, a deletion no
 /// `after`), each value as text.
-fn diff<T: serde::Serialize>(before: Option<&T>, after: Option<&T>) -> Vec<FieldChange> {
+pub(crate) fn diff<T: serde::Serialize>(before: Option<&T>, after: Option<&T>) -> Vec<FieldChange> {
     let fields = |record: Option<&T>| match record.map(serde_json::to_value) {
         Some(Ok(serde_json::Value::Object(map))) => map,
         _ => serde_json::Map::new(),

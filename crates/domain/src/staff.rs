@@ -82,7 +82,7 @@ pub struct ContentType {
 }
 
 /// A permission as the rights administration lists it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct PermissionInfo {
     pub id: u64,
     pub name: String,
