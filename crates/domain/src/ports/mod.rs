@@ -15,6 +15,7 @@ mod oauth;
 mod orders;
 mod payment;
 mod payments;
+mod search;
 mod store;
 mod system;
 
@@ -28,5 +29,6 @@ pub use oauth::*;
 pub use orders::*;
 pub use payment::*;
 pub use payments::*;
+pub use search::*;
 pub use store::*;
 pub use system::*;
