@@ -147,7 +147,7 @@ async fn health_and_the_api_documents() {
     let ready = s.get("/health/ready").await;
     assert_eq!(
         ready.body,
-        json!({"status": "ok", "checks": {"cart_store": "ok", "database": "ok"}})
+        json!({"status": "ok", "checks": {"cart_store": "ok", "database": "ok", "search": "ok"}})
     );
     let doc = s.get("/api-docs/openapi.json").await.body;
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));

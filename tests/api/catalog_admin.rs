@@ -12,12 +12,12 @@ use crate::admin::staff;
 /// A 1×1 PNG.
 pub(crate) const PNG: &[u8; 67] = include_bytes!("pixel.png");
 
-fn id(answer: &Answer) -> u64 {
+pub(crate) fn id(answer: &Answer) -> u64 {
     answer.body["id"].as_u64().unwrap_or_else(|| panic!("no id in {answer:?}"))
 }
 
 /// A first-level category, one under it and one under that.
-async fn category_path(admin: &Session<'_>) -> [u64; 3] {
+pub(crate) async fn category_path(admin: &Session<'_>) -> [u64; 3] {
     let first = admin.get("/meiduo_admin/goods/channel/categories/").await;
     let c1 = first.body[0]["id"].as_u64().expect("first-level categories");
     let second = admin.get(&format!("/meiduo_admin/goods/channel/categories/{c1}/")).await;
@@ -29,7 +29,7 @@ async fn category_path(admin: &Session<'_>) -> [u64; 3] {
 
 /// A brand, an SPU in `categories` with a colour and a memory specification (two memories),
 /// as an operator builds them: (SPU, [colour option, 64GB option, 128GB option], [specs]).
-async fn product(
+pub(crate) async fn product(
     admin: &Session<'_>,
     name: &str,
     categories: [u64; 3],
@@ -73,7 +73,7 @@ async fn product(
     (spu, options, [colour, memory])
 }
 
-fn sku_body(spu: u64, category: u64, price: &str, stock: u32, specs: Value) -> Value {
+pub(crate) fn sku_body(spu: u64, category: u64, price: &str, stock: u32, specs: Value) -> Value {
     json!({"name": "美多手机 红色 64GB", "caption": "新品", "spu_id": spu, "category_id": category,
            "price": price, "cost_price": "50.00", "market_price": "120.00", "stock": stock,
            "is_launched": true, "specs": specs})

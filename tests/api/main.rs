@@ -24,6 +24,7 @@ mod qq;
 mod redis_cache;
 mod redis_keys;
 mod redis_outage;
+mod search;
 mod shopper;
 mod submit;
 mod throttle;

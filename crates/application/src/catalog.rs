@@ -2,7 +2,9 @@
 
 use std::sync::Arc;
 
-use meiduo_domain::ports::{AreaRepository, BrowseHistory, CatalogQueries, SkuCatalog, StoreError};
+use meiduo_domain::ports::{
+    AreaRepository, BrowseHistory, CatalogQueries, SkuCatalog, SkuIndex, StoreError,
+};
 use meiduo_domain::{
     Area, AreaWithSubs, Breadcrumb, CategoryId, ChannelGroupMenu, Page, SkuComment, SkuDetailData,
     SkuId, SkuOrdering, SkuSummary, UserId,
@@ -44,6 +46,7 @@ pub struct Catalog {
     skus: Arc<dyn SkuCatalog>,
     areas: Arc<dyn AreaRepository>,
     history: Arc<dyn BrowseHistory>,
+    index: Arc<dyn SkuIndex>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -58,8 +61,9 @@ impl Catalog {
         skus: Arc<dyn SkuCatalog>,
         areas: Arc<dyn AreaRepository>,
         history: Arc<dyn BrowseHistory>,
+        index: Arc<dyn SkuIndex>,
     ) -> Self {
-        Catalog { queries, skus, areas, history }
+        Catalog { queries, skus, areas, history, index }
     }
 
     #[tracing::instrument(name = "catalog.menu", skip_all)]
@@ -104,7 +108,37 @@ impl Catalog {
         if text.is_empty() || text.chars().count() > MAX_SEARCH_LEN {
             return Err(CatalogError::BadSearch);
         }
-        Ok(self.queries.search_skus(text, page.offset(), page.page_size).await?)
+        let hits = match self.index.search(text, page.offset(), page.page_size).await {
+            Ok(hits) => hits,
+            Err(error) => {
+                tracing::warn!(%error, "the search index failed; searching the database instead");
+                None
+            }
+        };
+        match hits {
+            Some(hits) if hits.count > 0 => {
+                let items = self.queries.launched_summaries(&hits.ids).await?;
+                let mut count = hits.count;
+                if items.len() < hits.ids.len() {
+                    // Taken off sale or deleted since the index last heard: gone from this
+                    // answer and, at once, from this index.
+                    let gone: Vec<SkuId> = hits
+                        .ids
+                        .iter()
+                        .filter(|id| !items.iter().any(|item| item.id == **id))
+                        .copied()
+                        .collect();
+                    count = count.saturating_sub(gone.len() as u64);
+                    if let Err(error) = self.index.apply(Vec::new(), gone).await {
+                        tracing::warn!(%error, "stale SKUs stay in the search index");
+                    }
+                }
+                Ok(Page { count, items })
+            }
+            // Not built yet, or no word matched (a single character, part of a word the
+            // segmenter keeps whole): the literal match over names and captions.
+            _ => Ok(self.queries.search_skus(text, page.offset(), page.page_size).await?),
+        }
     }
 
     /// The comments on a SKU; anonymous commenters' names are masked (`a***e`).

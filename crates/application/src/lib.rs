@@ -12,6 +12,7 @@ pub mod errors;
 pub mod orders;
 pub mod payments;
 pub mod policy;
+pub mod search;
 pub mod visits;
 pub mod wiring;
 

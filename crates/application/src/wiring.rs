@@ -9,7 +9,8 @@ use meiduo_domain::ports::{
     CartStore, CatalogChanges, CatalogEditor, CatalogQueries, CategoryVisitStore, Clock,
     IdempotencyKeys, ImageStore, Mailer, OrderIdSource, OrderRepository, Outbox, PasswordHasher,
     PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits, RightsAdmin, SignedTokens,
-    SkuCatalog, SmsSender, StaffDirectory, UnitOfWork, UserRepository, VerificationCodes,
+    SkuCatalog, SkuDocuments, SkuIndex, SmsSender, StaffDirectory, UnitOfWork, UserRepository,
+    VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -73,6 +74,10 @@ pub struct Ports {
     pub catalog_editor: Arc<dyn CatalogEditor>,
     /// Where uploaded pictures are kept.
     pub images: Arc<dyn ImageStore>,
+    /// This process's full-text index of the SKUs on sale.
+    pub search_index: Arc<dyn SkuIndex>,
+    /// Where the index reads the SKUs from.
+    pub sku_documents: Arc<dyn SkuDocuments>,
 }
 
 /// The rules of one deployment.
@@ -90,6 +95,8 @@ pub struct Policies {
     pub payment_seller_id: String,
     /// Unpaid online orders older than this are cancelled.
     pub unpaid_ttl: Duration,
+    /// The search index is built anew at least this often (between, it reads changes).
+    pub search_rebuild: Duration,
 }
 
 impl Default for Policies {
@@ -104,6 +111,7 @@ impl Default for Policies {
             payment_app_id: String::new(),
             payment_seller_id: String::new(),
             unpaid_ttl: Duration::from_secs(30 * 60),
+            search_rebuild: Duration::from_secs(30 * 60),
         }
     }
 }
@@ -128,6 +136,8 @@ pub struct UseCases {
     pub catalog_admin: crate::catalog_admin::CatalogAdmin,
     /// Visits of category lists, counted in memory and flushed in the background.
     pub visits: Arc<crate::visits::CategoryVisits>,
+    /// Keeps the search index on the database's catalog.
+    pub search: Arc<crate::search::SearchIndexing>,
 }
 
 impl UseCases {
@@ -195,7 +205,19 @@ impl UseCases {
             ),
             deliveries: Arc::new(Deliveries::new(p.outbox, p.sms, p.mailer, policies.delivery)),
             addresses: Addresses::new(p.addresses.clone(), p.areas.clone(), p.users),
-            catalog: Catalog::new(p.catalog.clone(), p.skus.clone(), p.areas, p.browse_history),
+            catalog: Catalog::new(
+                p.catalog.clone(),
+                p.skus.clone(),
+                p.areas,
+                p.browse_history,
+                p.search_index.clone(),
+            ),
+            search: Arc::new(crate::search::SearchIndexing::new(
+                p.sku_documents,
+                p.search_index,
+                p.clock.clone(),
+                policies.search_rebuild,
+            )),
             carts: Carts::new(p.carts.clone(), p.cart_skus, policies.order.max_count),
             settlement: Settlement::new(p.carts.clone(), p.skus, policies.order.freight),
             place_order_once: IdempotentOrders::new(

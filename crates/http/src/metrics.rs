@@ -62,6 +62,12 @@ fn describe() {
     describe_counter!("meiduo_expiry_orders_total", "Unpaid orders handled by expiry, by outcome");
     describe_counter!("meiduo_refunds_reconciled_total", "Refunds reconciled, by outcome");
     describe_counter!("meiduo_worker_failures_total", "Background rounds that failed, by worker");
+    describe_counter!("meiduo_search_rounds_total", "Search index rounds, built or refreshed");
+    describe_counter!(
+        "meiduo_search_documents_applied_total",
+        "Changed SKUs the search index read and applied"
+    );
+    describe_gauge!("meiduo_search_documents", "SKUs in this process's search index");
     describe_gauge!("meiduo_pool_connections", "Pooled connections, by store and state");
     describe_histogram!(
         "meiduo_redis_command_duration_seconds",

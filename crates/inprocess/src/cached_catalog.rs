@@ -174,6 +174,10 @@ impl CatalogQueries for CachedCatalog {
         self.inner.sku_summaries(ids).await
     }
 
+    async fn launched_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError> {
+        self.inner.launched_summaries(ids).await
+    }
+
     async fn sku_comments(&self, sku: SkuId, limit: u64) -> Result<Vec<SkuComment>, StoreError> {
         self.inner.sku_comments(sku, limit).await
     }

@@ -16,6 +16,7 @@ use anyhow::Context;
 use async_trait::async_trait;
 use meiduo_application::accounts::SmsPolicy;
 use meiduo_application::deliveries::DeliveryPolicy;
+use meiduo_application::search::IndexRound;
 use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_cart_redis::{RedisConfig, RedisStore};
 use meiduo_domain::QuantityLimit;
@@ -39,6 +40,7 @@ use meiduo_pay_alipay::keys::{private_key, public_key};
 use meiduo_pay_alipay::sandbox::{SANDBOX_SELLER_ID, Sandbox};
 use meiduo_pay_alipay::sandbox_http;
 use meiduo_pay_alipay::{AlipayConfig, AlipayGateway, PRODUCTION_GATEWAY, SANDBOX_GATEWAY};
+use meiduo_search::TantivySkuIndex;
 use meiduo_store_sql::{SqlConfig, SqlStore};
 use rsa::pkcs8::{EncodePrivateKey, LineEnding};
 use rsa::{RsaPrivateKey, RsaPublicKey};
@@ -409,6 +411,7 @@ pub fn policies(settings: &Settings, payment: &PaymentWiring) -> anyhow::Result<
         payment_app_id: payment.gateway.app_id.clone(),
         payment_seller_id: payment.seller_id.clone(),
         unpaid_ttl: settings.payment.unpaid_ttl.max(Duration::from_secs(60)),
+        search_rebuild: settings.search.rebuild_interval.max(Duration::from_secs(60)),
     })
 }
 
@@ -583,6 +586,8 @@ pub fn ports(
         category_visits: Arc::new(store.staff()),
         catalog_editor: Arc::new(store.catalog_editor()),
         images: senders.images,
+        search_index: Arc::new(TantivySkuIndex::new()),
+        sku_documents: Arc::new(store.sku_documents()),
     }
 }
 
@@ -871,6 +876,37 @@ impl Application {
                 }
             };
             workers.push(worker(&stop, VISIT_FLUSH_EVERY, true, flush));
+        }
+        if !settings.search.refresh_interval.is_zero() {
+            let search = Arc::clone(&state.search);
+            workers.push(worker(&stop, settings.search.refresh_interval, false, move || {
+                let search = Arc::clone(&search);
+                async move {
+                    let started = std::time::Instant::now();
+                    match search.run_once().await {
+                        Ok(IndexRound::Built { documents }) => {
+                            count("meiduo_search_rounds_total", "built", 1);
+                            tracing::info!(
+                                documents,
+                                elapsed_ms = started.elapsed().as_millis() as u64,
+                                "search index built"
+                            );
+                        }
+                        Ok(IndexRound::Refreshed { documents }) => {
+                            count("meiduo_search_rounds_total", "refreshed", 1);
+                            metrics::counter!("meiduo_search_documents_applied_total")
+                                .increment(documents);
+                        }
+                        Err(error) => {
+                            worker_failed("search");
+                            tracing::warn!(%error, "the search index missed this round's changes");
+                        }
+                    }
+                    if let Some(size) = search.size() {
+                        metrics::gauge!("meiduo_search_documents").set(size as f64);
+                    }
+                }
+            }));
         }
         // Installed before the first request, so that none goes uncounted.
         meiduo_http::metrics::handle();

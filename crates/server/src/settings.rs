@@ -345,6 +345,28 @@ impl Default for OutboxSettings {
     }
 }
 
+/// This process's search index of the SKUs on sale.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SearchSettings {
+    /// How often the index reads the catalog's changes from the database (`0s`: no index;
+    /// searches match names and captions literally in the database).
+    #[serde(with = "humantime_serde")]
+    pub refresh_interval: Duration,
+    /// How often it is built anew from the database.
+    #[serde(with = "humantime_serde")]
+    pub rebuild_interval: Duration,
+}
+
+impl Default for SearchSettings {
+    fn default() -> Self {
+        SearchSettings {
+            refresh_interval: Duration::from_secs(2),
+            rebuild_interval: Duration::from_secs(30 * 60),
+        }
+    }
+}
+
 /// This process's cache of catalog reads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -414,6 +436,7 @@ pub struct Settings {
     pub outbox: OutboxSettings,
     pub qq: QqSettings,
     pub images: ImageSettings,
+    pub search: SearchSettings,
     pub shutdown: ShutdownSettings,
 }
 
@@ -443,15 +466,16 @@ impl Default for Settings {
             outbox: OutboxSettings::default(),
             qq: QqSettings::default(),
             images: ImageSettings::default(),
+            search: SearchSettings::default(),
             shutdown: ShutdownSettings::default(),
         }
     }
 }
 
 /// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
-const SECTIONS: [&str; 12] = [
+const SECTIONS: [&str; 13] = [
     "database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq",
-    "images", "shutdown",
+    "images", "search", "shutdown",
 ];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).
@@ -720,6 +744,7 @@ mod tests {
             jail.set_env("MEIDUO_ACCOUNTS_SMS_CAPTCHA", "false");
             jail.set_env("MEIDUO_MAIL_SMTP_URL", "smtp://mail.example.com:25");
             jail.set_env("MEIDUO_OUTBOX_POLL_INTERVAL", "250ms");
+            jail.set_env("MEIDUO_SEARCH_REFRESH_INTERVAL", "500ms");
             jail.set_env("MEIDUO_QQ_PROVIDER", "qq");
             jail.set_env("MEIDUO_QQ_CLIENT_ID", "101514053");
             let settings = Settings::load(Some(Path::new("meiduo.toml")))
@@ -734,6 +759,7 @@ mod tests {
             assert!(!settings.accounts.sms_captcha);
             assert_eq!(settings.mail.smtp_url.expose_secret(), "smtp://mail.example.com:25");
             assert_eq!(settings.outbox.poll_interval, Duration::from_millis(250));
+            assert_eq!(settings.search.refresh_interval, Duration::from_millis(500));
             assert_eq!(
                 (settings.qq.provider.as_str(), settings.qq.client_id.as_str()),
                 ("qq", "101514053")

@@ -72,6 +72,22 @@ impl SqlCatalogQueries {
             .collect()
     }
 
+    /// Summaries of these SKUs that match `filter`, in the order of `ids`.
+    async fn summaries_of(
+        &self,
+        ids: &[SkuId],
+        filter: Condition,
+    ) -> Result<Vec<SkuSummary>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let select = sku::Entity::find()
+            .filter(sku::Column::Id.is_in(ids.iter().map(|s| db_id(s.0))))
+            .filter(filter);
+        let found = self.summaries(select).await?;
+        Ok(ids.iter().filter_map(|want| found.iter().find(|s| s.id == *want).cloned()).collect())
+    }
+
     /// A page of the launched SKUs that match `filter`, in `order`.
     async fn page(
         &self,
@@ -350,13 +366,11 @@ impl CatalogQueries for SqlCatalogQueries {
     }
 
     async fn sku_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let select =
-            sku::Entity::find().filter(sku::Column::Id.is_in(ids.iter().map(|s| db_id(s.0))));
-        let found = self.summaries(select).await?;
-        Ok(ids.iter().filter_map(|want| found.iter().find(|s| s.id == *want).cloned()).collect())
+        self.summaries_of(ids, Condition::all()).await
+    }
+
+    async fn launched_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError> {
+        self.summaries_of(ids, Condition::all().add(sku::Column::IsLaunched.eq(true))).await
     }
 
     async fn sku_comments(&self, sku: SkuId, limit: u64) -> Result<Vec<SkuComment>, StoreError> {

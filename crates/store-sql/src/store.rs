@@ -13,8 +13,8 @@ use sea_orm::{
 use crate::error::store;
 use crate::{
     SqlAddresses, SqlAreas, SqlBrowseHistory, SqlCartStore, SqlCatalogQueries, SqlIdempotencyKeys,
-    SqlOrders, SqlOutbox, SqlPayments, SqlQqBindings, SqlRateLimits, SqlSkuCatalog, SqlUnitOfWork,
-    SqlUsers, SqlVerificationCodes,
+    SqlOrders, SqlOutbox, SqlPayments, SqlQqBindings, SqlRateLimits, SqlSkuCatalog,
+    SqlSkuDocuments, SqlUnitOfWork, SqlUsers, SqlVerificationCodes,
 };
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
@@ -192,6 +192,11 @@ impl SqlStore {
     /// The catalog as the storefront browses it.
     pub fn catalog(&self) -> SqlCatalogQueries {
         SqlCatalogQueries::new(self.db.clone())
+    }
+
+    /// What the search index holds of each SKU.
+    pub fn sku_documents(&self) -> SqlSkuDocuments {
+        SqlSkuDocuments::new(self.db.clone())
     }
 
     /// SKUs by id.

@@ -267,6 +267,9 @@ pub async fn spawn_with_mailer(
     let sandboxes = Sandboxes { alipay: Some(sandbox.clone()), qq: Some(qq_sandbox.clone()) };
     let app = Application::serve(&settings, listener, state, sandboxes).expect("serve");
     tokio::spawn(app.run_until_stopped());
+    if !settings.search.refresh_interval.is_zero() {
+        search_built(&base).await;
+    }
     TestApp {
         base,
         db,
@@ -281,6 +284,22 @@ pub async fn spawn_with_mailer(
         sandbox,
         qq_sandbox,
     }
+}
+
+/// Waits until the server's search index is built, so that searches are answered by it.
+pub async fn search_built(base: &str) {
+    let client = reqwest::Client::new();
+    for _ in 0..600 {
+        let ready = client.get(format!("{base}/health/ready")).send().await;
+        if let Ok(ready) = ready
+            && let Ok(body) = ready.json::<serde_json::Value>().await
+            && body["checks"]["search"] == "ok"
+        {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("the search index of {base} was not built within 30 s");
 }
 
 /// A TCP proxy to `target` on a port of its own, which a test can cut (every connection dropped,

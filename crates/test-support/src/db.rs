@@ -18,12 +18,18 @@ pub struct TestDb {
     pub store: SqlStore,
     pub engine: &'static str,
     fixtures: DatabaseConnection,
+    url: String,
     cleanup: Cleanup,
 }
 
 enum Cleanup {
     File(PathBuf),
-    MySql { server: String, name: String },
+    MySql {
+        server: String,
+        name: String,
+    },
+    /// Another replica's connections: the database is its first owner's to remove.
+    Keep,
 }
 
 impl Drop for TestDb {
@@ -34,6 +40,7 @@ impl Drop for TestDb {
                     let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
                 }
             }
+            Cleanup::Keep => {}
             Cleanup::MySql { server, name } => {
                 let (server, name) = (server.clone(), name.clone());
                 // Drop runs inside the test's runtime: drop the database from a thread of its own.
@@ -71,8 +78,8 @@ pub async fn sqlite() -> TestDb {
     let url = format!("sqlite://{}?mode=rwc", path.display());
     let store = SqlStore::connect(&SqlConfig::new(url.clone())).await.expect("open SQLite");
     store.migrate().await.expect("migrate SQLite");
-    let fixtures = Database::connect(url).await.expect("a fixture connection to SQLite");
-    TestDb { store, engine: "sqlite", fixtures, cleanup: Cleanup::File(path) }
+    let fixtures = Database::connect(url.clone()).await.expect("a fixture connection to SQLite");
+    TestDb { store, engine: "sqlite", fixtures, url, cleanup: Cleanup::File(path) }
 }
 
 /// A migrated MariaDB database of its own, or `None` (said loudly) without `MEIDUO_TEST_MYSQL_URL`.
@@ -94,9 +101,9 @@ pub async fn mysql() -> Option<TestDb> {
     let mut config = SqlConfig::new(url.clone());
     config.max_connections = 32;
     let store = SqlStore::connect(&config).await.expect("connect to the test database");
-    let fixtures = Database::connect(url).await.expect("a fixture connection to MariaDB");
-    let db =
-        TestDb { store, engine: "mariadb", fixtures, cleanup: Cleanup::MySql { server, name } };
+    let fixtures = Database::connect(url.clone()).await.expect("a fixture connection to MariaDB");
+    let cleanup = Cleanup::MySql { server, name };
+    let db = TestDb { store, engine: "mariadb", fixtures, url, cleanup };
     db.store.migrate().await.expect("migrate MariaDB");
     Some(db)
 }
@@ -114,6 +121,22 @@ pub fn cart_line(sku: u64, count: i64) -> CartLine {
 }
 
 impl TestDb {
+    /// Pools of their own on the same database, as another replica of the shop has; dropping
+    /// them leaves the database to this one.
+    pub async fn replica(&self) -> TestDb {
+        let mut config = SqlConfig::new(self.url.clone());
+        config.max_connections = 8;
+        let store = SqlStore::connect(&config).await.expect("connect a replica");
+        let fixtures = Database::connect(self.url.clone()).await.expect("a replica's fixtures");
+        TestDb {
+            store,
+            engine: self.engine,
+            fixtures,
+            url: self.url.clone(),
+            cleanup: Cleanup::Keep,
+        }
+    }
+
     pub async fn exec(&self, sql: &str, values: Vec<Value>) {
         let stmt = Statement::from_sql_and_values(self.store.backend(), sql, values);
         self.fixtures.execute_raw(stmt).await.unwrap_or_else(|e| panic!("{sql}: {e}"));

@@ -144,6 +144,12 @@ pub trait CatalogQueries: Send + Sync {
     /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
     async fn sku_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError>;
 
+    /// Summaries of those of these SKUs that are on sale, in the order of `ids`.
+    ///
+    /// # Errors
+    /// As [`CatalogQueries::sku_summaries`].
+    async fn launched_summaries(&self, ids: &[SkuId]) -> Result<Vec<SkuSummary>, StoreError>;
+
     /// The comments on a SKU, newest first, at most `limit`.
     ///
     /// # Errors

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use actix_web::{HttpResponse, get, web};
+use meiduo_application::search::IndexState;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -25,6 +26,8 @@ pub async fn live() -> HttpResponse {
 }
 
 /// The database and the cart store answer. Which dependency does not is said; why is logged.
+/// `checks.search` says whether the search index is built (`ok`), still `building` (searches
+/// use the database meanwhile) or `off`; it does not make the server unready.
 #[utoipa::path(tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 #[get("/health/ready")]
 pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
@@ -44,6 +47,14 @@ pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
             }
         })
         .collect();
+    let mut checks: BTreeMap<_, _> = checks;
+    // Informative only: until the index is built, searches use the database.
+    let search = match state.search.state() {
+        IndexState::Ready { .. } => "ok",
+        IndexState::Building => "building",
+        IndexState::Off => "off",
+    };
+    checks.insert("search", search.to_owned());
     let body = Health { status: if all_ok { "ok" } else { "unavailable" }, checks };
     if all_ok {
         HttpResponse::Ok().json(body)
