@@ -135,8 +135,9 @@ impl Catalog {
                 }
                 Ok(Page { count, items })
             }
-            // Not built yet, or no word matched (a single character, part of a word the
-            // segmenter keeps whole): the literal match over names and captions.
+            Some(_) if text.contains(char::is_whitespace) => Ok(Page { count: 0, items: vec![] }),
+            // Not built yet, or one word the index does not know (a single character, part of
+            // a word the segmenter keeps whole): the literal match over names and captions.
             _ => Ok(self.queries.search_skus(text, page.offset(), page.page_size).await?),
         }
     }

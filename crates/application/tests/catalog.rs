@@ -128,6 +128,17 @@ async fn without_an_index_or_a_word_it_knows_the_search_matches_names_literally(
 }
 
 #[tokio::test]
+async fn words_the_index_does_not_know_find_nothing_without_a_scan() {
+    let mut index = MockSkuIndex::new();
+    index.expect_search().returning(|_, _, _| Ok(Some(SearchHits::default())));
+    let mut queries = MockCatalogQueries::new();
+    queries.expect_search_skus().never();
+    let page = PageRequest::new(None, None).unwrap();
+    let found = searching(queries, index).search("三星 手机", page).await.unwrap();
+    assert_eq!(found, Page { count: 0, items: vec![] });
+}
+
+#[tokio::test]
 async fn an_empty_or_overlong_search_is_refused_before_any_index() {
     let page = PageRequest::new(None, None).unwrap();
     for text in ["", "   ", &"华".repeat(51)] {

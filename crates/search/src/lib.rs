@@ -320,6 +320,13 @@ impl TantivySkuIndex {
         Self::default()
     }
 
+    /// The bytes the built index's segments take (postings, fast fields, term dictionaries),
+    /// for capacity planning; `None` before it is built.
+    pub fn index_bytes(&self) -> Option<u64> {
+        let live = self.live()?;
+        live.reader.searcher().space_usage().ok().map(|usage| usage.total().get_bytes())
+    }
+
     fn live(&self) -> Option<Arc<Live>> {
         self.live.read().ok().and_then(|live| live.clone())
     }
