@@ -411,6 +411,7 @@ async fn refunds_due_are_claimed_once_and_wait_after_a_failure() {
         let store = app.db.store.payments();
         let at = OffsetDateTime::now_utc();
         let claim = at + Duration::from_secs(300);
+        assert_eq!(store.pending_refunds().await.unwrap(), 1, "{engine}");
         let first = store.claim_due_refunds(at, claim, 10).await.unwrap();
         assert_eq!(first.len(), 1, "{engine}");
         assert_eq!((first[0].trade_id.as_str(), first[0].attempts), ("T-late", 0));
@@ -432,6 +433,7 @@ async fn refunds_due_are_claimed_once_and_wait_after_a_failure() {
             store.claim_due_refunds(later, later + Duration::from_secs(300), 10).await.unwrap();
         assert_eq!(again[0].attempts, 1, "{engine}: the failure was counted");
         store.mark_refunded("T-late").await.unwrap();
+        assert_eq!(store.pending_refunds().await.unwrap(), 0, "{engine}");
         let much_later = at + Duration::from_secs(3600);
         assert!(store.claim_due_refunds(much_later, much_later, 10).await.unwrap().is_empty());
     }

@@ -113,6 +113,8 @@ pub struct PaymentPorts {
 pub struct RefundReport {
     pub refunded: u32,
     pub failed: u32,
+    /// Refunds still not done after the round (due later, or failed this time).
+    pub pending: u64,
 }
 
 /// Counters of the payment side, for the server's metrics.
@@ -426,6 +428,7 @@ impl Payments {
                 report.failed += 1;
             }
         }
+        report.pending = self.payments.pending_refunds().await?;
         Ok(report)
     }
 

@@ -388,6 +388,8 @@ async fn a_refund_that_fails_twice_then_succeeds_is_retried_and_recorded_once() 
         .expect_claim_due_refunds()
         .times(3)
         .returning(move |_, _, _| Ok(rounds.pop().unwrap()));
+    let mut still_pending = vec![0, 1, 1];
+    payments.expect_pending_refunds().times(3).returning(move || Ok(still_pending.pop().unwrap()));
     let mut seq = mockall::Sequence::new();
     for waited in [REFUND_FIRST_WAIT, REFUND_FIRST_WAIT * 2] {
         payments
@@ -410,9 +412,9 @@ async fn a_refund_that_fails_twice_then_succeeds_is_retried_and_recorded_once() 
     assert_eq!(
         reports,
         [
-            RefundReport { refunded: 0, failed: 1 },
-            RefundReport { refunded: 0, failed: 1 },
-            RefundReport { refunded: 1, failed: 0 },
+            RefundReport { refunded: 0, failed: 1, pending: 1 },
+            RefundReport { refunded: 0, failed: 1, pending: 1 },
+            RefundReport { refunded: 1, failed: 0, pending: 0 },
         ]
     );
 }

@@ -61,6 +61,10 @@ fn describe() {
     describe_counter!("meiduo_outbox_messages_total", "Outbox messages handled, by outcome");
     describe_counter!("meiduo_expiry_orders_total", "Unpaid orders handled by expiry, by outcome");
     describe_counter!("meiduo_refunds_reconciled_total", "Refunds reconciled, by outcome");
+    describe_gauge!(
+        "meiduo_refunds_pending",
+        "Refunds recorded and not done yet, after the last reconciliation round"
+    );
     describe_counter!("meiduo_worker_failures_total", "Background rounds that failed, by worker");
     describe_counter!("meiduo_search_rounds_total", "Search index rounds, built or refreshed");
     describe_counter!(

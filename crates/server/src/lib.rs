@@ -830,7 +830,8 @@ impl Application {
                         Ok(report) => {
                             count("meiduo_refunds_reconciled_total", "refunded", report.refunded);
                             count("meiduo_refunds_reconciled_total", "failed", report.failed);
-                            if report != Default::default() {
+                            metrics::gauge!("meiduo_refunds_pending").set(report.pending as f64);
+                            if report.refunded + report.failed > 0 {
                                 tracing::info!(?report, "refunds reconciled")
                             }
                         }

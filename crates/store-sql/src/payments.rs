@@ -8,7 +8,8 @@ use meiduo_domain::ports::{PaymentRepository, PendingRefund, StoreError};
 use meiduo_domain::{Order, OrderId, OrderStatus};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ColumnTrait, Condition, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use time::OffsetDateTime;
 
@@ -65,6 +66,14 @@ impl PaymentRepository for SqlPayments {
             .await
             .map_err(store)?;
         Ok(())
+    }
+
+    async fn pending_refunds(&self) -> Result<u64, StoreError> {
+        payment_refund::Entity::find()
+            .filter(payment_refund::Column::Refunded.eq(false))
+            .count(&self.db.conn)
+            .await
+            .map_err(store)
     }
 
     async fn claim_due_refunds(

@@ -36,6 +36,12 @@ pub trait PaymentRepository: Send + Sync {
         limit: u64,
     ) -> Result<Vec<PendingRefund>, StoreError>;
 
+    /// How many refunds are recorded and not done yet (due or waiting for their next attempt).
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached.
+    async fn pending_refunds(&self) -> Result<u64, StoreError>;
+
     /// A refund attempt failed: counted, with the error, and tried again at `next_attempt`.
     ///
     /// # Errors
