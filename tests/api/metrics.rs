@@ -15,6 +15,14 @@ fn sample(text: &str, series: &str) -> Option<f64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_requests_by_route_orders_pools_and_memory_in_prometheus_format() {
+    // As the binary does: the pool's waits reach the metrics through the tracing subscriber.
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+        let installed =
+            tracing_subscriber::registry().with(meiduo_server::pool_waits::layer()).try_init();
+        assert!(installed.is_ok(), "no other test of this binary installs a subscriber");
+    }
     let app = spawn(sqlite().await.with_catalog().await).await;
     let guest = app.session();
     for _ in 0..3 {
@@ -51,6 +59,8 @@ async fn metrics_count_requests_by_route_orders_pools_and_memory_in_prometheus_f
     assert!(sample(&text, "meiduo_orders_placed_total").is_some_and(|n| n >= 1.0), "{text}");
     assert!(sample(&text, r#"meiduo_pool_connections{store="database",state="idle"}"#).is_some());
     assert!(sample(&text, "meiduo_process_resident_memory_bytes").is_some_and(|b| b > 1e6));
+    let waits = sample(&text, "meiduo_db_pool_acquire_seconds_count");
+    assert!(waits.is_some_and(|n| n >= 5.0), "every database call's wait is counted: {waits:?}");
     assert!(text.contains("# HELP meiduo_http_requests_total"), "every metric has its help");
 
     // The format, as Prometheus's own tool reads it.

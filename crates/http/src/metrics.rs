@@ -74,6 +74,11 @@ fn describe() {
     describe_gauge!("meiduo_search_documents", "SKUs in this process's search index");
     describe_gauge!("meiduo_pool_connections", "Pooled connections, by store and state");
     describe_histogram!(
+        "meiduo_db_pool_acquire_seconds",
+        Unit::Seconds,
+        "How long each database call waited for a pooled connection"
+    );
+    describe_histogram!(
         "meiduo_redis_command_duration_seconds",
         Unit::Seconds,
         "Time of a Redis command or pipeline, its connection's checkout included"

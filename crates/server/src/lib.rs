@@ -1,6 +1,7 @@
 //! The composition root: it reads [`Settings`], picks the adapters and starts the HTTP server.
 //! `main.rs` only parses the command line.
 
+pub mod pool_waits;
 pub mod request_log;
 pub mod settings;
 

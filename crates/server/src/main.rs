@@ -18,23 +18,27 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// them), for a log shipper; `text` (the default) writes lines for people, in colour only at a
 /// terminal. `RUST_LOG` filters (default `info,sqlx=warn`).
 fn init_logging() -> anyhow::Result<()> {
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let format = std::env::var("MEIDUO_LOG_FORMAT").unwrap_or_default();
-    match format.trim() {
-        "json" => tracing_subscriber::fmt()
+    let log = match format.trim() {
+        "json" => tracing_subscriber::fmt::layer()
             .json()
             .flatten_event(true)
             .with_current_span(false)
             .with_span_list(true)
-            .with_env_filter(filter)
-            .init(),
-        "" | "text" => tracing_subscriber::fmt()
+            .with_filter(filter)
+            .boxed(),
+        "" | "text" => tracing_subscriber::fmt::layer()
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()))
-            .with_env_filter(filter)
-            .init(),
+            .with_filter(filter)
+            .boxed(),
         other => anyhow::bail!("MEIDUO_LOG_FORMAT: `text` or `json`, not `{other}`"),
-    }
+    };
+    tracing_subscriber::registry().with(log).with(meiduo_server::pool_waits::layer()).init();
     Ok(())
 }
 

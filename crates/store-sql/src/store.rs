@@ -76,6 +76,22 @@ pub struct SqlStore {
     pub(crate) db: Db,
 }
 
+/// The tracing target of the pool's reports of each wait for a connection.
+pub const ACQUIRE_TARGET: &str = "sqlx::pool::acquire";
+/// A wait for a connection longer than this is reported as a warning.
+const SLOW_ACQUIRE: Duration = Duration::from_secs(1);
+
+/// Every wait for a pooled connection is reported as an event of [`ACQUIRE_TARGET`] with its
+/// `acquired_after_secs`: at `TRACE`, or `WARN` past [`SLOW_ACQUIRE`] (the server's metrics
+/// make a histogram of them).
+fn timed<DB: sea_orm::sqlx::Database>(
+    pool: sea_orm::sqlx::pool::PoolOptions<DB>,
+) -> sea_orm::sqlx::pool::PoolOptions<DB> {
+    pool.acquire_time_level(log::LevelFilter::Trace)
+        .acquire_slow_level(log::LevelFilter::Warn)
+        .acquire_slow_threshold(SLOW_ACQUIRE)
+}
+
 impl SqlStore {
     /// Connects the pool. SQLite gets WAL, a busy timeout and foreign keys on every connection.
     ///
@@ -96,7 +112,7 @@ impl SqlStore {
         // retried in the same transaction must see other transactions' commits. Setting it
         // per transaction would cost a round trip before each BEGIN.
         options.map_sqlx_mysql_pool_opts(|pool| {
-            pool.after_connect(|conn, _meta| {
+            timed(pool).after_connect(|conn, _meta| {
                 Box::pin(async move {
                     use sea_orm::sqlx::Executor;
                     conn.execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED").await?;
@@ -104,6 +120,7 @@ impl SqlStore {
                 })
             })
         });
+        options.map_sqlx_sqlite_pool_opts(timed);
         let busy = config.sqlite_busy_timeout;
         options.map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)

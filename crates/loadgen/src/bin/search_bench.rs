@@ -78,11 +78,17 @@ const BRANDS: [(&str, &str); 12] = [
     ("一加（OnePlus）", "一加 OnePlus"),
 ];
 
-/// Kinds of goods: what the name says, models, the demo's third-level category path.
-const KINDS: [(&str, &[&str], (u32, u32, u32)); 6] = [
-    (
-        "移动联通电信4G手机 双卡双待",
-        &[
+/// A kind of goods: what the name says, its models, the demo's third-level category path.
+struct Kind {
+    words: &'static str,
+    models: &'static [&'static str],
+    categories: (u32, u32, u32),
+}
+
+const KINDS: [Kind; 6] = [
+    Kind {
+        words: "移动联通电信4G手机 双卡双待",
+        models: &[
             "P10 Plus",
             "Mate 20",
             "iPhone 8 Plus",
@@ -94,17 +100,33 @@ const KINDS: [(&str, &[&str], (u32, u32, u32)); 6] = [
             "Find X",
             "7T",
         ],
-        (1, 38, 115),
-    ),
-    (
-        "轻薄笔记本电脑",
-        &["MacBook Pro", "ThinkPad X1", "XPS 13", "MateBook X", "Air 13", "小新 Pro"],
-        (4, 45, 157),
-    ),
-    ("游戏本 笔记本电脑", &["拯救者 Y7000", "外星人 M15", "G3", "暗影精灵"], (4, 45, 157)),
-    ("平板电脑 WiFi版", &["iPad Pro", "MatePad", "Galaxy Tab", "小米平板 4"], (1, 38, 115)),
-    ("蓝牙耳机 主动降噪", &["FreeBuds 3", "AirPods Pro", "WH-1000XM3", "Buds Live"], (1, 38, 115)),
-    ("智能手表 运动手环", &["Watch GT", "Apple Watch", "Galaxy Watch", "手环 4"], (1, 38, 115)),
+        categories: (1, 38, 115),
+    },
+    Kind {
+        words: "轻薄笔记本电脑",
+        models: &["MacBook Pro", "ThinkPad X1", "XPS 13", "MateBook X", "Air 13", "小新 Pro"],
+        categories: (4, 45, 157),
+    },
+    Kind {
+        words: "游戏本 笔记本电脑",
+        models: &["拯救者 Y7000", "外星人 M15", "G3", "暗影精灵"],
+        categories: (4, 45, 157),
+    },
+    Kind {
+        words: "平板电脑 WiFi版",
+        models: &["iPad Pro", "MatePad", "Galaxy Tab", "小米平板 4"],
+        categories: (1, 38, 115),
+    },
+    Kind {
+        words: "蓝牙耳机 主动降噪",
+        models: &["FreeBuds 3", "AirPods Pro", "WH-1000XM3", "Buds Live"],
+        categories: (1, 38, 115),
+    },
+    Kind {
+        words: "智能手表 运动手环",
+        models: &["Watch GT", "Apple Watch", "Galaxy Watch", "手环 4"],
+        categories: (1, 38, 115),
+    },
 ];
 const MEMORIES: [&str; 5] = ["4GB+64GB", "6GB+128GB", "8GB+128GB", "8GB+256GB", "16GB+512GB"];
 const COLOURS: [&str; 8] =
@@ -138,9 +160,9 @@ async fn generate(db: &DatabaseConnection, skus: u32) -> anyhow::Result<()> {
     let first_sku = 1_000_000u32;
     let spu_of = |n: u32| {
         let brand = (n as usize * 7) % BRANDS.len();
-        let (kind, models, categories) = KINDS[(n as usize / 3) % KINDS.len()];
-        let model = models[(n as usize) % models.len()];
-        (brand, kind, model, categories)
+        let kind = &KINDS[(n as usize / 3) % KINDS.len()];
+        let model = kind.models[(n as usize) % kind.models.len()];
+        (brand, kind.words, model, kind.categories)
     };
     for chunk in (0..spus).collect::<Vec<_>>().chunks(1000) {
         let values: Vec<String> = chunk
