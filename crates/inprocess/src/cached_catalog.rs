@@ -6,6 +6,7 @@
 //! cache, and forgets them when told of a [`CatalogChanges`]. [`CachedSkus`] keeps the single-SKU
 //! look-ups the cart makes on every addition in this process's cache.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -15,6 +16,7 @@ use meiduo_domain::{
     Breadcrumb, CategoryId, ChannelGroupMenu, Page, Sku, SkuComment, SkuDetailData, SkuId,
     SkuOrdering, SkuSummary,
 };
+use tokio::sync::OnceCell;
 
 /// How long the category menu stays cached.
 pub const MENU_TTL: Duration = Duration::from_secs(300);
@@ -41,11 +43,59 @@ pub fn detail_cache(sku: SkuId) -> String {
     format!("sku_detail:{sku}")
 }
 
+/// Loads in progress, by cache name: concurrent misses of one entry share one load instead
+/// of each reading the database (the stampede when a popular entry expires).
+#[derive(Debug, Default)]
+pub struct Flights(std::sync::Mutex<HashMap<String, Arc<OnceCell<Option<String>>>>>);
+
+impl Flights {
+    /// The load of `name` in progress, or a new one (`true`: this caller leads it).
+    fn join(&self, name: &str) -> (Arc<OnceCell<Option<String>>>, bool) {
+        let mut flights = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        match flights.get(name) {
+            Some(flight) => (flight.clone(), false),
+            None => {
+                let flight = Arc::new(OnceCell::new());
+                flights.insert(name.to_owned(), flight.clone());
+                (flight, true)
+            }
+        }
+    }
+
+    /// The load is over: later misses start their own.
+    fn land(&self, name: &str, flight: &Arc<OnceCell<Option<String>>>) {
+        let mut flights = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if flights.get(name).is_some_and(|current| Arc::ptr_eq(current, flight)) {
+            flights.remove(name);
+        }
+    }
+}
+
+/// The cached document `name`, if the cache holds a readable one. A cache that fails, or
+/// holds an entry that no longer reads, is logged and bypassed: it only saves work.
+async fn read<T: serde::de::DeserializeOwned>(cache: &dyn Cache, name: &str) -> Option<T> {
+    match cache.get(name).await {
+        Ok(Some(json)) => match serde_json::from_str(&json) {
+            Ok(value) => Some(value),
+            Err(error) => {
+                tracing::warn!(name, %error, "unreadable cache entry; reloading");
+                None
+            }
+        },
+        Ok(None) => None,
+        Err(error) => {
+            tracing::warn!(name, %error, "cache unavailable; reading the database");
+            None
+        }
+    }
+}
+
 /// The cached document `name`, or `load`ed and cached for `ttl`. Without a cache it just loads.
-/// A cache that fails, or holds an entry that no longer reads, is logged and bypassed: it only
-/// saves work.
+/// Of the callers that miss at once, one loads (reading the cache again first, in case a load
+/// just ended) and the others take its document; if its load fails they load themselves.
 async fn cached<T, F>(
     cache: Option<&dyn Cache>,
+    flights: &Flights,
     name: &str,
     ttl: Duration,
     load: F,
@@ -57,24 +107,53 @@ where
     let Some(cache) = cache else {
         return load.await;
     };
-    match cache.get(name).await {
-        Ok(Some(json)) => match serde_json::from_str(&json) {
-            Ok(value) => return Ok(value),
-            Err(error) => tracing::warn!(name, %error, "unreadable cache entry; reloading"),
-        },
-        Ok(None) => {}
-        Err(error) => tracing::warn!(name, %error, "cache unavailable; reading the database"),
+    if let Some(value) = read(cache, name).await {
+        return Ok(value);
     }
-    let value = load.await?;
-    match serde_json::to_string(&value) {
-        Ok(json) => {
-            if let Err(error) = cache.put(name, &json, ttl).await {
-                tracing::warn!(name, %error, "could not cache");
+    let (flight, leads) = flights.join(name);
+    let mut load = Some(load);
+    let mut loaded: Option<Result<T, StoreError>> = None;
+    let shared = flight
+        .get_or_init(|| async {
+            if leads && let Some(value) = read::<T>(cache, name).await {
+                // Cached by a load that ended between this caller's miss and its flight.
+                let json = serde_json::to_string(&value).ok();
+                loaded = Some(Ok(value));
+                return json;
             }
-        }
-        Err(error) => tracing::warn!(name, %error, "could not encode for the cache"),
+            let Some(load) = load.take() else { return None };
+            let result = load.await;
+            let json = match &result {
+                Ok(value) => match serde_json::to_string(value) {
+                    Ok(json) => {
+                        if let Err(error) = cache.put(name, &json, ttl).await {
+                            tracing::warn!(name, %error, "could not cache");
+                        }
+                        Some(json)
+                    }
+                    Err(error) => {
+                        tracing::warn!(name, %error, "could not encode for the cache");
+                        None
+                    }
+                },
+                Err(_) => None,
+            };
+            loaded = Some(result);
+            json
+        })
+        .await
+        .clone();
+    flights.land(name, &flight);
+    if let Some(result) = loaded {
+        return result;
     }
-    Ok(value)
+    if let Some(value) = shared.and_then(|json| serde_json::from_str(&json).ok()) {
+        return Ok(value);
+    }
+    match load.take() {
+        Some(load) => load.await,
+        None => Err(StoreError::unexpected(format!("the load of {name} was taken"))),
+    }
 }
 
 /// Forgets cached documents; a failure is logged (they expire on their own).
@@ -93,6 +172,7 @@ pub struct CachedCatalog {
     shared: Option<Arc<dyn Cache>>,
     /// This process's: list pages and details.
     local: Option<Arc<dyn Cache>>,
+    flights: Flights,
 }
 
 impl std::fmt::Debug for CachedCatalog {
@@ -107,7 +187,7 @@ impl std::fmt::Debug for CachedCatalog {
 impl CachedCatalog {
     /// `inner` with no cache yet: every read goes through.
     pub fn new(inner: Arc<dyn CatalogQueries>) -> Self {
-        CachedCatalog { inner, shared: None, local: None }
+        CachedCatalog { inner, shared: None, local: None, flights: Flights::default() }
     }
 
     /// Caches the menu and the hot lists there (a cache the replicas share; orders forget the
@@ -128,7 +208,14 @@ impl CachedCatalog {
 #[async_trait]
 impl CatalogQueries for CachedCatalog {
     async fn category_menu(&self) -> Result<Vec<ChannelGroupMenu>, StoreError> {
-        cached(self.shared.as_deref(), MENU_CACHE, MENU_TTL, self.inner.category_menu()).await
+        cached(
+            self.shared.as_deref(),
+            &self.flights,
+            MENU_CACHE,
+            MENU_TTL,
+            self.inner.category_menu(),
+        )
+        .await
     }
 
     async fn breadcrumb(&self, category: CategoryId) -> Result<Option<Breadcrumb>, StoreError> {
@@ -144,7 +231,7 @@ impl CatalogQueries for CachedCatalog {
     ) -> Result<Page<SkuSummary>, StoreError> {
         let name = format!("skus:{category}:{ordering:?}:{offset}:{limit}");
         let load = self.inner.list_skus(category, ordering, offset, limit);
-        cached(self.local.as_deref(), &name, LIST_TTL, load).await
+        cached(self.local.as_deref(), &self.flights, &name, LIST_TTL, load).await
     }
 
     async fn hot_skus(
@@ -153,12 +240,12 @@ impl CatalogQueries for CachedCatalog {
         limit: u64,
     ) -> Result<Vec<SkuSummary>, StoreError> {
         let load = self.inner.hot_skus(category, limit);
-        cached(self.shared.as_deref(), &hot_cache(category), HOT_TTL, load).await
+        cached(self.shared.as_deref(), &self.flights, &hot_cache(category), HOT_TTL, load).await
     }
 
     async fn sku_detail(&self, sku: SkuId) -> Result<Option<SkuDetailData>, StoreError> {
         let load = self.inner.sku_detail(sku);
-        cached(self.local.as_deref(), &detail_cache(sku), DETAIL_TTL, load).await
+        cached(self.local.as_deref(), &self.flights, &detail_cache(sku), DETAIL_TTL, load).await
     }
 
     async fn search_skus(
@@ -212,6 +299,7 @@ impl CatalogChanges for CachedCatalog {
 pub struct CachedSkus {
     inner: Arc<dyn SkuCatalog>,
     local: Option<Arc<dyn Cache>>,
+    flights: Flights,
 }
 
 impl std::fmt::Debug for CachedSkus {
@@ -222,7 +310,7 @@ impl std::fmt::Debug for CachedSkus {
 
 impl CachedSkus {
     pub fn new(inner: Arc<dyn SkuCatalog>, local: Option<Arc<dyn Cache>>) -> Self {
-        CachedSkus { inner, local }
+        CachedSkus { inner, local, flights: Flights::default() }
     }
 }
 
@@ -232,7 +320,8 @@ impl SkuCatalog for CachedSkus {
         match ids {
             [one] => {
                 let load = self.inner.find_skus(ids);
-                cached(self.local.as_deref(), &format!("sku:{one}"), SKU_TTL, load).await
+                let name = format!("sku:{one}");
+                cached(self.local.as_deref(), &self.flights, &name, SKU_TTL, load).await
             }
             _ => self.inner.find_skus(ids).await,
         }

@@ -150,3 +150,61 @@ async fn a_single_sku_is_read_once_per_lifetime_and_lists_of_skus_every_time() {
     }
     assert_eq!(cache.ttl_of("sku:1"), Some(SKU_TTL));
 }
+
+/// When a page expires, the requests that miss it together wait for one read of the database
+/// instead of each making its own (the stampede of a popular entry).
+#[tokio::test(flavor = "multi_thread", worker_threads = 8)]
+async fn concurrent_misses_of_one_entry_read_the_database_once() {
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = reads.clone();
+    let mut queries = MockCatalogQueries::new();
+    queries.expect_list_skus().returning(move |_, _, _, _| {
+        counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        // A slow read (on this worker thread): the other requests miss meanwhile.
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        Ok(Page { count: 1, items: vec![summary(7)] })
+    });
+    let cache = Arc::new(MemoryCache::default());
+    let catalog = Arc::new(local(queries, &cache));
+    let requests: Vec<_> = (0..16)
+        .map(|_| {
+            let catalog = catalog.clone();
+            tokio::spawn(async move {
+                catalog.list_skus(CategoryId(115), SkuOrdering::BestSelling, 0, 5).await
+            })
+        })
+        .collect();
+    for request in requests {
+        let page = request.await.unwrap().unwrap();
+        assert_eq!(page.items, vec![summary(7)]);
+    }
+    assert_eq!(reads.load(std::sync::atomic::Ordering::SeqCst), 1, "one read for 16 misses");
+}
+
+/// A failed load is not shared: each waiting request then reads for itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_load_is_not_handed_to_the_others() {
+    let reads = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = reads.clone();
+    let mut queries = MockCatalogQueries::new();
+    queries.expect_sku_detail().returning(move |_| {
+        let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        if n == 0 { Err(meiduo_domain::ports::StoreError::unexpected("lost")) } else { Ok(None) }
+    });
+    let cache = Arc::new(MemoryCache::default());
+    let catalog = Arc::new(local(queries, &cache));
+    let requests: Vec<_> = (0..4)
+        .map(|_| {
+            let catalog = catalog.clone();
+            tokio::spawn(async move { catalog.sku_detail(SkuId(3)).await })
+        })
+        .collect();
+    let mut failed = 0;
+    for request in requests {
+        if request.await.unwrap().is_err() {
+            failed += 1;
+        }
+    }
+    assert_eq!(failed, 1, "only the request whose read failed fails");
+}
