@@ -121,7 +121,7 @@ where
                 loaded = Some(Ok(value));
                 return json;
             }
-            let Some(load) = load.take() else { return None };
+            let load = load.take()?;
             let result = load.await;
             let json = match &result {
                 Ok(value) => match serde_json::to_string(value) {
