@@ -27,6 +27,7 @@ async fn every_scenario_runs_and_keeps_the_invariants() {
                 Duration::from_secs(1),
                 Duration::from_secs(2),
                 Some(OrderPolicy::default()),
+                None,
             )
             .await
             .unwrap();
@@ -44,6 +45,38 @@ async fn every_scenario_runs_and_keeps_the_invariants() {
         } else {
             assert!(report.errors.is_empty(), "{}: {:?}", scenario.name(), report.errors);
             assert!(outcome.direct.is_none());
+        }
+    }
+}
+
+/// On MariaDB the order scenarios also run through the bare driver (the raw drive): its orders
+/// keep the invariants too, and the ratios against it are reported.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_drive_places_orders_that_keep_the_invariants() {
+    let Some(db) = meiduo_test_support::mysql().await else { return };
+    let url = db.url().to_owned();
+    let app = spawn(db.with_catalog().await).await;
+    let bench = Arc::new(prepare(&app.base, app.db.store.clone(), None, 4, 50).await.unwrap());
+    let pool = meiduo_loadgen::raw::pool(&url, 4).await.unwrap();
+    for scenario in [Scenario::OrderHot, Scenario::OrderSpread] {
+        let outcome = bench
+            .run_checked(
+                scenario,
+                Duration::ZERO,
+                Duration::from_secs(2),
+                Some(OrderPolicy::default()),
+                Some(&pool),
+            )
+            .await
+            .unwrap();
+        let (raw, check) = outcome.raw.as_ref().unwrap();
+        println!("{}", raw.line());
+        assert!(raw.orders > 0, "{}: {:?}", scenario.name(), raw.errors);
+        assert!(raw.errors.is_empty(), "{}: {:?}", scenario.name(), raw.errors);
+        check.as_ref().unwrap();
+        let [http, direct, http_p99, direct_p99] = outcome.raw_ratios().unwrap();
+        for ratio in [http, direct, http_p99, direct_p99] {
+            assert!(ratio.is_some_and(|r| r > 0.0), "{}: {ratio:?}", scenario.name());
         }
     }
 }

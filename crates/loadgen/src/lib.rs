@@ -2,6 +2,8 @@
 //! scenarios against a running server, drives the same order transaction directly on the
 //! database for comparison, and checks the stock invariants afterwards.
 
+pub mod raw;
+
 use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -541,30 +543,38 @@ impl Bench {
     }
 
     /// Runs a scenario over HTTP and checks the invariants after it; an order scenario is then
-    /// driven directly with `direct` (when given) and checked again. Each run is preceded by
-    /// `warmup` of the same work, not measured but checked with it. Carts are emptied before each
-    /// order run, so that every order is of one unit whatever ran before.
+    /// driven directly with `direct` (when given), and through the bare driver on `raw` (when
+    /// given), each checked again. Each run is preceded by `warmup` of the same work, not
+    /// measured but checked with it. Carts are emptied before each order run, so that every
+    /// order is of one unit whatever ran before.
     pub async fn run_checked(
         self: &Arc<Self>,
         scenario: Scenario,
         warmup: Duration,
         duration: Duration,
         direct: Option<OrderPolicy>,
+        raw: Option<&sea_orm::sqlx::MySqlPool>,
     ) -> anyhow::Result<Outcome> {
-        let http = self.measured(scenario, None, warmup, duration).await?;
+        let http = self.measured(scenario, Drive::Http, warmup, duration).await?;
         let direct = match direct {
             Some(policy) if scenario.places_orders() => {
-                Some(self.measured(scenario, Some(policy), warmup, duration).await?)
+                Some(self.measured(scenario, Drive::Direct(policy), warmup, duration).await?)
             }
             _ => None,
         };
-        Ok(Outcome { http, direct })
+        let raw = match raw {
+            Some(pool) if scenario.places_orders() => {
+                Some(self.measured(scenario, Drive::Raw(pool.clone()), warmup, duration).await?)
+            }
+            _ => None,
+        };
+        Ok(Outcome { http, direct, raw })
     }
 
     async fn measured(
         self: &Arc<Self>,
         scenario: Scenario,
-        direct: Option<OrderPolicy>,
+        drive: Drive,
         warmup: Duration,
         duration: Duration,
     ) -> anyhow::Result<(Report, anyhow::Result<()>)> {
@@ -573,11 +583,12 @@ impl Bench {
         }
         let before = self.snapshot().await?;
         let run = |length: Duration| {
-            let policy = direct.clone();
+            let drive = drive.clone();
             async move {
-                match policy {
-                    Some(policy) => self.run_direct(scenario, length, policy).await,
-                    None => self.run_http(scenario, length).await,
+                match drive {
+                    Drive::Direct(policy) => self.run_direct(scenario, length, policy).await,
+                    Drive::Raw(pool) => self.run_raw(scenario, length, &pool).await,
+                    Drive::Http => self.run_http(scenario, length).await,
                 }
             }
         };
@@ -646,21 +657,52 @@ impl Bench {
     }
 }
 
-/// A scenario's figures: over HTTP, and driven directly (order scenarios), each with the result
-/// of the invariant check that followed it.
+/// How a run drives the work.
+#[derive(Clone)]
+enum Drive {
+    /// Over HTTP, as shoppers.
+    Http,
+    /// The use cases on the server's own wiring, no HTTP.
+    Direct(OrderPolicy),
+    /// The order transaction's statements through the bare driver.
+    Raw(sea_orm::sqlx::MySqlPool),
+}
+
+/// A scenario's figures: over HTTP, driven directly and through the bare driver (order
+/// scenarios), each with the result of the invariant check that followed it.
 #[derive(Debug)]
 pub struct Outcome {
     pub http: (Report, anyhow::Result<()>),
     pub direct: Option<(Report, anyhow::Result<()>)>,
+    pub raw: Option<(Report, anyhow::Result<()>)>,
 }
 
 impl Outcome {
     /// Orders per second over HTTP / directly.
     pub fn ratio(&self) -> Option<f64> {
         let (direct, _) = self.direct.as_ref()?;
-        let http = &self.http.0;
-        Some(http.per_second(http.orders) / direct.per_second(direct.orders).max(f64::EPSILON))
+        Some(orders_ratio(&self.http.0, direct))
     }
+
+    /// Orders per second over HTTP and directly, each / through the bare driver; and the p99s
+    /// over HTTP and directly, each / the bare driver's.
+    pub fn raw_ratios(&self) -> Option<[Option<f64>; 4]> {
+        let (raw, _) = self.raw.as_ref()?;
+        let direct = self.direct.as_ref().map(|(direct, _)| direct);
+        let p99 = |report: &Report| {
+            report.percentile(0.99).as_secs_f64() / raw.percentile(0.99).as_secs_f64().max(1e-9)
+        };
+        Some([
+            Some(orders_ratio(&self.http.0, raw)),
+            direct.map(|direct| orders_ratio(direct, raw)),
+            Some(p99(&self.http.0)),
+            direct.map(p99),
+        ])
+    }
+}
+
+fn orders_ratio(report: &Report, base: &Report) -> f64 {
+    report.per_second(report.orders) / base.per_second(base.orders).max(f64::EPSILON)
 }
 
 /// Totals the invariants compare.

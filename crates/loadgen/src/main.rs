@@ -49,6 +49,10 @@ struct Args {
     /// The compare-and-swap of the direct drive (set the server's with MEIDUO_STOCK_UPDATE).
     #[arg(long, default_value = "covering")]
     stock_update: String,
+    /// Skip the raw drive of order scenarios (the transaction's statements through the bare
+    /// driver; MySQL/MariaDB only).
+    #[arg(long)]
+    no_raw: bool,
     /// Skip the direct drive of order scenarios.
     #[arg(long)]
     no_direct: bool,
@@ -84,13 +88,22 @@ async fn main() -> anyhow::Result<()> {
     };
     println!("preparing {} shoppers and {} SKUs ...", args.clients, args.spread);
     let bench = Arc::new(prepare(&args.base, store, redis, args.clients, args.spread).await?);
+    // The bare driver's pool: as many connections as the server's and the direct drive's.
+    let raw = if args.no_raw || !args.database_url.starts_with("mysql:") {
+        None
+    } else {
+        Some(meiduo_loadgen::raw::pool(&args.database_url, args.pool.max(2)).await?)
+    };
     let duration = Duration::from_secs(args.seconds);
     let mut failed = false;
     for scenario in scenarios {
         let direct = (!args.no_direct).then(|| policy.clone());
         let warmup = Duration::from_secs(args.warmup);
-        let outcome = bench.run_checked(scenario, warmup, duration, direct).await?;
-        for (report, check) in std::iter::once(&outcome.http).chain(outcome.direct.as_ref()) {
+        let outcome = bench.run_checked(scenario, warmup, duration, direct, raw.as_ref()).await?;
+        let runs = std::iter::once(&outcome.http)
+            .chain(outcome.direct.as_ref())
+            .chain(outcome.raw.as_ref());
+        for (report, check) in runs {
             println!("{}", report.line());
             if let Err(broken) = check {
                 println!("INVARIANT BROKEN after {} ({}): {broken}", scenario.name(), report.mode);
@@ -99,6 +112,17 @@ async fn main() -> anyhow::Result<()> {
         }
         if let Some(ratio) = outcome.ratio() {
             println!("{:<12} ratio  http / direct orders/s = {ratio:.2}", scenario.name());
+        }
+        if let Some([http, direct, http_p99, direct_p99]) = outcome.raw_ratios() {
+            let show = |r: Option<f64>| r.map_or("-".to_owned(), |r| format!("{r:.2}"));
+            println!(
+                "{:<12} ratio  orders/s http / raw = {}, direct / raw = {}; p99 http / raw = {}, direct / raw = {}",
+                scenario.name(),
+                show(http),
+                show(direct),
+                show(http_p99),
+                show(direct_p99)
+            );
         }
     }
     if failed {

@@ -121,6 +121,11 @@ pub fn cart_line(sku: u64, count: i64) -> CartLine {
 }
 
 impl TestDb {
+    /// The database's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
     /// Pools of their own on the same database, as another replica of the shop has; dropping
     /// them leaves the database to this one.
     pub async fn replica(&self) -> TestDb {
