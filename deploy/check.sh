@@ -49,8 +49,9 @@ proven+=("deploy/haproxy.cfg is a valid haproxy configuration")
 
 echo "== 4. the image (podman build), and its root filesystem serving"
 # RUN steps in chroot isolation: this machine's sandbox refuses the OCI runtime's rlimits and
-# cgroups (podman run fails there); the image built is the same.
-build=(podman build --isolation chroot --network host --ignorefile deploy/Dockerfile.dockerignore
+# cgroups (podman run fails there); the image built is the same. Docker's image format: the OCI
+# format has no HEALTHCHECK.
+build=(podman build --format docker --isolation chroot --network host --ignorefile deploy/Dockerfile.dockerignore
   -f deploy/Dockerfile)
 rust_image=$(sed -n 's/^ARG RUST_IMAGE=//p' deploy/Dockerfile)
 runtime_image=$(sed -n 's/^ARG RUNTIME_IMAGE=//p' deploy/Dockerfile)
@@ -73,12 +74,16 @@ else
 FROM localhost/meiduo-base/debian:bookworm
 RUN apt-get update \
  && apt-get install -y --no-install-recommends gcc libc6-dev ca-certificates \
- && rm -rf /var/lib/apt/lists/*
+ && rm -rf /var/lib/apt/lists/* \
+ && cp /run/host-cas/*.crt /usr/local/share/ca-certificates/ 2>/dev/null; update-ca-certificates
 COPY . /usr/local/rust/
 ENV PATH=/usr/local/rust/bin:/usr/local/cargo/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     CARGO_HOME=/usr/local/cargo
 CONTAINERFILE
+  # This machine's own certificate authorities (an egress proxy's) are trusted by this
+  # builder base, so that cargo reaches crates.io from it as from the machine.
   podman build --isolation chroot --network host -f "$work/rust.Containerfile" \
+    -v /usr/local/share/ca-certificates:/run/host-cas:ro \
     -t localhost/meiduo-base/rust:bookworm "$sysroot"
   bases=("Debian bookworm from debootstrap, and this machine's $(rustc --version) on it (the registry cannot be reached)")
   base_args=(--build-arg RUNTIME_IMAGE=localhost/meiduo-base/debian:bookworm
@@ -172,7 +177,9 @@ done
 [ "$up" = "1" ] || { echo "Prometheus did not scrape the server" >&2; cat "$work/prometheus.log" >&2; exit 1; }
 served=$(query 'sum(meiduo_http_requests_total{route="/categories/"})')
 rss=$(query 'meiduo_process_resident_memory_bytes')
-echo "Prometheus scraped: up=1, /categories/ requests=$served, resident memory=$rss bytes"
+waits=$(query 'meiduo_db_pool_acquire_seconds_count')
+[ -n "$waits" ] || { echo "no database pool waits in the scrape" >&2; exit 1; }
+echo "Prometheus scraped: up=1, /categories/ requests=$served, database pool waits=$waits, resident memory=$rss bytes"
 proven+=("a real Prometheus scrapes /metrics with the ops token (up=1; /categories/ requests $served)")
 proven+=("resident memory after 2000 catalog requests: $((${rss%.*} / 1048576)) MiB")
 
