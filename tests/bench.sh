@@ -4,6 +4,10 @@
 # password) and Redis on their default ports, as on the development machines.
 #   bash tests/bench.sh [seconds per scenario] ["shopper counts"] ["stock update forms"]
 #   e.g. bash tests/bench.sh 15 "16 64" "covering equality"
+# Order scenarios run over HTTP, directly and raw (the transaction's statements through the bare
+# driver). After the scenarios, with the last server still up: wrk on its cached SKU list (64
+# connections, latency percentiles), and the ceiling: nginx serving a static file to wrk on the
+# same machine (BENCH_CEILING=0 skips both; nginx-light and wrk come from Debian).
 # BENCH_SCENARIOS narrows the scenarios (e.g. order-hot,order-spread); BENCH_BIN runs binaries
 # built elsewhere (another checkout's target/release, to compare two versions in one sitting)
 # instead of building this one; BENCH_SERVER_ENV adds settings to the server's environment.
@@ -24,7 +28,38 @@ if [ -z "$bin" ]; then
   bin=./target/release
 fi
 server=
-trap '[ -n "$server" ] && kill $server 2>/dev/null || true' EXIT
+nginx_dir=
+trap '[ -n "$server" ] && kill $server 2>/dev/null; [ -n "$nginx_dir" ] && nginx -p "$nginx_dir" -c nginx.conf -s stop 2>/dev/null; true' EXIT
+if [ "${BENCH_CEILING:-1}" = 1 ]; then
+  command -v wrk >/dev/null || apt-get install -y -q wrk >/dev/null
+  command -v nginx >/dev/null || apt-get install -y -q nginx-light >/dev/null
+fi
+
+# The ceiling of an HTTP service on this machine: nginx (2 workers, as the server's 2) serving
+# a static file of the size of a cart answer to wrk, 64 connections.
+ceiling() {
+  nginx_dir=$(mktemp -d)
+  local nginx_port=$((port + 1))
+  mkdir -p "$nginx_dir/logs" "$nginx_dir/www"
+  printf '{"sku_id":1001,"count":1,"selected":true}' >"$nginx_dir/www/cart.json"
+  cat >"$nginx_dir/nginx.conf" <<CONF
+worker_processes 2;
+error_log logs/error.log;
+pid logs/nginx.pid;
+events { worker_connections 1024; }
+http {
+  access_log off;
+  server { listen 127.0.0.1:${nginx_port}; root ${nginx_dir}/www; }
+}
+CONF
+  chmod -R a+rX "$nginx_dir"   # nginx's workers run as nobody
+  nginx -p "$nginx_dir" -c nginx.conf
+  echo "== the ceiling: nginx serving a static file to wrk, 64 connections, ${seconds}s"
+  wrk -t2 -c64 -d"${seconds}s" --latency "http://127.0.0.1:${nginx_port}/cart.json" | sed -n '1,/Transfer/p'
+  nginx -p "$nginx_dir" -c nginx.conf -s stop
+  rm -rf "$nginx_dir"
+  nginx_dir=
+}
 for mode in $modes; do
   for clients in $counts; do
     db="meiduo_bench_${mode}_${clients}"
@@ -33,13 +68,21 @@ for mode in $modes; do
     data=$(mktemp -d)
     MEIDUO_LISTEN=127.0.0.1:${port} MEIDUO_DATA_DIR=$data MEIDUO_DATABASE_URL=${mysql}/${db} \
       MEIDUO_DATABASE_MAX_CONNECTIONS=$pool MEIDUO_REDIS_URL=$redis MEIDUO_STOCK_UPDATE=$mode \
-      MEIDUO_PAYMENT_EXPIRY_INTERVAL=0s RUST_LOG=warn env ${BENCH_SERVER_ENV:-} "$bin/meiduo" serve &
+      MEIDUO_PAYMENT_EXPIRY_INTERVAL=0s MEIDUO_PAYMENT_GATEWAY=sandbox MEIDUO_QQ_PROVIDER=sandbox \
+      RUST_LOG=warn env ${BENCH_SERVER_ENV:-} "$bin/meiduo" serve &
     server=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null && break; sleep 0.2; done
+    curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null || { echo "the server did not start" >&2; exit 1; }
     echo "== stock update: ${mode}; ${clients} shoppers; pool ${pool}; server RSS before: $(ps -o rss= -p $server) KiB"
     "$bin/meiduo-loadgen" --scenarios "$scenarios" --base "http://127.0.0.1:${port}" --database-url "${mysql}/${db}" \
       --redis-url "$redis" --clients "$clients" --pool "$pool" --seconds "$seconds" --stock-update "$mode"
     echo "== server RSS after: $(ps -o rss= -p $server) KiB"
+    if [ "${BENCH_CEILING:-1}" = 1 ]; then
+      echo "== wrk: the cached SKU list, 64 connections, ${seconds}s"
+      wrk -t2 -c64 -d"${seconds}s" --latency \
+        "http://127.0.0.1:${port}/categories/157/skus/?ordering=-sales&page_size=10" | sed -n '1,/Transfer/p'
+      ceiling
+    fi
     kill $server; wait $server 2>/dev/null || true
     server=
     mariadb -h127.0.0.1 -uroot -e "DROP DATABASE IF EXISTS ${db}"

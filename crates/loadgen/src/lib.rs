@@ -690,7 +690,7 @@ impl Outcome {
         let (raw, _) = self.raw.as_ref()?;
         let direct = self.direct.as_ref().map(|(direct, _)| direct);
         let p99 = |report: &Report| {
-            report.percentile(0.99).as_secs_f64() / raw.percentile(0.99).as_secs_f64().max(1e-9)
+            report.percentile(99.0).as_secs_f64() / raw.percentile(99.0).as_secs_f64().max(1e-9)
         };
         Some([
             Some(orders_ratio(&self.http.0, raw)),

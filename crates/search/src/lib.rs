@@ -19,6 +19,7 @@ use jieba_rs::Jieba;
 use meiduo_domain::SkuId;
 use meiduo_domain::ports::{SearchHits, SkuDocument, SkuIndex, StoreError};
 use tantivy::collector::{Count, TopDocs};
+use tantivy::indexer::NoMergePolicy;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::{
     FAST, Field, INDEXED, IndexRecordOption, Schema, TextFieldIndexing, TextOptions,
@@ -28,8 +29,10 @@ use tantivy::{DocId, Index, IndexReader, IndexWriter, ReloadPolicy, Score, Tanti
 
 /// The tokenizer's name in the index.
 const TOKENIZER: &str = "meiduo_jieba";
-/// The indexing memory of the one writer thread (tantivy's minimum is 15 MB).
-const WRITER_MEMORY: usize = 32_000_000;
+/// The indexing memory of the one writer thread: tantivy's minimum (the arena is sized by it,
+/// and the allocator keeps it). A writer exists only while it writes; a full build's segments
+/// are then merged into one, for the fastest searches.
+const WRITER_MEMORY: usize = 15_000_000;
 /// How much a match in each field weighs.
 const NAME_BOOST: Score = 3.0;
 const BRAND_BOOST: Score = 2.0;
@@ -221,9 +224,16 @@ impl Fields {
 
 /// A built index: read by any number of searches, written by one writer at a time.
 struct Live {
+    index: Index,
     reader: IndexReader,
-    writer: Mutex<IndexWriter>,
+    /// Held while a writer exists (tantivy allows one per index).
+    writing: Mutex<()>,
     fields: Fields,
+}
+
+/// A writer with one indexing thread.
+fn writer(index: &Index) -> Result<IndexWriter, StoreError> {
+    index.writer_with_num_threads(1, WRITER_MEMORY).map_err(|e| failed("opening the writer", e))
 }
 
 fn failed(what: &str, error: impl std::fmt::Display) -> StoreError {
@@ -235,23 +245,29 @@ impl Live {
         let (schema, fields) = Fields::schema();
         let index = Index::create_in_ram(schema);
         index.tokenizers().register(TOKENIZER, TextAnalyzer::from(JiebaTokenizer));
-        let mut writer: IndexWriter = index
-            .writer_with_num_threads(1, WRITER_MEMORY)
-            .map_err(|e| failed("opening the writer", e))?;
+        let mut writer = writer(&index)?;
+        // Merged once, below, rather than in the background while it is written.
+        writer.set_merge_policy(Box::new(NoMergePolicy));
         for sku in documents.iter().filter(|sku| sku.is_launched) {
             writer.add_document(fields.document(sku)).map_err(|e| failed("adding", e))?;
         }
         writer.commit().map_err(|e| failed("committing", e))?;
+        let segments = index.searchable_segment_ids().map_err(|e| failed("listing", e))?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait().map_err(|e| failed("merging", e))?;
+        }
+        writer.wait_merging_threads().map_err(|e| failed("merging", e))?;
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e| failed("opening the reader", e))?;
-        Ok(Live { reader, writer: Mutex::new(writer), fields })
+        Ok(Live { index, reader, writing: Mutex::new(()), fields })
     }
 
     fn apply(&self, documents: &[SkuDocument], removed: &[SkuId]) -> Result<(), StoreError> {
-        let mut writer = self.writer.lock().map_err(|e| failed("the writer's lock", e))?;
+        let _writing = self.writing.lock().map_err(|e| failed("the writer's lock", e))?;
+        let mut writer = writer(&self.index)?;
         let ids = documents.iter().map(|sku| sku.id).chain(removed.iter().copied());
         for id in ids {
             writer.delete_term(Term::from_field_u64(self.fields.id, id.0));
@@ -259,12 +275,9 @@ impl Live {
         for sku in documents.iter().filter(|sku| sku.is_launched) {
             writer.add_document(self.fields.document(sku)).map_err(|e| failed("adding", e))?;
         }
-        if let Err(error) = writer.commit() {
-            // Nothing of this batch is visible; drop it so that the next commit does not
-            // publish half of it.
-            let _ = writer.rollback();
-            return Err(failed("committing", error));
-        }
+        // On an error the writer is dropped uncommitted: nothing of this batch is visible.
+        writer.commit().map_err(|e| failed("committing", e))?;
+        writer.wait_merging_threads().map_err(|e| failed("merging", e))?;
         self.reader.reload().map_err(|e| failed("reloading", e))
     }
 
