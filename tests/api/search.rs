@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 
 use meiduo_domain::ports::SkuDocuments;
 use meiduo_server::settings::{SearchSettings, Settings};
+use meiduo_test_support::db::time_value;
 use meiduo_test_support::*;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -171,20 +172,14 @@ async fn changes_made_on_one_replica_are_searchable_on_the_other_within_seconds(
         // time is read as well.
         two.db
             .exec(
-                "UPDATE tb_sku SET name = '美多星河手机 三代', update_time = ? WHERE id = ?",
-                vec![
-                    sea_orm::Value::TimeDateTime(Some(now())),
-                    sea_orm::Value::BigInt(Some(sku as i64)),
-                ],
+                &format!(
+                    "UPDATE tb_sku SET name = '美多星河手机 三代', update_time = ? WHERE id = {sku}"
+                ),
+                vec![time_value(OffsetDateTime::now_utc())],
             )
             .await;
         eventually(&shopper, "星河 三代", |found| found == [sku]).await;
     }
-}
-
-fn now() -> time::PrimitiveDateTime {
-    let now = OffsetDateTime::now_utc();
-    time::PrimitiveDateTime::new(now.date(), now.time())
 }
 
 /// The documents the index reads: SKUs whose SPU or brand changed count as changed, with their
@@ -207,7 +202,7 @@ async fn the_store_reports_skus_changed_through_their_spu_or_brand() {
         assert!(quiet.documents.is_empty(), "{engine}: the demo data is years old");
         assert_eq!(quiet.seen_until, since);
 
-        let at = sea_orm::Value::TimeDateTime(Some(now()));
+        let at = time_value(OffsetDateTime::now_utc());
         db.exec(
             "UPDATE tb_brand SET name = '荣耀', update_time = ? WHERE id = 2",
             vec![at.clone()],
@@ -217,7 +212,7 @@ async fn the_store_reports_skus_changed_through_their_spu_or_brand() {
             .await;
         db.exec(
             "UPDATE tb_sku SET is_launched = 0, update_time = ? WHERE id = 1",
-            vec![sea_orm::Value::TimeDateTime(Some(now()))],
+            vec![time_value(OffsetDateTime::now_utc())],
         )
         .await;
         let changed = documents.changed_since(since).await.unwrap();

@@ -208,16 +208,9 @@ async fn generate(db: &DatabaseConnection, skus: u32) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// This process's resident memory, in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|status| {
-            status.lines().find_map(|line| {
-                line.strip_prefix("VmRSS:")?.trim().strip_suffix("kB")?.trim().parse().ok()
-            })
-        })
-        .unwrap_or(0)
+/// This process's resident memory, in MiB, as the server's metrics read it.
+fn rss_mib() -> f64 {
+    meiduo_http::metrics::resident_memory().unwrap_or(0) as f64 / 1_048_576.0
 }
 
 #[derive(Debug, Default)]
@@ -299,9 +292,9 @@ async fn main() -> anyhow::Result<()> {
     println!("{engine}: generated {} SKUs in {:.1} s", args.skus, began.elapsed().as_secs_f64());
 
     // The dictionary first, apart: every index of the process shares it.
-    let before_dictionary = rss_kib();
+    let before_dictionary = rss_mib();
     let _ = meiduo_search::words("预热");
-    let before = rss_kib();
+    let before = rss_mib();
     let index = TantivySkuIndex::new();
     let began = Instant::now();
     let documents = store.sku_documents().launched().await?;
@@ -315,8 +308,8 @@ async fn main() -> anyhow::Result<()> {
         read.as_secs_f64(),
         built.as_secs_f64(),
         index.index_bytes().unwrap_or(0) as f64 / 1_048_576.0,
-        (before - before_dictionary) as f64 / 1024.0,
-        rss_kib().saturating_sub(before) as f64 / 1024.0,
+        before - before_dictionary,
+        rss_mib() - before,
     );
 
     let queries: Arc<dyn CatalogQueries> = Arc::new(store.catalog());
