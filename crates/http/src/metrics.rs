@@ -69,7 +69,7 @@ fn describe() {
     describe_counter!("meiduo_search_rounds_total", "Search index rounds, built or refreshed");
     describe_counter!(
         "meiduo_search_documents_applied_total",
-        "Changed SKUs the search index read and applied"
+        "Changed SKUs' documents the search index read (unchanged ones are not written again)"
     );
     describe_gauge!("meiduo_search_documents", "SKUs in this process's search index");
     describe_gauge!("meiduo_pool_connections", "Pooled connections, by store and state");

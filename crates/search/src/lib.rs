@@ -12,6 +12,7 @@
 //! ([`TantivySkuIndex::rebuild`]) and applies changes as they are read back
 //! ([`TantivySkuIndex::apply`]), so that every replica follows the database.
 
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use async_trait::async_trait;
@@ -226,8 +227,10 @@ impl Fields {
 struct Live {
     index: Index,
     reader: IndexReader,
-    /// Held while a writer exists (tantivy allows one per index).
-    writing: Mutex<()>,
+    /// The documents applied since the build, as they were applied: a change read again (the
+    /// refresh looks back over its last minute) is not written again. Held while a writer
+    /// exists (tantivy allows one per index).
+    applied: Mutex<HashMap<SkuId, SkuDocument>>,
     fields: Fields,
 }
 
@@ -262,23 +265,35 @@ impl Live {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()
             .map_err(|e| failed("opening the reader", e))?;
-        Ok(Live { index, reader, writing: Mutex::new(()), fields })
+        Ok(Live { index, reader, applied: Mutex::default(), fields })
     }
 
     fn apply(&self, documents: &[SkuDocument], removed: &[SkuId]) -> Result<(), StoreError> {
-        let _writing = self.writing.lock().map_err(|e| failed("the writer's lock", e))?;
+        let mut applied = self.applied.lock().map_err(|e| failed("the writer's lock", e))?;
+        let changed: Vec<&SkuDocument> =
+            documents.iter().filter(|sku| applied.get(&sku.id) != Some(*sku)).collect();
+        if changed.is_empty() && removed.is_empty() {
+            return Ok(());
+        }
         let mut writer = writer(&self.index)?;
-        let ids = documents.iter().map(|sku| sku.id).chain(removed.iter().copied());
+        let ids = changed.iter().map(|sku| sku.id).chain(removed.iter().copied());
         for id in ids {
             writer.delete_term(Term::from_field_u64(self.fields.id, id.0));
         }
-        for sku in documents.iter().filter(|sku| sku.is_launched) {
+        for sku in changed.iter().filter(|sku| sku.is_launched) {
             writer.add_document(self.fields.document(sku)).map_err(|e| failed("adding", e))?;
         }
         // On an error the writer is dropped uncommitted: nothing of this batch is visible.
         writer.commit().map_err(|e| failed("committing", e))?;
         writer.wait_merging_threads().map_err(|e| failed("merging", e))?;
-        self.reader.reload().map_err(|e| failed("reloading", e))
+        self.reader.reload().map_err(|e| failed("reloading", e))?;
+        for sku in changed {
+            applied.insert(sku.id, sku.clone());
+        }
+        for id in removed {
+            applied.remove(id);
+        }
+        Ok(())
     }
 
     fn search(&self, text: &str, offset: u64, limit: u64) -> Result<SearchHits, StoreError> {

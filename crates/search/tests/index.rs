@@ -148,3 +148,20 @@ async fn changes_apply_and_a_rebuild_replaces_everything() {
     index.rebuild(catalog()).await.unwrap();
     assert_eq!(ids(&index, "华为 P10").await, [3, 4]);
 }
+
+#[tokio::test]
+async fn a_change_read_again_is_kept_and_a_removed_sku_comes_back_with_its_document() {
+    let index = built().await;
+    let mut renamed = catalog().remove(4);
+    renamed.name = "华为 MateBook 14 轻薄笔记本".to_owned();
+    for _ in 0..3 {
+        // The refresh reads the same change again within its look-back.
+        index.apply(vec![renamed.clone()], vec![]).await.unwrap();
+        assert_eq!(ids(&index, "matebook 14").await, [5]);
+    }
+    // Taken out (a search found it off sale), then the same document read again: back in.
+    index.apply(vec![], vec![SkuId(5)]).await.unwrap();
+    assert!(ids(&index, "matebook 14").await.is_empty());
+    index.apply(vec![renamed], vec![]).await.unwrap();
+    assert_eq!(ids(&index, "matebook 14").await, [5]);
+}
