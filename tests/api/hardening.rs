@@ -349,3 +349,25 @@ async fn the_document_states_the_bounds_the_server_enforces() {
         }
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kept_alive_connection_outlives_a_pause_of_the_client() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = spawn(sqlite().await).await;
+    let address = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let request = format!("GET /health/live HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    async fn answer(stream: &mut tokio::net::TcpStream) -> String {
+        let mut buffer = vec![0u8; 4096];
+        let read = stream.read(&mut buffer).await.unwrap();
+        String::from_utf8_lossy(&buffer[..read]).into_owned()
+    }
+    stream.write_all(request.as_bytes()).await.unwrap();
+    assert!(answer(&mut stream).await.starts_with("HTTP/1.1 200"));
+    // Longer than actix-web's default of 5 s, which closed such connections under the clients
+    // (and proxies) that reuse them: their next request failed.
+    tokio::time::sleep(std::time::Duration::from_secs(7)).await;
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let again = answer(&mut stream).await;
+    assert!(again.starts_with("HTTP/1.1 200"), "the connection was closed: {again:?}");
+}

@@ -933,6 +933,7 @@ impl Application {
         .listen(listener)?
         // SIGTERM and Ctrl-C are this application's to handle (`run_until_stopped`).
         .disable_signals()
+        .keep_alive(settings.keep_alive)
         .shutdown_timeout(settings.shutdown.timeout.as_secs().max(1));
         if settings.workers > 0 {
             server = server.workers(settings.workers);

@@ -398,6 +398,12 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// HTTP worker threads (0: one per core).
     pub workers: usize,
+    /// How long an idle client connection is kept open. Longer than the idle timeout of the
+    /// proxy in front (HAProxy's `timeout server`, 60 s in `deploy/`), so that the proxy, not
+    /// this server, closes a kept-alive connection: a server closing one just as the proxy sends
+    /// on it makes that request fail.
+    #[serde(with = "humantime_serde")]
+    pub keep_alive: Duration,
     /// This server's URL as browsers and Alipay reach it; empty: `http://<listen address>`.
     #[serde(deserialize_with = "lenient_string")]
     pub public_url: String,
@@ -447,6 +453,7 @@ impl Default for Settings {
             env: Environment::Development,
             data_dir: PathBuf::from("data"),
             workers: 0,
+            keep_alive: Duration::from_secs(75),
             public_url: String::new(),
             image_host: "http://image.meiduo.site:8888/".into(),
             migrate_on_start: true,
