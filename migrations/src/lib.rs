@@ -24,6 +24,7 @@ mod m20261202_000014_token_stamps;
 mod m20261202_000015_staff_and_rights;
 mod m20261202_000016_category_visits;
 mod m20261202_000017_search_changes;
+mod m20261202_000018_flash_sales;
 
 /// Runs the migrations in order; each can be reverted.
 #[derive(Debug)]
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_staff_and_rights::Migration),
             Box::new(m20261202_000016_category_visits::Migration),
             Box::new(m20261202_000017_search_changes::Migration),
+            Box::new(m20261202_000018_flash_sales::Migration),
         ]
     }
 }

@@ -12,6 +12,7 @@ mod catalog_admin;
 mod codes;
 mod email;
 mod errors;
+mod flash_sale;
 mod hardening;
 mod loadgen_smoke;
 mod metrics;

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use meiduo_application::errors::ServiceFailure;
 use meiduo_application::orders::{PlaceOrder, PlaceOrderError, PlaceOrderRequest};
-use meiduo_application::{OrderPolicy, Policies, StockUpdate, UseCases};
+use meiduo_application::{OrderPolicy, Policies, Ports, StockUpdate, UseCases};
 use meiduo_domain::ports::{
     CartStore, InsertOrderError, LineComment, LockedOrder, NewComment, OrderRepository,
     OrderWriter, PaymentLedger, StockRepository, StoreError, Transaction, UnitOfWork,
@@ -28,6 +28,12 @@ fn place_order(db: &TestDb, policy: OrderPolicy) -> Arc<PlaceOrder> {
 
 /// The same with these transactions.
 fn place_order_with(db: &TestDb, policy: OrderPolicy, uow: Arc<dyn UnitOfWork>) -> Arc<PlaceOrder> {
+    wired(db, policy, |ports| ports.uow = uow).place_order
+}
+
+/// The use cases on this database, wired as the server wires them (without Redis), with the
+/// ports `adjust` changes.
+pub(crate) fn wired(db: &TestDb, policy: OrderPolicy, adjust: impl FnOnce(&mut Ports)) -> UseCases {
     let mut ports = meiduo_server::ports(
         &Settings::default(),
         &db.store,
@@ -36,8 +42,8 @@ fn place_order_with(db: &TestDb, policy: OrderPolicy, uow: Arc<dyn UnitOfWork>) 
         meiduo_server::Senders::default(),
         Arc::new(NoPaymentGateway),
     );
-    ports.uow = uow;
-    UseCases::build(&ports, &Policies { order: policy, ..Policies::default() }).place_order
+    adjust(&mut ports);
+    UseCases::build(&ports, &Policies { order: policy, ..Policies::default() })
 }
 
 fn policy(stock_update: StockUpdate) -> OrderPolicy {

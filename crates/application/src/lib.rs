@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod catalog_admin;
 pub mod deliveries;
 pub mod errors;
+pub mod flash_sale;
 pub mod orders;
 pub mod payments;
 pub mod policy;

@@ -7,10 +7,10 @@ use std::time::Duration;
 use meiduo_domain::ports::{
     AddressRepository, AdminQueries, AreaRepository, AuditLog, BrowseHistory, CaptchaPainter,
     CartStore, CatalogChanges, CatalogEditor, CatalogQueries, CategoryVisitStore, Clock,
-    IdempotencyKeys, ImageStore, Mailer, OrderIdSource, OrderRepository, Outbox, PasswordHasher,
-    PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits, RightsAdmin, SignedTokens,
-    SkuCatalog, SkuDocuments, SkuIndex, SmsSender, StaffDirectory, UnitOfWork, UserRepository,
-    VerificationCodes,
+    FlashSales, IdempotencyKeys, ImageStore, Mailer, OrderIdSource, OrderRepository, Outbox,
+    PasswordHasher, PaymentGateway, PaymentRepository, QqBindings, QqOAuth, RateLimits,
+    RightsAdmin, SaleGate, SignedTokens, SkuCatalog, SkuDocuments, SkuIndex, SmsSender,
+    StaffDirectory, UnitOfWork, UserRepository, VerificationCodes,
 };
 
 use crate::accounts::{AccountPorts, Accounts, SmsPolicy};
@@ -78,6 +78,10 @@ pub struct Ports {
     pub search_index: Arc<dyn SkuIndex>,
     /// Where the index reads the SKUs from.
     pub sku_documents: Arc<dyn SkuDocuments>,
+    /// The SKUs on flash sale, as the database records them.
+    pub flash_sales: Arc<dyn FlashSales>,
+    /// The flash sales' gates (shared by the replicas: Redis; else this process's).
+    pub sale_gate: Arc<dyn SaleGate>,
 }
 
 /// The rules of one deployment.
@@ -138,6 +142,8 @@ pub struct UseCases {
     pub visits: Arc<crate::visits::CategoryVisits>,
     /// Keeps the search index on the database's catalog.
     pub search: Arc<crate::search::SearchIndexing>,
+    /// Flash sales: opened and closed by operators, reconciled in the background.
+    pub flash_sale: Arc<crate::flash_sale::FlashSale>,
 }
 
 impl UseCases {
@@ -152,6 +158,7 @@ impl UseCases {
                 clock: p.clock.clone(),
                 ids: p.ids.clone(),
                 changes: p.catalog_changes.clone(),
+                gate: p.sale_gate.clone(),
             },
             policies.order.clone(),
         ));
@@ -182,6 +189,12 @@ impl UseCases {
                 clock: p.clock.clone(),
             });
         UseCases {
+            flash_sale: Arc::new(crate::flash_sale::FlashSale::new(
+                p.flash_sales.clone(),
+                p.sale_gate.clone(),
+                p.audit.clone(),
+                p.clock.clone(),
+            )),
             admin,
             catalog_admin,
             visits: Arc::new(crate::visits::CategoryVisits::new(

@@ -4,7 +4,6 @@
 //! written, and every write is audited and announced to the caches.
 #![allow(clippy::unwrap_used)]
 
-use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
 use meiduo_application::admin::AdminError;
@@ -15,25 +14,13 @@ use meiduo_domain::ports::{
 };
 use meiduo_domain::{
     AuditAction, AuditEntry, OptionValue, SkuForm, SkuImageRecord, SkuRecord, SkuRemoval,
-    SkuSpecChoice, SpecRecord, SpuRecord, StaffMember, User, UserId,
+    SkuSpecChoice, SpecRecord, SpuRecord, StaffMember,
 };
 use meiduo_test_support::money;
 use time::macros::datetime;
 
 fn operator() -> StaffMember {
-    StaffMember {
-        user: User {
-            id: UserId(1),
-            username: "operator".into(),
-            mobile: "13800000000".into(),
-            email: None,
-            email_active: false,
-            default_address_id: None,
-            token_stamp: "s".into(),
-        },
-        is_superuser: true,
-        permissions: BTreeSet::new(),
-    }
+    meiduo_test_support::operator(1)
 }
 
 fn spu() -> SpuRecord {

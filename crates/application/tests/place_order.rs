@@ -10,7 +10,8 @@ use meiduo_application::StockUpdate;
 use meiduo_application::errors::ServiceFailure;
 use meiduo_application::orders::{PlaceOrderError, PlaceOrderRequest};
 use meiduo_domain::ports::{
-    InsertOrderError, MockAddressRepository, StockGuard, StoreError, UnpaidHoldings,
+    GateTake, InsertOrderError, MockAddressRepository, MockSaleGate, StockGuard, StoreError,
+    UnpaidHoldings,
 };
 use meiduo_domain::{OrderStatus, PayMethod, Sku, SkuId, SpuId};
 use mockall::Sequence;
@@ -484,4 +485,88 @@ async fn cash_orders_hold_no_stock_unpaid_and_are_not_capped() {
     writes_once(&mut mocks);
     let placed = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
     assert!(placed.is_ok(), "{placed:?}");
+}
+
+/// A gate whose SKU 1 has `units` left (the others are not on sale), recording what is given
+/// back.
+fn sale_of(units: u32, given_back: Arc<Mutex<Vec<(SkuId, u32)>>>) -> MockSaleGate {
+    let left = Arc::new(Mutex::new(units));
+    let mut gate = MockSaleGate::new();
+    let taking = Arc::clone(&left);
+    gate.expect_take().returning(move |lines| {
+        let mut left = taking.lock().unwrap();
+        let wanted: u32 = lines.iter().filter(|(sku, _)| *sku == SkuId(1)).map(|l| l.1).sum();
+        if wanted > *left {
+            return Ok(GateTake::SoldOut(SkuId(1)));
+        }
+        *left -= wanted;
+        Ok(GateTake::Taken)
+    });
+    gate.expect_give_back().returning(move |lines| {
+        given_back.lock().unwrap().extend_from_slice(lines);
+        Ok(())
+    });
+    gate
+}
+
+#[tokio::test]
+async fn an_empty_flash_sale_gate_turns_the_order_away_before_any_other_work() {
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true), line(2, 1, true)]));
+    // Neither the address, nor the cart's lines, nor a transaction is touched.
+    mocks.addresses = MockAddressRepository::new();
+    mocks.carts.expect_take().never();
+    mocks.gate = sale_of(1, Arc::default());
+    let place = mocks.build(policy(StockUpdate::Covering));
+
+    let result = place.execute(request(PayMethod::Cash)).await;
+
+    assert_eq!(result, Err(PlaceOrderError::SoldOut(SkuId(1))));
+    assert_eq!(place.stats().sold_out.load(std::sync::atomic::Ordering::Relaxed), 1);
+}
+
+#[tokio::test]
+async fn a_flash_sale_order_that_fails_gives_its_units_back_but_for_a_sku_found_short() {
+    // The address is gone: every unit goes back.
+    let given_back = Arc::new(Mutex::new(Vec::new()));
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 3, true)]));
+    let mut addresses = MockAddressRepository::new();
+    addresses.expect_find_for_user().returning(|_, _| Ok(None));
+    mocks.addresses = addresses;
+    mocks.gate = sale_of(5, Arc::clone(&given_back));
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+    assert_eq!(result, Err(PlaceOrderError::AddressNotFound));
+    assert_eq!(*given_back.lock().unwrap(), vec![(SkuId(1), 1), (SkuId(2), 3)]);
+
+    // The database has no unit of SKU 1 its gate let through: that SKU's units stay taken (the
+    // gate counted too many), SKU 2's go back.
+    let given_back = Arc::new(Mutex::new(Vec::new()));
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 1, true), line(2, 3, true)]));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.carts.expect_merge().times(1).returning(|_, _| Ok(()));
+    mocks.txs = vec![rolled_back_tx()];
+    reads_from(
+        &mut mocks,
+        vec![SkuBuilder::new(1).stock(0).build(), SkuBuilder::new(2).stock(9).build()],
+    );
+    mocks.gate = sale_of(5, Arc::clone(&given_back));
+    let result = mocks.build(policy(StockUpdate::Covering)).execute(request(PayMethod::Cash)).await;
+    assert_eq!(result, Err(PlaceOrderError::InsufficientStock(SkuId(1))));
+    assert_eq!(*given_back.lock().unwrap(), vec![(SkuId(2), 3)]);
+}
+
+#[tokio::test]
+async fn a_placed_flash_sale_order_keeps_its_units() {
+    let given_back = Arc::new(Mutex::new(Vec::new()));
+    let mut mocks = Mocks::new(cart_of(vec![line(1, 2, true)]));
+    mocks.carts.expect_take().times(1).returning(|_, _| Ok(true));
+    mocks.txs = vec![committing_tx()];
+    reads_from(&mut mocks, vec![SkuBuilder::new(1).stock(2).build()]);
+    mocks.stock.expect_take_stock().times(1).returning(|_, _, _| Ok(true));
+    mocks.stock.expect_add_spu_sales().returning(|_, _| Ok(()));
+    writes_once(&mut mocks);
+    mocks.gate = sale_of(2, Arc::clone(&given_back));
+    let place = mocks.build(policy(StockUpdate::Covering));
+
+    assert!(place.execute(request(PayMethod::Cash)).await.is_ok());
+    assert!(given_back.lock().unwrap().is_empty());
 }

@@ -18,6 +18,8 @@
 //! | `used_{<token id>}` | string | present while a used single-use token would be valid |
 //! | `limit:<key>` | string | a rate-limit counter, expiring with its window |
 //! | `cache:<name>` | string | a cached JSON document with a short TTL |
+//! | `{flash_sale}:<sku>` | string | the units a SKU on flash sale has left (its gate) |
+//! | `{flash_sale}:skus` | set | the SKUs that have a gate |
 //!
 //! Every key starts with the configured prefix (empty in production; one per test). A refused
 //! connection or a timeout becomes the domain's "unavailable" error.
@@ -31,8 +33,8 @@ use deadpool_redis::redis::{
     self, AsyncCommands, Cmd, Pipeline, RedisFuture, Script, Value, aio::ConnectionLike,
 };
 use meiduo_domain::ports::{
-    BrowseHistory, Cache, CartAddition, CartStore, CodeCheck, CodeKey, RateLimits, StoreError,
-    VerificationCodes,
+    BrowseHistory, Cache, CartAddition, CartStore, CodeCheck, CodeKey, GateTake, RateLimits,
+    SaleGate, StoreError, VerificationCodes,
 };
 use meiduo_domain::{Cart, CartLine, Quantity, SkuId, UserId};
 
@@ -261,6 +263,54 @@ return {count, left}",
     )
 });
 
+/// Takes ARGV[i] units from each gate KEYS[i] that exists, if every one has them: 0, or the
+/// position of the first gate without enough (nothing taken).
+static GATE_TAKE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+for i = 1, #KEYS do
+  local left = redis.call('GET', KEYS[i])
+  if left and tonumber(left) < tonumber(ARGV[i]) then
+    return i
+  end
+end
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('DECRBY', KEYS[i], ARGV[i])
+  end
+end
+return 0",
+    )
+});
+
+/// Gives ARGV[i] units back to each gate KEYS[i] that still exists.
+static GATE_GIVE_BACK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+for i = 1, #KEYS do
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('INCRBY', KEYS[i], ARGV[i])
+  end
+end
+return 0",
+    )
+});
+
+/// Sets the gate KEYS[1] to ARGV[2] units (and lists ARGV[1] in the set KEYS[2]) where it is
+/// missing, or empty while ARGV[2] > 0: 1, else 0.
+static GATE_RESTORE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+local left = redis.call('GET', KEYS[1])
+if left and (tonumber(left) > 0 or tonumber(ARGV[2]) == 0) then
+  return 0
+end
+redis.call('SET', KEYS[1], ARGV[2])
+redis.call('SADD', KEYS[2], ARGV[1])
+return 1",
+    )
+});
+
 impl RedisStore {
     /// Builds the pool. Connections are made when first needed, so a Redis that is down at start
     /// makes requests fail (503) until it answers, not the server refuse to start.
@@ -438,6 +488,16 @@ impl RedisStore {
 
     fn limit_key(&self, key: &str) -> String {
         format!("{}limit:{key}", self.prefix)
+    }
+
+    /// A SKU's gate. Every gate and their set share one hash tag: an order's lines are taken from
+    /// their gates by one script, which a cluster runs only on keys of one slot.
+    fn gate_key(&self, sku: SkuId) -> String {
+        format!("{}{{flash_sale}}:{}", self.prefix, sku.0)
+    }
+
+    fn gates_key(&self) -> String {
+        format!("{}{{flash_sale}}:skus", self.prefix)
     }
 
     fn cache_key(&self, name: &str) -> String {
@@ -706,5 +766,80 @@ impl Cache for RedisStore {
             self.run(move |c| Box::pin(async move { c.del::<_, ()>(key).await })).await?;
         }
         Ok(())
+    }
+}
+
+#[async_trait]
+impl SaleGate for RedisStore {
+    async fn take(&self, lines: &[(SkuId, u32)]) -> Result<GateTake, StoreError> {
+        if lines.is_empty() {
+            return Ok(GateTake::Taken);
+        }
+        let mut invocation = GATE_TAKE.prepare_invoke();
+        for (sku, count) in lines {
+            invocation.key(self.gate_key(*sku)).arg(*count);
+        }
+        let short = self
+            .run(move |c| Box::pin(async move { invocation.invoke_async::<usize>(c).await }))
+            .await?;
+        Ok(match short.checked_sub(1).and_then(|i| lines.get(i)) {
+            Some((sku, _)) => GateTake::SoldOut(*sku),
+            None => GateTake::Taken,
+        })
+    }
+
+    async fn give_back(&self, lines: &[(SkuId, u32)]) -> Result<(), StoreError> {
+        if lines.is_empty() {
+            return Ok(());
+        }
+        let mut invocation = GATE_GIVE_BACK.prepare_invoke();
+        for (sku, count) in lines {
+            invocation.key(self.gate_key(*sku)).arg(*count);
+        }
+        self.run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await })).await?;
+        Ok(())
+    }
+
+    async fn open(&self, sku: SkuId, units: u32) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .set(self.gate_key(sku), units)
+            .ignore()
+            .sadd(self.gates_key(), sku.0)
+            .ignore();
+        self.run(move |c| Box::pin(async move { pipe.query_async::<()>(c).await })).await
+    }
+
+    async fn restore(&self, sku: SkuId, units: u32) -> Result<bool, StoreError> {
+        let mut invocation = GATE_RESTORE.prepare_invoke();
+        invocation.key(self.gate_key(sku)).key(self.gates_key()).arg(sku.0).arg(units);
+        let changed = self
+            .run(move |c| Box::pin(async move { invocation.invoke_async::<i64>(c).await }))
+            .await?;
+        Ok(changed == 1)
+    }
+
+    async fn close(&self, sku: SkuId) -> Result<(), StoreError> {
+        let mut pipe = redis::pipe();
+        pipe.atomic().del(self.gate_key(sku)).ignore().srem(self.gates_key(), sku.0).ignore();
+        self.run(move |c| Box::pin(async move { pipe.query_async::<()>(c).await })).await
+    }
+
+    async fn gated(&self) -> Result<Vec<SkuId>, StoreError> {
+        let key = self.gates_key();
+        let mut ids: Vec<u64> =
+            self.run(move |c| Box::pin(async move { c.smembers(key).await })).await?;
+        ids.sort_unstable();
+        Ok(ids.into_iter().map(SkuId).collect())
+    }
+
+    async fn units(&self, sku: SkuId) -> Result<Option<u32>, StoreError> {
+        let key = self.gate_key(sku);
+        let left: Option<i64> =
+            self.run(move |c| Box::pin(async move { c.get(key).await })).await?;
+        left.map(|n| {
+            u32::try_from(n).map_err(|_| StoreError::unexpected(format!("gate of {sku} holds {n}")))
+        })
+        .transpose()
     }
 }

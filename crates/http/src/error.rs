@@ -87,6 +87,8 @@ pub enum ErrorCode {
     ServiceUnavailable,
     /// The SKU does not exist or is not on sale.
     SkuUnavailable,
+    /// The SKU is on flash sale and none of its units is left.
+    SoldOut,
     /// An SMS code was sent to this number less than a minute ago.
     SmsTooFrequent,
     /// The username is registered already.
@@ -174,6 +176,7 @@ impl ErrorCode {
             ErrorCode::PaymentRefunded => "payment_refunded",
             ErrorCode::ServiceUnavailable => "service_unavailable",
             ErrorCode::SkuUnavailable => "sku_unavailable",
+            ErrorCode::SoldOut => "sold_out",
             ErrorCode::SmsTooFrequent => "sms_too_frequent",
             ErrorCode::UsernameTaken => "username_taken",
             ErrorCode::WrongApp => "wrong_app",
@@ -393,6 +396,19 @@ impl From<AccountError> for ApiError {
     }
 }
 
+impl From<meiduo_application::flash_sale::FlashSaleError> for ApiError {
+    fn from(value: meiduo_application::flash_sale::FlashSaleError) -> Self {
+        use meiduo_application::flash_sale::FlashSaleError;
+        let message = value.to_string();
+        match value {
+            FlashSaleError::UnknownSku(_) | FlashSaleError::NotOnSale(_) => {
+                ApiError::not_found(message)
+            }
+            FlashSaleError::Failure(failure) => failure.into(),
+        }
+    }
+}
+
 impl From<meiduo_application::admin::AdminError> for ApiError {
     fn from(value: meiduo_application::admin::AdminError) -> Self {
         use meiduo_application::admin::AdminError;
@@ -522,6 +538,7 @@ impl From<PlaceOrderError> for ApiError {
             PlaceOrderError::InsufficientStock(_) => {
                 ApiError::bad_request(ErrorCode::InsufficientStock, message)
             }
+            PlaceOrderError::SoldOut(_) => ApiError::bad_request(ErrorCode::SoldOut, message),
             PlaceOrderError::AmountTooLarge(_) => {
                 ApiError::bad_request(ErrorCode::AmountTooLarge, message)
             }

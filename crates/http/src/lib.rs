@@ -28,7 +28,7 @@ pub use ops::{OpsAccess, ops_guard};
 pub use state::{ApiState, Readiness};
 
 use crate::handlers::{
-    admin, cart, catalog, catalog_admin, health, orders, payment, places, rights, users,
+    admin, cart, catalog, catalog_admin, flash_sale, health, orders, payment, places, rights, users,
 };
 
 /// The largest JSON body accepted.
@@ -165,6 +165,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
     .service(catalog_admin::sku_detail)
     .service(catalog_admin::update_sku)
     .service(catalog_admin::delete_sku)
+    .service(flash_sale::flash_sales)
+    .service(flash_sale::open_flash_sale)
+    .service(flash_sale::close_flash_sale)
     .service(catalog_admin::spus_simple)
     .service(catalog_admin::brands_simple)
     .service(catalog_admin::brands)

@@ -45,6 +45,14 @@ fn describe() {
     );
     describe_counter!("meiduo_orders_placed_total", "Orders committed by this process");
     describe_counter!(
+        "meiduo_order_transactions_total",
+        "Order transactions begun by this process (retries included)"
+    );
+    describe_counter!(
+        "meiduo_orders_sold_out_total",
+        "Orders of a SKU on flash sale turned away by its empty gate"
+    );
+    describe_counter!(
         "meiduo_order_lost_races_total",
         "Stock compare-and-swaps that missed and were tried again"
     );

@@ -5,9 +5,11 @@
 pub mod cache;
 pub mod cached_catalog;
 mod ids;
+mod sale_gate;
 mod signed_tokens;
 
 pub use ids::CounterOrderIdSource;
+pub use sale_gate::MemorySaleGate;
 pub use signed_tokens::JwtSignedTokens;
 
 use std::sync::Arc;

@@ -553,6 +553,11 @@ pub fn ports(
             .with_local_cache(local.clone()),
     );
     let skus: Arc<dyn SkuCatalog> = Arc::new(store.skus());
+    // The replicas share Redis's gates; without Redis the gate is this process's.
+    let sale_gate: Arc<dyn meiduo_domain::ports::SaleGate> = match redis {
+        Some(redis) => Arc::new(redis.clone()),
+        None => Arc::new(meiduo_inprocess::MemorySaleGate::default()),
+    };
     Ports {
         uow: Arc::new(store.unit_of_work()),
         users: Arc::new(store.users()),
@@ -589,6 +594,8 @@ pub fn ports(
         images: senders.images,
         search_index: Arc::new(TantivySkuIndex::new()),
         sku_documents: Arc::new(store.sku_documents()),
+        flash_sales: Arc::new(store.flash_sales()),
+        sale_gate,
     }
 }
 
@@ -635,6 +642,25 @@ pub async fn ship_order(
     );
     let use_cases = UseCases::build(&ports, &Policies::default());
     use_cases.history.ship(&id).await.map_err(|e| anyhow::anyhow!("order {order_id}: {e}"))
+}
+
+/// The flash sales as `meiduo flash-sale` reaches them: the settings' database and gate (Redis
+/// when configured; else a gate of this command's own, which only the server's next start sets
+/// from the database).
+pub fn flash_sales(
+    settings: &Settings,
+    store: &SqlStore,
+) -> anyhow::Result<Arc<meiduo_application::flash_sale::FlashSale>> {
+    let redis = redis(settings)?;
+    let ports = ports(
+        settings,
+        store,
+        redis.as_ref(),
+        b"flash sales sign no tokens",
+        Senders::default(),
+        Arc::new(meiduo_inprocess::NoPaymentGateway),
+    );
+    Ok(UseCases::build(&ports, &Policies::default()).flash_sale)
 }
 
 /// Builds the API's state: the use cases over the adapters of the settings, with these senders
@@ -909,6 +935,30 @@ impl Application {
                     }
                 }
             }));
+        }
+        {
+            // The first round, at start, sets every gate from the database (units taken by
+            // orders that died with a process come back); later rounds only mend lost or
+            // emptied gates.
+            let flash_sale = Arc::clone(&state.flash_sale);
+            let started = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let every = settings.flash_sale.reconcile_interval;
+            let round = move || {
+                let (flash_sale, started) = (Arc::clone(&flash_sale), Arc::clone(&started));
+                async move {
+                    let reset = !started.load(std::sync::atomic::Ordering::Relaxed);
+                    match flash_sale.reconcile(reset).await {
+                        Ok(_) => started.store(true, std::sync::atomic::Ordering::Relaxed),
+                        Err(error) => {
+                            worker_failed("flash_sale");
+                            tracing::warn!(%error, "the flash-sale gates were not reconciled this round");
+                        }
+                    }
+                }
+            };
+            // `0s`: once, at start.
+            let every = if every.is_zero() { Duration::from_secs(365 * 86_400) } else { every };
+            workers.push(worker(&stop, every, false, round));
         }
         // Installed before the first request, so that none goes uncounted.
         meiduo_http::metrics::handle();

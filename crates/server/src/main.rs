@@ -74,6 +74,23 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Flash sales (also at `/meiduo_admin/skus/<id>/flash_sale/`).
+    FlashSale {
+        #[command(subcommand)]
+        command: FlashSaleCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum FlashSaleCommand {
+    /// Put a SKU on flash sale, or load its gate again from its stock.
+    Open { sku_id: u64 },
+    /// End a SKU's flash sale.
+    Close { sku_id: u64 },
+    /// The SKUs on flash sale: `<sku> <stock> <gate>` per line.
+    List,
+    /// Set every gate from the database's stock, as a server does when it starts.
+    Reconcile,
 }
 
 #[derive(Debug, Subcommand)]
@@ -143,6 +160,32 @@ async fn main() -> anyhow::Result<()> {
                 superuser = permissions.is_empty(),
                 "staff account created"
             );
+            Ok(())
+        }
+        Command::FlashSale { command } => {
+            use meiduo_domain::SkuId;
+            let store = connect(&settings).await?;
+            let sales = meiduo_server::flash_sales(&settings, &store)?;
+            match command {
+                FlashSaleCommand::Open { sku_id } => {
+                    let sale = sales.open(None, SkuId(sku_id)).await?;
+                    tracing::info!(sku_id, units = sale.stock, "flash sale opened");
+                }
+                FlashSaleCommand::Close { sku_id } => {
+                    sales.close(None, SkuId(sku_id)).await?;
+                    tracing::info!(sku_id, "flash sale closed");
+                }
+                FlashSaleCommand::List => {
+                    for sale in sales.list().await? {
+                        let gate = sale.gate.map_or_else(|| "-".to_owned(), |n| n.to_string());
+                        println!("{} {} {gate}", sale.sku, sale.stock);
+                    }
+                }
+                FlashSaleCommand::Reconcile => {
+                    let done = sales.reconcile(true).await?;
+                    tracing::info!(restored = ?done.restored, closed = ?done.closed, "reconciled");
+                }
+            }
             Ok(())
         }
         Command::Seed => {

@@ -367,6 +367,22 @@ impl Default for SearchSettings {
     }
 }
 
+/// Flash sales: how each replica keeps the gates on the database.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct FlashSaleSettings {
+    /// How often the gates are reconciled with the database: a lost gate (Redis restarted) or
+    /// an empty one while the database still has units is set again (`0s`: only at start).
+    #[serde(with = "humantime_serde")]
+    pub reconcile_interval: Duration,
+}
+
+impl Default for FlashSaleSettings {
+    fn default() -> Self {
+        FlashSaleSettings { reconcile_interval: Duration::from_secs(5) }
+    }
+}
+
 /// This process's cache of catalog reads.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -443,6 +459,7 @@ pub struct Settings {
     pub qq: QqSettings,
     pub images: ImageSettings,
     pub search: SearchSettings,
+    pub flash_sale: FlashSaleSettings,
     pub shutdown: ShutdownSettings,
 }
 
@@ -474,15 +491,28 @@ impl Default for Settings {
             qq: QqSettings::default(),
             images: ImageSettings::default(),
             search: SearchSettings::default(),
+            flash_sale: FlashSaleSettings::default(),
             shutdown: ShutdownSettings::default(),
         }
     }
 }
 
 /// The sections whose settings are `MEIDUO_<SECTION>_<NAME>` in the environment.
-const SECTIONS: [&str; 13] = [
-    "database", "redis", "token", "payment", "cache", "order", "accounts", "mail", "outbox", "qq",
-    "images", "search", "shutdown",
+const SECTIONS: [&str; 14] = [
+    "database",
+    "redis",
+    "token",
+    "payment",
+    "cache",
+    "order",
+    "accounts",
+    "mail",
+    "outbox",
+    "qq",
+    "images",
+    "search",
+    "flash_sale",
+    "shutdown",
 ];
 
 /// The order rules, whose environment names have no section (`MEIDUO_FREIGHT`).

@@ -392,3 +392,33 @@ async fn sigterm_drains_first_then_finishes_what_is_in_flight_and_exits_cleanly(
     drop(server);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_operator_puts_a_sku_on_flash_sale_from_the_command_line() {
+    let scratch = scratch();
+    let data_dir = scratch.join("data");
+    let run = |args: &[&str]| meiduo(&data_dir).args(args).output().unwrap();
+    let seeded = run(&["seed"]);
+    assert!(seeded.status.success(), "{}", String::from_utf8_lossy(&seeded.stderr));
+
+    let opened = run(&["flash-sale", "open", "3"]);
+    assert!(opened.status.success(), "{}", String::from_utf8_lossy(&opened.stderr));
+    let listed = run(&["flash-sale", "list"]);
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    // Without Redis the command's gate is its own: the server sets its gate from the database.
+    let fields: Vec<&str> = listed.split_whitespace().collect();
+    assert_eq!(fields.len(), 3, "{listed}");
+    assert_eq!((fields[0], fields[2]), ("3", "-"), "{listed}");
+    assert!(fields[1].parse::<u32>().unwrap() > 0, "the stock: {listed}");
+
+    let unknown = run(&["flash-sale", "open", "999999"]);
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no SKU has id 999999"));
+    let closed = run(&["flash-sale", "close", "3"]);
+    assert!(closed.status.success(), "{}", String::from_utf8_lossy(&closed.stderr));
+    let listed = run(&["flash-sale", "list"]);
+    assert!(listed.stdout.is_empty(), "{}", String::from_utf8_lossy(&listed.stdout));
+    let not_on_sale = run(&["flash-sale", "close", "3"]);
+    assert!(!not_on_sale.status.success());
+    std::fs::remove_dir_all(scratch).unwrap();
+}

@@ -216,6 +216,11 @@ impl SqlStore {
         SqlSkuDocuments::new(self.db.clone())
     }
 
+    /// The SKUs on flash sale.
+    pub fn flash_sales(&self) -> crate::SqlFlashSales {
+        crate::SqlFlashSales::new(self.db.clone())
+    }
+
     /// SKUs by id.
     pub fn skus(&self) -> SqlSkuCatalog {
         SqlSkuCatalog::new(self.db.clone())

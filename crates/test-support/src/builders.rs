@@ -108,3 +108,20 @@ pub fn detail(id: u64) -> SkuDetailData {
         variants: vec![(SkuId(id), Vec::new())],
     }
 }
+
+/// A superuser named `operator` with this id, as the admin use cases take their actor.
+pub fn operator(id: u64) -> meiduo_domain::StaffMember {
+    meiduo_domain::StaffMember {
+        user: meiduo_domain::User {
+            id: UserId(id),
+            username: "operator".into(),
+            mobile: "13800000000".into(),
+            email: None,
+            email_active: false,
+            default_address_id: None,
+            token_stamp: "s".into(),
+        },
+        is_superuser: true,
+        permissions: std::collections::BTreeSet::new(),
+    }
+}

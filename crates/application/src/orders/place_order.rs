@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use meiduo_domain::ports::{
-    AddressRepository, CartStore, CatalogChanges, Cause, Clock, InsertOrderError, OrderIdSource,
-    StockGuard, StoreError, Transaction, UnitOfWork,
+    AddressRepository, CartStore, CatalogChanges, Cause, Clock, GateTake, InsertOrderError,
+    OrderIdSource, SaleGate, StockGuard, StoreError, Transaction, UnitOfWork,
 };
 use meiduo_domain::{
     AddressId, CartLine, CategoryId, Money, Order, OrderGoods, OrderId, PayMethod, Sku, SkuId,
@@ -60,6 +60,9 @@ pub enum PlaceOrderError {
     SkuUnavailable(SkuId),
     #[error("not enough stock of SKU {0}")]
     InsufficientStock(SkuId),
+    /// The SKU is on flash sale and its gate has no units left for the line.
+    #[error("SKU {0} is sold out")]
+    SoldOut(SkuId),
     #[error("the order total {0} is above the largest amount the shop takes")]
     AmountTooLarge(Money),
     #[error("too many concurrent orders; try again")]
@@ -83,12 +86,16 @@ impl From<StoreError> for PlaceOrderError {
 pub struct PlaceOrderStats {
     /// Orders committed.
     pub placed: AtomicU64,
+    /// Order transactions begun (each attempt, retries included).
+    pub transactions: AtomicU64,
     /// Compare-and-swaps that missed and were tried again.
     pub lost_races: AtomicU64,
     /// Whole transactions run again (deadlock, lock wait timeout, order-id clash).
     pub transaction_retries: AtomicU64,
     /// Orders refused as busy after the retries ran out.
     pub busy: AtomicU64,
+    /// Orders the flash-sale gate turned away before any database work.
+    pub sold_out: AtomicU64,
 }
 
 /// What one attempt at the transaction ended with, when it did not commit.
@@ -134,6 +141,7 @@ pub struct PlaceOrder {
     policy: OrderPolicy,
     stats: Arc<PlaceOrderStats>,
     changes: Arc<dyn CatalogChanges>,
+    gate: Arc<dyn SaleGate>,
 }
 
 impl std::fmt::Debug for PlaceOrder {
@@ -154,6 +162,8 @@ pub struct PlaceOrderPorts {
     pub ids: Arc<dyn OrderIdSource>,
     /// Hears of the categories whose sales each order changed.
     pub changes: Arc<dyn CatalogChanges>,
+    /// The flash-sale gate each order's units are first taken from.
+    pub gate: Arc<dyn SaleGate>,
 }
 
 impl PlaceOrder {
@@ -167,6 +177,7 @@ impl PlaceOrder {
             policy,
             stats: Arc::default(),
             changes: ports.changes,
+            gate: ports.gate,
         }
     }
 
@@ -176,7 +187,9 @@ impl PlaceOrder {
 
     /// Places the order of the user's selected cart lines.
     ///
-    /// Validation comes before any write. Then the selected lines are taken out of the cart in
+    /// Validation comes before any write. The units of SKUs on flash sale are taken from their
+    /// gates first (an empty gate turns the order away at once; an order that fails afterwards
+    /// gives them back). Then the address is checked, the selected lines are taken out of the cart in
     /// one atomic step (so that two submits of one selection cannot both become orders: the
     /// second finds the selection gone), and in one transaction with a savepoint the SKUs are
     /// taken in id order by compare-and-swap, SPU sales grow, and the order and its lines are
@@ -200,19 +213,50 @@ impl PlaceOrder {
                 max,
             });
         }
+        // A SKU on flash sale: the units are taken from its gate first, and the crowd that finds
+        // it empty is turned away here, before any database work.
+        let units: Vec<(SkuId, u32)> =
+            selected.iter().map(|line| (line.sku_id, line.count.get())).collect();
+        if let GateTake::SoldOut(sku) = self.gate.take(&units).await? {
+            self.stats.sold_out.fetch_add(1, Ordering::Relaxed);
+            return Err(PlaceOrderError::SoldOut(sku));
+        }
+        let placed = self.place(&request, &selected).await;
+        if let Err(error) = &placed {
+            // The units go back, but for a SKU the database found short: its gate counted
+            // units that are not there.
+            let back: Vec<(SkuId, u32)> = units
+                .into_iter()
+                .filter(|(sku, _)| *error != PlaceOrderError::InsufficientStock(*sku))
+                .collect();
+            if let Err(undo) = self.gate.give_back(&back).await {
+                tracing::error!(user_id = %request.user, error = %undo,
+                    "an order failed and its units could not go back to the flash-sale gate");
+            }
+        }
+        placed
+    }
+
+    /// The order, its units taken from the gate: the address checked, the lines taken out of
+    /// the cart, the transaction run.
+    async fn place(
+        &self,
+        request: &PlaceOrderRequest,
+        selected: &[CartLine],
+    ) -> Result<PlacedOrder, PlaceOrderError> {
         match self.addresses.find_for_user(request.user, request.address).await? {
             Some(address) if !address.is_deleted => {}
             _ => return Err(PlaceOrderError::AddressNotFound),
         }
 
-        if !self.carts.take(request.user, &selected).await? {
+        if !self.carts.take(request.user, selected).await? {
             // Another submit took (or the shopper changed) these lines meanwhile.
             return Err(PlaceOrderError::EmptySelection);
         }
-        let (placed, categories) = match self.run_transaction(&request, &selected).await {
+        let (placed, categories) = match self.run_transaction(request, selected).await {
             Ok(placed) => placed,
             Err(error) => {
-                if let Err(undo) = self.carts.merge(request.user, &selected).await {
+                if let Err(undo) = self.carts.merge(request.user, selected).await {
                     tracing::error!(user_id = %request.user, error = %undo,
                         "an order failed and its lines could not go back into the cart");
                 }
@@ -260,6 +304,7 @@ impl PlaceOrder {
         request: &PlaceOrderRequest,
         selected: &[CartLine],
     ) -> Result<(PlacedOrder, BTreeSet<CategoryId>), AttemptError> {
+        self.stats.transactions.fetch_add(1, Ordering::Relaxed);
         let mut tx = self.uow.begin().await?;
         if let Err(error) = tx.savepoint().await {
             discard(tx, false).await;

@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex};
 use meiduo_application::orders::{PlaceOrder, PlaceOrderPorts};
 use meiduo_application::{OrderPolicy, StockUpdate};
 use meiduo_domain::ports::{
-    MockAddressRepository, MockCartStore, MockCatalogChanges, MockClock, MockOrderIdSource,
-    MockOrderWriter, MockPaymentLedger, MockStockRepository,
+    GateTake, MockAddressRepository, MockCartStore, MockCatalogChanges, MockClock,
+    MockOrderIdSource, MockOrderWriter, MockPaymentLedger, MockSaleGate, MockStockRepository,
 };
 use meiduo_domain::{Cart, CartLine};
 pub use meiduo_test_support::*;
@@ -60,6 +60,8 @@ pub struct Mocks {
     pub ids: MockOrderIdSource,
     /// Hears of the categories of each order (any call accepted unless a test says otherwise).
     pub changes: MockCatalogChanges,
+    /// The flash-sale gate (no SKU on sale unless a test says otherwise).
+    pub gate: MockSaleGate,
 }
 
 impl Mocks {
@@ -73,6 +75,7 @@ impl Mocks {
             clock: clock(),
             ids: ids(),
             changes: quiet_changes(),
+            gate: no_sale(),
         }
     }
 
@@ -90,10 +93,19 @@ impl Mocks {
                 clock: Arc::new(self.clock),
                 ids: Arc::new(self.ids),
                 changes: Arc::new(self.changes),
+                gate: Arc::new(self.gate),
             },
             policy,
         )
     }
+}
+
+/// A gate with no SKU on sale: every order passes, nothing is given back.
+pub fn no_sale() -> MockSaleGate {
+    let mut gate = MockSaleGate::new();
+    gate.expect_take().returning(|_| Ok(GateTake::Taken));
+    gate.expect_give_back().returning(|_| Ok(()));
+    gate
 }
 
 /// Catalog changes that are heard and ignored.

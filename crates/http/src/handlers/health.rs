@@ -67,6 +67,10 @@ pub async fn ready(state: web::Data<ApiState>) -> HttpResponse {
 pub struct OrderCounters {
     /// Orders committed since the process started.
     pub placed: u64,
+    /// Order transactions begun (retries included).
+    pub transactions: u64,
+    /// Orders of a SKU on flash sale turned away by its empty gate, before any database work.
+    pub sold_out: u64,
     /// Stock compare-and-swaps that missed and were tried again.
     pub lost_races: u64,
     /// Whole order transactions run again (deadlock, lock wait, order-id clash).
@@ -86,6 +90,8 @@ pub async fn order_counters(state: web::Data<ApiState>) -> HttpResponse {
     let stats = state.place_order.stats();
     HttpResponse::Ok().json(OrderCounters {
         placed: stats.placed.load(Relaxed),
+        transactions: stats.transactions.load(Relaxed),
+        sold_out: stats.sold_out.load(Relaxed),
         lost_races: stats.lost_races.load(Relaxed),
         transaction_retries: stats.transaction_retries.load(Relaxed),
         busy: stats.busy.load(Relaxed),
@@ -109,6 +115,8 @@ pub async fn prometheus(state: web::Data<ApiState>) -> Result<HttpResponse, ApiE
     let orders = state.place_order.stats();
     for (name, value) in [
         ("meiduo_orders_placed_total", orders.placed.load(Relaxed)),
+        ("meiduo_order_transactions_total", orders.transactions.load(Relaxed)),
+        ("meiduo_orders_sold_out_total", orders.sold_out.load(Relaxed)),
         ("meiduo_order_lost_races_total", orders.lost_races.load(Relaxed)),
         ("meiduo_order_transaction_retries_total", orders.transaction_retries.load(Relaxed)),
         ("meiduo_orders_busy_total", orders.busy.load(Relaxed)),

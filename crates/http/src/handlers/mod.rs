@@ -6,6 +6,7 @@ pub mod admin;
 pub mod cart;
 pub mod catalog;
 pub mod catalog_admin;
+pub mod flash_sale;
 pub mod health;
 pub mod orders;
 pub mod payment;

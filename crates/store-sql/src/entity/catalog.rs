@@ -265,6 +265,23 @@ pub(crate) mod goods_visit {
     super::super::no_relations!();
 }
 
+pub(crate) mod flash_sale {
+    use sea_orm::entity::prelude::*;
+
+    /// A SKU on flash sale.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "tb_flash_sale")]
+    pub struct Model {
+        #[sea_orm(primary_key)]
+        pub id: i64,
+        pub sku_id: i64,
+        pub create_time: TimeDateTime,
+        pub update_time: TimeDateTime,
+    }
+
+    super::super::no_relations!();
+}
+
 pub(crate) mod brand {
     use sea_orm::entity::prelude::*;
 

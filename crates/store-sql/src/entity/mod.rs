@@ -28,8 +28,8 @@ pub(crate) use account::{
     permission, rate_limit, user, user_group, user_permission, verification_code,
 };
 pub(crate) use catalog::{
-    brand, goods, goods_category, goods_channel, goods_channel_group, goods_specification,
-    goods_visit, sku, sku_image, sku_specification, specification_option,
+    brand, flash_sale, goods, goods_category, goods_channel, goods_channel_group,
+    goods_specification, goods_visit, sku, sku_image, sku_specification, specification_option,
 };
 pub(crate) use shopping::{
     browse_history, cart, idempotency_key, order_goods, order_info, order_status_log, payment,
