@@ -8,6 +8,9 @@
 # driver). After the scenarios, with the last server still up: wrk on its cached SKU list (64
 # connections, latency percentiles), and the ceiling: nginx serving a static file to wrk on the
 # same machine (BENCH_CEILING=0 skips both; nginx-light and wrk come from Debian).
+# The last server of the sitting then takes a flash sale: BENCH_FLASH_SHOPPERS (2000; 0 skips it)
+# shoppers order at once a SKU of BENCH_FLASH_STOCK (100) units, through the server's gate, and
+# those turned away press again for the scenarios' seconds.
 # BENCH_SCENARIOS narrows the scenarios (e.g. order-hot,order-spread); BENCH_BIN runs binaries
 # built elsewhere (another checkout's target/release, to compare two versions in one sitting)
 # instead of building this one; BENCH_SERVER_ENV adds settings to the server's environment.
@@ -22,6 +25,12 @@ port=${BENCH_PORT:-18000}
 pool=${BENCH_POOL:-16}
 scenarios=${BENCH_SCENARIOS:-order-hot,order-spread,cart-add,sku-list,sku-detail}
 bin=${BENCH_BIN:-}
+# The server looks like production (MySQL, Redis): its order counters need the ops token.
+ops_token=bench-ops-token-$$
+flash_shoppers=${BENCH_FLASH_SHOPPERS:-2000}
+flash_stock=${BENCH_FLASH_STOCK:-100}
+last_mode=${modes##* }
+last_count=${counts##* }
 
 if [ -z "$bin" ]; then
   cargo build --release -p meiduo-server -p meiduo-loadgen
@@ -69,13 +78,18 @@ for mode in $modes; do
     MEIDUO_LISTEN=127.0.0.1:${port} MEIDUO_DATA_DIR=$data MEIDUO_DATABASE_URL=${mysql}/${db} \
       MEIDUO_DATABASE_MAX_CONNECTIONS=$pool MEIDUO_REDIS_URL=$redis MEIDUO_STOCK_UPDATE=$mode \
       MEIDUO_PAYMENT_EXPIRY_INTERVAL=0s MEIDUO_PAYMENT_GATEWAY=sandbox MEIDUO_QQ_PROVIDER=sandbox \
-      RUST_LOG=warn env ${BENCH_SERVER_ENV:-} "$bin/meiduo" serve &
+      MEIDUO_OPS_TOKEN=$ops_token RUST_LOG=warn env ${BENCH_SERVER_ENV:-} "$bin/meiduo" serve &
     server=$!
     for _ in $(seq 100); do curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null && break; sleep 0.2; done
     curl -sf "http://127.0.0.1:${port}/health/ready" >/dev/null || { echo "the server did not start" >&2; exit 1; }
     echo "== stock update: ${mode}; ${clients} shoppers; pool ${pool}; server RSS before: $(ps -o rss= -p $server) KiB"
+    flash=()
+    if [ "$mode" = "$last_mode" ] && [ "$clients" = "$last_count" ] && [ "$flash_shoppers" -gt 0 ]; then
+      flash=(--flash-shoppers "$flash_shoppers" --flash-stock "$flash_stock" --flash-seconds "$seconds")
+    fi
     "$bin/meiduo-loadgen" --scenarios "$scenarios" --base "http://127.0.0.1:${port}" --database-url "${mysql}/${db}" \
-      --redis-url "$redis" --clients "$clients" --pool "$pool" --seconds "$seconds" --stock-update "$mode"
+      --redis-url "$redis" --clients "$clients" --pool "$pool" --seconds "$seconds" --stock-update "$mode" \
+      --ops-token "$ops_token" "${flash[@]}"
     echo "== server RSS after: $(ps -o rss= -p $server) KiB"
     if [ "${BENCH_CEILING:-1}" = 1 ]; then
       echo "== wrk: the cached SKU list, 64 connections, ${seconds}s"

@@ -80,3 +80,22 @@ async fn the_raw_drive_places_orders_that_keep_the_invariants() {
         }
     }
 }
+
+/// The flash-sale burst, small: every app (SQLite with the process's gate, MariaDB, MariaDB with
+/// Redis's gate) sells exactly its stock, turns everyone else away sold out, and runs only the
+/// winners' transactions.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_flash_sale_burst_sells_exactly_its_stock() {
+    for (app, redis) in apps_with_redis().await {
+        let engine = app.engine();
+        let redis = redis.map(|redis| redis.store.clone());
+        let bench = Arc::new(prepare(&app.base, app.db.store.clone(), redis, 40, 1).await.unwrap());
+        let report = bench.flash_sale(5, Duration::from_millis(500)).await.unwrap();
+        println!("{}", report.line());
+        report.check.as_ref().unwrap();
+        assert_eq!(report.placed, 5, "{engine}");
+        assert!(report.sold_out >= 35, "{engine}: every loser answered sold_out at least once");
+        assert!(report.other.is_empty(), "{engine}: {:?}", report.other);
+        assert_eq!(report.transactions, 5, "{engine}: only the winners reached the database");
+    }
+}

@@ -52,6 +52,9 @@ pub struct FlashSale {
     gate: Arc<dyn SaleGate>,
     audit: Arc<dyn AuditLog>,
     clock: Arc<dyn Clock>,
+    /// The SKUs whose gate the last periodic round found empty while the database had units,
+    /// with the database's stock then.
+    stranded: std::sync::Mutex<std::collections::HashMap<SkuId, u32>>,
 }
 
 impl std::fmt::Debug for FlashSale {
@@ -76,7 +79,7 @@ impl FlashSale {
         audit: Arc<dyn AuditLog>,
         clock: Arc<dyn Clock>,
     ) -> Self {
-        FlashSale { sales, gate, audit, clock }
+        FlashSale { sales, gate, audit, clock, stranded: Default::default() }
     }
 
     /// Puts the SKU on sale (again): its gate holds the database's stock from now on. `actor` is
@@ -122,6 +125,11 @@ impl FlashSale {
         Ok(())
     }
 
+    fn stranded(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<SkuId, u32>> {
+        // Replaced whole by each round: a panicking holder left it consistent.
+        self.stranded.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
     /// The SKUs on sale, with their stock and gates.
     pub async fn list(&self) -> Result<Vec<SaleState>, FlashSaleError> {
         let mut states = Vec::new();
@@ -134,10 +142,12 @@ impl FlashSale {
 
     /// Brings the gates in line with the database. With `reset` (a process starting, after a
     /// crash or not) every gate is set to the database's stock: units taken by orders that
-    /// died with a process come back. Without it (the periodic round) only a gate that is gone
-    /// (Redis restarted) or empty while the database still has units (orders that were not
-    /// completed, cancelled unpaid orders) is set, so that a sale in progress is not disturbed.
-    /// Either way, gates of SKUs no longer on sale are removed.
+    /// died with a process come back. Without it (the periodic round) a gate that is gone (Redis
+    /// restarted) is set again, and so is one found empty while the database had units in two
+    /// rounds in a row with the same stock: orders still in flight would have changed it, so
+    /// those units are stranded (orders that died, cancelled unpaid orders) and go back. A gate
+    /// that counts is left alone, so that a sale in progress is not disturbed. Either way, gates
+    /// of SKUs no longer on sale are removed.
     ///
     /// A gate set while orders that took units are still in flight counts a few units too many:
     /// those orders reach the database, which refuses what it does not have.
@@ -150,17 +160,27 @@ impl FlashSale {
                 done.closed.push(sku);
             }
         }
-        for sale in marked {
-            let changed = if reset {
+        let mut stranded = std::collections::HashMap::new();
+        for sale in &marked {
+            let restore = if reset {
                 self.gate.open(sale.sku, sale.stock).await?;
-                true
+                false
             } else {
-                self.gate.restore(sale.sku, sale.stock).await?
+                match self.gate.units(sale.sku).await? {
+                    None => true,
+                    Some(0) if sale.stock > 0 => {
+                        stranded.insert(sale.sku, sale.stock);
+                        self.stranded().get(&sale.sku) == Some(&sale.stock)
+                    }
+                    Some(_) => false,
+                }
             };
-            if changed {
+            if reset || (restore && self.gate.restore(sale.sku, sale.stock).await?) {
+                stranded.remove(&sale.sku);
                 done.restored.push(sale.sku);
             }
         }
+        *self.stranded() = stranded;
         if !done.restored.is_empty() || !done.closed.is_empty() {
             tracing::info!(restored = ?done.restored, closed = ?done.closed, reset,
                 "flash-sale gates reconciled with the database");

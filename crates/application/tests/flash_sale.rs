@@ -79,22 +79,34 @@ async fn an_unknown_sku_opens_no_gate_and_a_sku_not_on_sale_cannot_be_closed() {
 
 #[tokio::test]
 async fn the_periodic_reconciliation_only_mends_and_a_start_sets_every_gate() {
-    let marked =
-        vec![FlashSaleSku { sku: SkuId(1), stock: 4 }, FlashSaleSku { sku: SkuId(2), stock: 0 }];
+    // SKU 1's gate counts; SKU 2's is gone (Redis restarted); SKU 3's is empty while the
+    // database has 2 units; SKU 9's sale ended elsewhere.
+    let marked = vec![
+        FlashSaleSku { sku: SkuId(1), stock: 4 },
+        FlashSaleSku { sku: SkuId(2), stock: 7 },
+        FlashSaleSku { sku: SkuId(3), stock: 2 },
+    ];
     let mut sales = MockFlashSales::new();
     sales.expect_marked().returning(move || Ok(marked.clone()));
     let mut gate = MockSaleGate::new();
-    // SKU 9's sale ended elsewhere: its gate goes.
-    gate.expect_gated().returning(|| Ok(vec![SkuId(1), SkuId(9)]));
-    gate.expect_close().with(eq(SkuId(9))).times(2).returning(|_| Ok(()));
-    gate.expect_restore().with(eq(SkuId(1)), eq(4)).times(1).returning(|_, _| Ok(false));
-    gate.expect_restore().with(eq(SkuId(2)), eq(0)).times(1).returning(|_, _| Ok(true));
-    gate.expect_open().with(eq(SkuId(1)), eq(4)).times(1).returning(|_, _| Ok(()));
-    gate.expect_open().with(eq(SkuId(2)), eq(0)).times(1).returning(|_, _| Ok(()));
+    gate.expect_gated().returning(|| Ok(vec![SkuId(1), SkuId(3), SkuId(9)]));
+    gate.expect_close().with(eq(SkuId(9))).times(3).returning(|_| Ok(()));
+    gate.expect_units().with(eq(SkuId(1))).returning(|_| Ok(Some(3)));
+    gate.expect_units().with(eq(SkuId(2))).returning(|_| Ok(None));
+    gate.expect_units().with(eq(SkuId(3))).returning(|_| Ok(Some(0)));
+    gate.expect_restore().with(eq(SkuId(2)), eq(7)).times(2).returning(|_, _| Ok(true));
+    // Stranded only when the second round sees the same stock: orders in flight would have
+    // changed it.
+    gate.expect_restore().with(eq(SkuId(3)), eq(2)).times(1).returning(|_, _| Ok(true));
+    for (sku, units) in [(1, 4), (2, 7), (3, 2)] {
+        gate.expect_open().with(eq(SkuId(sku)), eq(units)).times(1).returning(|_, _| Ok(()));
+    }
     let sales = flash_sale(sales, gate, MockAuditLog::new());
 
-    let periodic = sales.reconcile(false).await.unwrap();
-    assert_eq!((periodic.restored, periodic.closed), (vec![SkuId(2)], vec![SkuId(9)]));
+    let first = sales.reconcile(false).await.unwrap();
+    assert_eq!((first.restored, first.closed), (vec![SkuId(2)], vec![SkuId(9)]));
+    let second = sales.reconcile(false).await.unwrap();
+    assert_eq!(second.restored, vec![SkuId(2), SkuId(3)]);
     let at_start = sales.reconcile(true).await.unwrap();
-    assert_eq!((at_start.restored, at_start.closed), (vec![SkuId(1), SkuId(2)], vec![SkuId(9)]));
+    assert_eq!(at_start.restored, vec![SkuId(1), SkuId(2), SkuId(3)]);
 }

@@ -497,7 +497,7 @@ fn sale_of(units: u32, given_back: Arc<Mutex<Vec<(SkuId, u32)>>>) -> MockSaleGat
         let mut left = taking.lock().unwrap();
         let wanted: u32 = lines.iter().filter(|(sku, _)| *sku == SkuId(1)).map(|l| l.1).sum();
         if wanted > *left {
-            return Ok(GateTake::SoldOut(SkuId(1)));
+            return Ok(GateTake::SoldOut { sku: SkuId(1), left: *left });
         }
         *left -= wanted;
         Ok(GateTake::Taken)

@@ -263,15 +263,15 @@ return {count, left}",
     )
 });
 
-/// Takes ARGV[i] units from each gate KEYS[i] that exists, if every one has them: 0, or the
-/// position of the first gate without enough (nothing taken).
+/// Takes ARGV[i] units from each gate KEYS[i] that exists, if every one has them: {0, 0}, or
+/// the position of the first gate without enough and its units (nothing taken).
 static GATE_TAKE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
 for i = 1, #KEYS do
   local left = redis.call('GET', KEYS[i])
   if left and tonumber(left) < tonumber(ARGV[i]) then
-    return i
+    return {i, tonumber(left)}
   end
 end
 for i = 1, #KEYS do
@@ -279,7 +279,7 @@ for i = 1, #KEYS do
     redis.call('DECRBY', KEYS[i], ARGV[i])
   end
 end
-return 0",
+return {0, 0}",
     )
 });
 
@@ -779,11 +779,12 @@ impl SaleGate for RedisStore {
         for (sku, count) in lines {
             invocation.key(self.gate_key(*sku)).arg(*count);
         }
-        let short = self
-            .run(move |c| Box::pin(async move { invocation.invoke_async::<usize>(c).await }))
-            .await?;
+        let (short, left): (usize, i64) =
+            self.run(move |c| Box::pin(async move { invocation.invoke_async(c).await })).await?;
         Ok(match short.checked_sub(1).and_then(|i| lines.get(i)) {
-            Some((sku, _)) => GateTake::SoldOut(*sku),
+            Some((sku, _)) => {
+                GateTake::SoldOut { sku: *sku, left: u32::try_from(left).unwrap_or(0) }
+            }
             None => GateTake::Taken,
         })
     }

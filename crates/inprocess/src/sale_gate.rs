@@ -2,8 +2,9 @@
 //! Several replicas need a gate they share (Redis): with one of these each, every replica lets
 //! as many orders through as there are units, and the database refuses the surplus.
 
-use std::collections::BTreeMap;
-use std::sync::Mutex;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use meiduo_domain::SkuId;
@@ -25,8 +26,8 @@ impl SaleGate for MemorySaleGate {
     async fn take(&self, lines: &[(SkuId, u32)]) -> Result<GateTake, StoreError> {
         let mut gates = self.gates();
         for (sku, count) in lines {
-            if gates.get(sku).is_some_and(|left| left < count) {
-                return Ok(GateTake::SoldOut(*sku));
+            if let Some(&left) = gates.get(sku).filter(|left| *left < count) {
+                return Ok(GateTake::SoldOut { sku: *sku, left });
             }
         }
         for (sku, count) in lines {
@@ -77,9 +78,153 @@ impl SaleGate for MemorySaleGate {
     }
 }
 
+/// A shared gate with this process's memory of the gates it found empty, for a moment: while a
+/// sale is sold out, the crowd that keeps ordering is answered here without a round trip to the
+/// shared gate. Units this process gives back (or a gate it sets) show at once; units another
+/// replica gives back show here after at most the memory's length.
+pub struct SoldOutMemory {
+    inner: Arc<dyn SaleGate>,
+    memory: Duration,
+    /// Gates found empty, until when that is believed.
+    empty: Mutex<HashMap<SkuId, Instant>>,
+}
+
+impl std::fmt::Debug for SoldOutMemory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SoldOutMemory").field("memory", &self.memory).finish_non_exhaustive()
+    }
+}
+
+impl SoldOutMemory {
+    pub fn new(inner: Arc<dyn SaleGate>, memory: Duration) -> Self {
+        SoldOutMemory { inner, memory, empty: Mutex::default() }
+    }
+
+    fn empty(&self) -> std::sync::MutexGuard<'_, HashMap<SkuId, Instant>> {
+        // Inserts and removals only: a panicking holder left the map consistent.
+        self.empty.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn forget(&self, skus: impl IntoIterator<Item = SkuId>) {
+        let mut empty = self.empty();
+        for sku in skus {
+            empty.remove(&sku);
+        }
+    }
+}
+
+#[async_trait]
+impl SaleGate for SoldOutMemory {
+    async fn take(&self, lines: &[(SkuId, u32)]) -> Result<GateTake, StoreError> {
+        let now = Instant::now();
+        let remembered = {
+            let mut empty = self.empty();
+            lines.iter().filter(|(_, count)| *count > 0).find_map(|(sku, _)| {
+                let until = empty.get_mut(sku)?;
+                if *until > now {
+                    return Some(*sku);
+                }
+                // Past its length: this caller asks the gate again, the others meanwhile still
+                // answer from memory (a crowd does not all ask at once).
+                *until = now + self.memory;
+                None
+            })
+        };
+        if let Some(sku) = remembered {
+            return Ok(GateTake::SoldOut { sku, left: 0 });
+        }
+        let taken = self.inner.take(lines).await?;
+        match taken {
+            GateTake::SoldOut { sku, left: 0 } => {
+                self.empty().insert(sku, Instant::now() + self.memory);
+            }
+            GateTake::SoldOut { sku, .. } => self.forget([sku]),
+            GateTake::Taken => self.forget(lines.iter().map(|line| line.0)),
+        }
+        Ok(taken)
+    }
+
+    async fn give_back(&self, lines: &[(SkuId, u32)]) -> Result<(), StoreError> {
+        self.forget(lines.iter().map(|line| line.0));
+        self.inner.give_back(lines).await
+    }
+
+    async fn open(&self, sku: SkuId, units: u32) -> Result<(), StoreError> {
+        self.forget([sku]);
+        self.inner.open(sku, units).await
+    }
+
+    async fn restore(&self, sku: SkuId, units: u32) -> Result<bool, StoreError> {
+        self.forget([sku]);
+        self.inner.restore(sku, units).await
+    }
+
+    async fn close(&self, sku: SkuId) -> Result<(), StoreError> {
+        self.forget([sku]);
+        self.inner.close(sku).await
+    }
+
+    async fn gated(&self) -> Result<Vec<SkuId>, StoreError> {
+        self.inner.gated().await
+    }
+
+    async fn units(&self, sku: SkuId) -> Result<Option<u32>, StoreError> {
+        self.inner.units(sku).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use meiduo_domain::ports::MockSaleGate;
+
+    #[tokio::test]
+    async fn an_empty_gate_is_remembered_for_a_moment_and_forgotten_when_units_come_back() {
+        let mut inner = MockSaleGate::new();
+        let mut calls = mockall::Sequence::new();
+        // One unit left for an order of two: not empty, not remembered.
+        inner
+            .expect_take()
+            .times(1)
+            .in_sequence(&mut calls)
+            .returning(|_| Ok(GateTake::SoldOut { sku: SkuId(1), left: 1 }));
+        inner
+            .expect_take()
+            .times(1)
+            .in_sequence(&mut calls)
+            .returning(|_| Ok(GateTake::SoldOut { sku: SkuId(1), left: 0 }));
+        inner.expect_give_back().times(1).in_sequence(&mut calls).returning(|_| Ok(()));
+        inner.expect_take().times(1).in_sequence(&mut calls).returning(|_| Ok(GateTake::Taken));
+        let gate = SoldOutMemory::new(Arc::new(inner), Duration::from_secs(60));
+        let sold_out = GateTake::SoldOut { sku: SkuId(1), left: 0 };
+
+        assert_eq!(
+            gate.take(&[(SkuId(1), 2)]).await.unwrap(),
+            GateTake::SoldOut { sku: SkuId(1), left: 1 }
+        );
+        assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), sold_out);
+        // Answered from memory (the mock would refuse a third take here).
+        assert_eq!(gate.take(&[(SkuId(2), 1), (SkuId(1), 1)]).await.unwrap(), sold_out);
+        gate.give_back(&[(SkuId(1), 1)]).await.unwrap();
+        assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), GateTake::Taken);
+    }
+
+    #[tokio::test]
+    async fn past_its_length_one_caller_asks_again_and_learns_of_units_come_back() {
+        let mut inner = MockSaleGate::new();
+        let mut calls = mockall::Sequence::new();
+        let empty = GateTake::SoldOut { sku: SkuId(1), left: 0 };
+        inner.expect_take().times(1).in_sequence(&mut calls).returning(move |_| Ok(empty));
+        inner.expect_take().times(1).in_sequence(&mut calls).returning(|_| Ok(GateTake::Taken));
+        let gate = SoldOutMemory::new(Arc::new(inner), Duration::from_millis(20));
+        assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), empty);
+        assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), empty, "from memory");
+        tokio::time::sleep(Duration::from_millis(30)).await;
+        // Another replica gave units back: the caller that asks again takes one, and the memory
+        // of the empty gate is gone.
+        assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), GateTake::Taken);
+        assert!(gate.empty().is_empty());
+    }
 
     #[tokio::test]
     async fn takes_all_lines_or_none_and_lets_ungated_skus_pass() {
@@ -91,7 +236,7 @@ mod tests {
         gate.open(SkuId(2), 5).await.unwrap();
         assert_eq!(
             gate.take(&[(SkuId(2), 1), (SkuId(1), 2)]).await.unwrap(),
-            GateTake::SoldOut(SkuId(1))
+            GateTake::SoldOut { sku: SkuId(1), left: 1 }
         );
         assert_eq!(gate.units(SkuId(2)).await.unwrap(), Some(5), "nothing taken");
         gate.give_back(&[(SkuId(1), 2), (SkuId(9), 1)]).await.unwrap();

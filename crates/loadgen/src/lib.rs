@@ -2,6 +2,7 @@
 //! scenarios against a running server, drives the same order transaction directly on the
 //! database for comparison, and checks the stock invariants afterwards.
 
+pub mod flash;
 pub mod raw;
 
 use std::collections::BTreeMap;
@@ -33,6 +34,9 @@ use serde_json::{Value, json};
 pub const HOT_SKU: SkuId = SkuId(3);
 /// The category of the bench SKUs (that of SKU 1: 笔记本), listed by `sku-list`.
 pub const LIST_CATEGORY: u64 = 157;
+
+/// The server's counters of lost compare-and-swaps and of transactions run again.
+const RACES: [&str; 2] = ["lost_races", "transaction_retries"];
 
 /// What the shoppers do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,6 +100,9 @@ pub struct Bench {
     /// SKUs of `order-spread` and `cart-add`.
     pub spread: Vec<SkuId>,
     pub http: reqwest::Client,
+    /// The server's `MEIDUO_OPS_TOKEN`, for `/metrics/orders` (a server that looks like
+    /// production serves it only with the token).
+    pub ops_token: Option<String>,
 }
 
 /// Creates `clients` shoppers with the product's own repositories (user and address), logs each
@@ -108,10 +115,30 @@ pub async fn prepare(
     spread: u32,
 ) -> anyhow::Result<Bench> {
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients.max(1)).build()?;
+    let base = base.trim_end_matches('/').to_owned();
+    let shoppers = prepare_shoppers(&base, &store, &http, clients).await?;
+    store.restock(HOT_SKU, 1_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let spread =
+        store.add_bench_skus(spread, 1_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Bench { base, store, redis, shoppers, spread, http, ops_token: None })
+}
+
+/// How many logins run at once while shoppers are prepared (each costs the server a password
+/// hash).
+const LOGINS_AT_ONCE: usize = 16;
+
+/// Creates `n` shoppers with the product's own repositories (user and address) and logs each in
+/// through the API, a few at a time.
+pub async fn prepare_shoppers(
+    base: &str,
+    store: &SqlStore,
+    http: &reqwest::Client,
+    n: usize,
+) -> anyhow::Result<Vec<Shopper>> {
     let run = fastrand::u32(..0x00ff_ffff);
     let hash = Argon2Hasher::default().hash("password123").await.map_err(anyhow::Error::msg)?;
-    let mut shoppers = Vec::with_capacity(clients);
-    for i in 0..clients {
+    let mut accounts = Vec::with_capacity(n);
+    for i in 0..n {
         let username =
             Username::parse(&format!("lg{run:06x}{i:05}")).map_err(|e| anyhow::anyhow!("{e}"))?;
         let mobile = Mobile::parse(&format!("13{:09}", fastrand::u32(..1_000_000_000)))
@@ -147,20 +174,26 @@ pub async fn prepare(
             .await
             .map_err(|e| anyhow::anyhow!("creating an address: {e}"))?
             .context("address limit")?;
-        let login: Value = http
-            .post(format!("{base}/authorizations/"))
-            .json(&json!({"username": username.as_str(), "password": "password123"}))
-            .send()
-            .await?
-            .json()
-            .await?;
-        let token = login["token"].as_str().context("login answered no token")?.to_owned();
-        shoppers.push(Shopper { user: user.id, address: address.address.id, token });
+        accounts.push((username, user.id, address.address.id));
     }
-    store.restock(HOT_SKU, 1_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let spread =
-        store.add_bench_skus(spread, 1_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(Bench { base: base.trim_end_matches('/').to_owned(), store, redis, shoppers, spread, http })
+    let mut shoppers = Vec::with_capacity(n);
+    for batch in accounts.chunks(LOGINS_AT_ONCE) {
+        let logins = batch.iter().map(|(username, user, address)| async move {
+            let login: Value = http
+                .post(format!("{base}/authorizations/"))
+                .json(&json!({"username": username.as_str(), "password": "password123"}))
+                .send()
+                .await?
+                .json()
+                .await?;
+            let token = login["token"].as_str().context("login answered no token")?.to_owned();
+            anyhow::Ok(Shopper { user: *user, address: *address, token })
+        });
+        for shopper in futures_util::future::join_all(logins).await {
+            shoppers.push(shopper?);
+        }
+    }
+    Ok(shoppers)
 }
 
 /// The figures of one run.
@@ -384,26 +417,28 @@ impl Bench {
         }
     }
 
-    async fn counters(&self) -> (u64, u64) {
+    /// Two of the server's order counters (`/metrics/orders`), by name; zeros when unreadable.
+    async fn counters(&self, names: [&str; 2]) -> (u64, u64) {
         let read = async {
-            let body: Value = self
-                .http
-                .get(format!("{}/metrics/orders", self.base))
-                .send()
-                .await
-                .ok()?
-                .json()
-                .await
-                .ok()?;
-            Some((body["lost_races"].as_u64()?, body["transaction_retries"].as_u64()?))
+            let mut request = self.http.get(format!("{}/metrics/orders", self.base));
+            if let Some(token) = &self.ops_token {
+                request = request.bearer_auth(token);
+            }
+            let body: Value = request.send().await.ok()?.json().await.ok()?;
+            Some((body[names[0]].as_u64()?, body[names[1]].as_u64()?))
         };
-        read.await.unwrap_or((0, 0))
+        read.await.unwrap_or_else(|| {
+            eprintln!(
+                "the server's order counters are unreadable (MEIDUO_OPS_TOKEN?): counted as 0"
+            );
+            (0, 0)
+        })
     }
 
     /// Runs a scenario over HTTP with every shopper as a client for `duration`, each over a
     /// keep-alive connection of its own.
     pub async fn run_http(self: &Arc<Self>, scenario: Scenario, duration: Duration) -> Report {
-        let before = self.counters().await;
+        let before = self.counters(RACES).await;
         let started = Instant::now();
         let deadline = started + duration;
         let tasks: Vec<_> = (0..self.shoppers.len())
@@ -448,7 +483,7 @@ impl Bench {
             })
             .collect();
         let mut report = Report::gather(scenario, "http", started, tasks).await;
-        let after = self.counters().await;
+        let after = self.counters(RACES).await;
         report.lost_races = after.0.saturating_sub(before.0);
         report.transaction_retries = after.1.saturating_sub(before.1);
         report

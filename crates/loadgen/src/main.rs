@@ -5,7 +5,7 @@
 //!     --redis-url redis://127.0.0.1:6379/3 --clients 64 --seconds 20
 //! ```
 //! The database (and Redis) must be the server's: shoppers are prepared there and the invariants
-//! are read from there.
+//! are read from there. `--flash-shoppers 2000` ends with a flash sale of `--flash-stock` units.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -53,9 +53,20 @@ struct Args {
     /// driver; MySQL/MariaDB only).
     #[arg(long)]
     no_raw: bool,
+    /// The server's MEIDUO_OPS_TOKEN, to read its order counters.
+    #[arg(long, env = "MEIDUO_OPS_TOKEN")]
+    ops_token: Option<String>,
     /// Skip the direct drive of order scenarios.
     #[arg(long)]
     no_direct: bool,
+    /// After the scenarios, a flash sale: this many shoppers (0: none) order at once a SKU of
+    /// `--flash-stock` units; those turned away press again for `--flash-seconds`.
+    #[arg(long, default_value_t = 0)]
+    flash_shoppers: usize,
+    #[arg(long, default_value_t = 100)]
+    flash_stock: u32,
+    #[arg(long, default_value_t = 5)]
+    flash_seconds: u64,
 }
 
 #[tokio::main]
@@ -87,7 +98,9 @@ async fn main() -> anyhow::Result<()> {
         ..OrderPolicy::default()
     };
     println!("preparing {} shoppers and {} SKUs ...", args.clients, args.spread);
-    let bench = Arc::new(prepare(&args.base, store, redis, args.clients, args.spread).await?);
+    let mut bench = prepare(&args.base, store, redis, args.clients, args.spread).await?;
+    bench.ops_token = args.ops_token.clone();
+    let bench = Arc::new(bench);
     // The bare driver's pool: as many connections as the server's and the direct drive's.
     let raw = if args.no_raw || !args.database_url.starts_with("mysql:") {
         None
@@ -123,6 +136,24 @@ async fn main() -> anyhow::Result<()> {
                 show(http_p99),
                 show(direct_p99)
             );
+        }
+    }
+    if args.flash_shoppers > 0 {
+        println!("preparing {} shoppers for the flash sale ...", args.flash_shoppers);
+        let shoppers = meiduo_loadgen::prepare_shoppers(
+            &bench.base,
+            &bench.store,
+            &bench.http,
+            args.flash_shoppers,
+        )
+        .await?;
+        let crowd = Arc::new(meiduo_loadgen::Bench { shoppers, ..(*bench).clone() });
+        let hammer = Duration::from_secs(args.flash_seconds);
+        let report = crowd.flash_sale(args.flash_stock, hammer).await?;
+        println!("{}", report.line());
+        if let Err(broken) = &report.check {
+            println!("INVARIANT BROKEN after flash-sale: {broken}");
+            failed = true;
         }
     }
     if failed {

@@ -32,7 +32,7 @@ use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
     Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogMailer, LogSmsSender,
-    SystemClock,
+    SoldOutMemory, SystemClock,
 };
 use meiduo_mail_smtp::SmtpMailer;
 use meiduo_oauth_qq::sandbox::QqSandbox;
@@ -381,6 +381,10 @@ fn worker_failed(worker: &'static str) {
 /// How often each replica adds the category visits it counted to the database.
 const VISIT_FLUSH_EVERY: Duration = Duration::from_secs(10);
 
+/// How long this process answers orders of a flash-sale SKU whose shared gate it found empty
+/// without asking the gate again: units another replica gives back show here after this.
+const SOLD_OUT_MEMORY: Duration = Duration::from_millis(250);
+
 /// How many documents the process's own cache holds at most.
 const LOCAL_CACHE_ENTRIES: u64 = 10_000;
 
@@ -553,9 +557,10 @@ pub fn ports(
             .with_local_cache(local.clone()),
     );
     let skus: Arc<dyn SkuCatalog> = Arc::new(store.skus());
-    // The replicas share Redis's gates; without Redis the gate is this process's.
+    // The replicas share Redis's gates (with this process's memory of those it found empty);
+    // without Redis the gate is this process's.
     let sale_gate: Arc<dyn meiduo_domain::ports::SaleGate> = match redis {
-        Some(redis) => Arc::new(redis.clone()),
+        Some(redis) => Arc::new(SoldOutMemory::new(Arc::new(redis.clone()), SOLD_OUT_MEMORY)),
         None => Arc::new(meiduo_inprocess::MemorySaleGate::default()),
     };
     Ports {

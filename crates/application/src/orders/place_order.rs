@@ -217,7 +217,7 @@ impl PlaceOrder {
         // it empty is turned away here, before any database work.
         let units: Vec<(SkuId, u32)> =
             selected.iter().map(|line| (line.sku_id, line.count.get())).collect();
-        if let GateTake::SoldOut(sku) = self.gate.take(&units).await? {
+        if let GateTake::SoldOut { sku, .. } = self.gate.take(&units).await? {
             self.stats.sold_out.fetch_add(1, Ordering::Relaxed);
             return Err(PlaceOrderError::SoldOut(sku));
         }

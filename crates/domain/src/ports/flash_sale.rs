@@ -12,8 +12,9 @@ pub enum GateTake {
     /// Every gated SKU of the order had the units, and they were taken (SKUs without a gate
     /// pass as they are).
     Taken,
-    /// This SKU's gate has fewer units than the order's line: nothing was taken.
-    SoldOut(SkuId),
+    /// This SKU's gate has fewer units than the order's line (it has `left`): nothing was
+    /// taken.
+    SoldOut { sku: SkuId, left: u32 },
 }
 
 /// The counters of the SKUs on flash sale. The gate only turns shoppers away early: the order's
