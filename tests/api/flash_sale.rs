@@ -105,6 +105,10 @@ async fn the_gate_is_reconciled_with_the_database_after_a_crash_a_lost_redis_and
         let cases = use_cases(&db, &gate);
         let sku = SkuId(HOT_SKU);
         cases.flash_sale.open(None, sku).await.unwrap();
+        // Opening again (after a change of stock) loads the gate again; one sale is recorded.
+        let again = cases.flash_sale.open(None, sku).await.unwrap();
+        assert_eq!(again.gate, Some(20), "{gate_name}");
+        assert_eq!(db.count("tb_flash_sale").await, 1, "{gate_name}");
 
         // A process took 5 units and died before its orders reached the database.
         gate.take(&[(sku, 5)]).await.unwrap();

@@ -9,7 +9,7 @@ mod sale_gate;
 mod signed_tokens;
 
 pub use ids::CounterOrderIdSource;
-pub use sale_gate::{MemorySaleGate, SoldOutMemory};
+pub use sale_gate::{MemorySaleGate, SharedGateView};
 pub use signed_tokens::JwtSignedTokens;
 
 use std::sync::Arc;

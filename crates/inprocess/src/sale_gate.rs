@@ -2,7 +2,7 @@
 //! Several replicas need a gate they share (Redis): with one of these each, every replica lets
 //! as many orders through as there are units, and the database refuses the surplus.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -78,26 +78,49 @@ impl SaleGate for MemorySaleGate {
     }
 }
 
-/// A shared gate with this process's memory of the gates it found empty, for a moment: while a
-/// sale is sold out, the crowd that keeps ordering is answered here without a round trip to the
-/// shared gate. Units this process gives back (or a gate it sets) show at once; units another
-/// replica gives back show here after at most the memory's length.
-pub struct SoldOutMemory {
+/// A shared gate (Redis) with this process's view of it, so that orders pay no round trip to it
+/// that they do not need:
+/// - which SKUs have a gate: learned from the gate's own list at each reconciliation round
+///   ([`SaleGate::gated`]) and from the gates this process opens and closes. Orders of other SKUs
+///   (nearly all orders) do not ask the gate at all; a sale opened by another replica is heeded
+///   here from the next round on (meanwhile its orders go to the database, which guards the stock
+///   anyway);
+/// - which gates it found empty, for a moment: while a sale is sold out, the crowd that keeps
+///   ordering is answered here. Units this process gives back (or a gate it sets) show at once;
+///   units another replica gives back show here after at most the memory's length.
+pub struct SharedGateView {
     inner: Arc<dyn SaleGate>,
     memory: Duration,
+    /// The SKUs known to have a gate.
+    gated: std::sync::RwLock<BTreeSet<SkuId>>,
     /// Gates found empty, until when that is believed.
     empty: Mutex<HashMap<SkuId, Instant>>,
 }
 
-impl std::fmt::Debug for SoldOutMemory {
+impl std::fmt::Debug for SharedGateView {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SoldOutMemory").field("memory", &self.memory).finish_non_exhaustive()
+        f.debug_struct("SharedGateView").field("memory", &self.memory).finish_non_exhaustive()
     }
 }
 
-impl SoldOutMemory {
+impl SharedGateView {
     pub fn new(inner: Arc<dyn SaleGate>, memory: Duration) -> Self {
-        SoldOutMemory { inner, memory, empty: Mutex::default() }
+        SharedGateView { inner, memory, gated: Default::default(), empty: Mutex::default() }
+    }
+
+    /// The lines of SKUs known to have a gate.
+    fn gated_lines(&self, lines: &[(SkuId, u32)]) -> Vec<(SkuId, u32)> {
+        let gated = self.gated.read().unwrap_or_else(|poisoned| poisoned.into_inner());
+        lines.iter().filter(|(sku, _)| gated.contains(sku)).copied().collect()
+    }
+
+    fn know(&self, sku: SkuId, gated: bool) {
+        let mut known = self.gated.write().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if gated {
+            known.insert(sku);
+        } else {
+            known.remove(&sku);
+        }
     }
 
     fn empty(&self) -> std::sync::MutexGuard<'_, HashMap<SkuId, Instant>> {
@@ -114,8 +137,12 @@ impl SoldOutMemory {
 }
 
 #[async_trait]
-impl SaleGate for SoldOutMemory {
+impl SaleGate for SharedGateView {
     async fn take(&self, lines: &[(SkuId, u32)]) -> Result<GateTake, StoreError> {
+        let lines = &self.gated_lines(lines)[..];
+        if lines.is_empty() {
+            return Ok(GateTake::Taken);
+        }
         let now = Instant::now();
         let remembered = {
             let mut empty = self.empty();
@@ -145,27 +172,39 @@ impl SaleGate for SoldOutMemory {
     }
 
     async fn give_back(&self, lines: &[(SkuId, u32)]) -> Result<(), StoreError> {
+        let lines = self.gated_lines(lines);
+        if lines.is_empty() {
+            return Ok(());
+        }
         self.forget(lines.iter().map(|line| line.0));
-        self.inner.give_back(lines).await
+        self.inner.give_back(&lines).await
     }
 
     async fn open(&self, sku: SkuId, units: u32) -> Result<(), StoreError> {
         self.forget([sku]);
-        self.inner.open(sku, units).await
+        self.inner.open(sku, units).await?;
+        self.know(sku, true);
+        Ok(())
     }
 
     async fn restore(&self, sku: SkuId, units: u32) -> Result<bool, StoreError> {
         self.forget([sku]);
-        self.inner.restore(sku, units).await
+        let restored = self.inner.restore(sku, units).await?;
+        self.know(sku, true);
+        Ok(restored)
     }
 
     async fn close(&self, sku: SkuId) -> Result<(), StoreError> {
         self.forget([sku]);
+        self.know(sku, false);
         self.inner.close(sku).await
     }
 
     async fn gated(&self) -> Result<Vec<SkuId>, StoreError> {
-        self.inner.gated().await
+        let gated = self.inner.gated().await?;
+        *self.gated.write().unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            gated.iter().copied().collect();
+        Ok(gated)
     }
 
     async fn units(&self, sku: SkuId) -> Result<Option<u32>, StoreError> {
@@ -195,7 +234,9 @@ mod tests {
             .returning(|_| Ok(GateTake::SoldOut { sku: SkuId(1), left: 0 }));
         inner.expect_give_back().times(1).in_sequence(&mut calls).returning(|_| Ok(()));
         inner.expect_take().times(1).in_sequence(&mut calls).returning(|_| Ok(GateTake::Taken));
-        let gate = SoldOutMemory::new(Arc::new(inner), Duration::from_secs(60));
+        inner.expect_gated().returning(|| Ok(vec![SkuId(1)]));
+        let gate = SharedGateView::new(Arc::new(inner), Duration::from_secs(60));
+        gate.gated().await.unwrap();
         let sold_out = GateTake::SoldOut { sku: SkuId(1), left: 0 };
 
         assert_eq!(
@@ -216,7 +257,9 @@ mod tests {
         let empty = GateTake::SoldOut { sku: SkuId(1), left: 0 };
         inner.expect_take().times(1).in_sequence(&mut calls).returning(move |_| Ok(empty));
         inner.expect_take().times(1).in_sequence(&mut calls).returning(|_| Ok(GateTake::Taken));
-        let gate = SoldOutMemory::new(Arc::new(inner), Duration::from_millis(20));
+        inner.expect_open().returning(|_, _| Ok(()));
+        let gate = SharedGateView::new(Arc::new(inner), Duration::from_millis(20));
+        gate.open(SkuId(1), 0).await.unwrap();
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), empty);
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), empty, "from memory");
         tokio::time::sleep(Duration::from_millis(30)).await;
@@ -224,6 +267,29 @@ mod tests {
         // of the empty gate is gone.
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), GateTake::Taken);
         assert!(gate.empty().is_empty());
+    }
+
+    #[tokio::test]
+    async fn orders_of_skus_without_a_known_gate_do_not_ask_the_shared_gate() {
+        let mut inner = MockSaleGate::new();
+        // Only the line of the SKU known to have a gate is asked about.
+        inner
+            .expect_take()
+            .withf(|lines| lines == [(SkuId(2), 1)])
+            .times(1)
+            .returning(|_| Ok(GateTake::Taken));
+        inner.expect_gated().times(1).returning(|| Ok(vec![SkuId(2)]));
+        inner.expect_close().returning(|_| Ok(()));
+        inner.expect_give_back().never();
+        let gate = SharedGateView::new(Arc::new(inner), Duration::from_secs(60));
+        // Nothing known yet (no round has run): no round trip.
+        assert_eq!(gate.take(&[(SkuId(2), 1)]).await.unwrap(), GateTake::Taken);
+        gate.give_back(&[(SkuId(1), 1)]).await.unwrap();
+        assert_eq!(gate.gated().await.unwrap(), vec![SkuId(2)]);
+        assert_eq!(gate.take(&[(SkuId(1), 3), (SkuId(2), 1)]).await.unwrap(), GateTake::Taken);
+        gate.close(SkuId(2)).await.unwrap();
+        assert_eq!(gate.take(&[(SkuId(2), 1)]).await.unwrap(), GateTake::Taken, "closed here");
+        gate.give_back(&[(SkuId(2), 1)]).await.unwrap();
     }
 
     #[tokio::test]

@@ -32,7 +32,7 @@ use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
 use meiduo_inprocess::{
     Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogMailer, LogSmsSender,
-    SoldOutMemory, SystemClock,
+    SharedGateView, SystemClock,
 };
 use meiduo_mail_smtp::SmtpMailer;
 use meiduo_oauth_qq::sandbox::QqSandbox;
@@ -560,7 +560,7 @@ pub fn ports(
     // The replicas share Redis's gates (with this process's memory of those it found empty);
     // without Redis the gate is this process's.
     let sale_gate: Arc<dyn meiduo_domain::ports::SaleGate> = match redis {
-        Some(redis) => Arc::new(SoldOutMemory::new(Arc::new(redis.clone()), SOLD_OUT_MEMORY)),
+        Some(redis) => Arc::new(SharedGateView::new(Arc::new(redis.clone()), SOLD_OUT_MEMORY)),
         None => Arc::new(meiduo_inprocess::MemorySaleGate::default()),
     };
     Ports {

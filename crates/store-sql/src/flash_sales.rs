@@ -3,12 +3,11 @@
 use async_trait::async_trait;
 use meiduo_domain::SkuId;
 use meiduo_domain::ports::{FlashSaleSku, FlashSales, StoreError};
-use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::codec::{count_of, db_id, id_of, now};
 use crate::entity::{flash_sale, sku};
-use crate::error::store;
+use crate::error::{classify, store};
 use crate::store::Db;
 
 /// The flash sales, on the pool.
@@ -42,21 +41,20 @@ impl FlashSales for SqlFlashSales {
             return Ok(None);
         };
         let at = now();
-        // Marking a SKU twice keeps one row (the unique key), and is no error.
-        flash_sale::Entity::insert(flash_sale::ActiveModel {
+        let inserted = flash_sale::Entity::insert(flash_sale::ActiveModel {
             sku_id: Set(sku_id),
             create_time: Set(at),
             update_time: Set(at),
             ..Default::default()
         })
-        .on_conflict(
-            OnConflict::column(flash_sale::Column::SkuId)
-                .value(flash_sale::Column::UpdateTime, Expr::value(at))
-                .to_owned(),
-        )
         .exec_without_returning(&self.db.conn)
-        .await
-        .map_err(store)?;
+        .await;
+        match inserted.map_err(classify) {
+            Ok(_) => {}
+            // Marked already (the unique key): marking again is no error.
+            Err(duplicate) if duplicate.is_duplicate_of("sku") => {}
+            Err(other) => return Err(other.into()),
+        }
         on_sale(sku_id, stock).map(Some)
     }
 
