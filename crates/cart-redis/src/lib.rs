@@ -91,6 +91,107 @@ enum Pool {
     Cluster(ClusterPool),
 }
 
+impl Pool {
+    /// A pool of `config` (no connection is made yet).
+    fn of(config: &RedisConfig) -> Result<Self, StoreError> {
+        fn pool<M: managed::Manager>(
+            manager: M,
+            config: &RedisConfig,
+        ) -> Result<managed::Pool<Unchecked<M>>, StoreError> {
+            managed::Pool::builder(Unchecked(manager))
+                .max_size(config.pool_size)
+                .wait_timeout(Some(config.timeout))
+                .create_timeout(Some(config.timeout))
+                .recycle_timeout(Some(config.timeout))
+                .runtime(deadpool::Runtime::Tokio1)
+                .build()
+                .map_err(|e| StoreError::Unexpected(Box::new(e)))
+        }
+        Ok(if config.cluster {
+            let urls: Vec<&str> = config.url.split(',').map(str::trim).collect();
+            let manager = deadpool_redis::cluster::Manager::new(urls, false)
+                .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
+            Pool::Cluster(pool(manager, config)?)
+        } else {
+            let manager = deadpool_redis::Manager::new(config.url.as_str())
+                .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
+            Pool::Single(pool(manager, config)?)
+        })
+    }
+
+    fn weak(&self) -> WeakPool {
+        match self {
+            Pool::Single(pool) => WeakPool::Single(pool.weak()),
+            Pool::Cluster(pool) => WeakPool::Cluster(pool.weak()),
+        }
+    }
+
+    fn status(&self) -> deadpool::Status {
+        match self {
+            Pool::Single(pool) => pool.status(),
+            Pool::Cluster(pool) => pool.status(),
+        }
+    }
+}
+
+enum WeakPool {
+    Single(managed::WeakPool<Unchecked<deadpool_redis::Manager>>),
+    Cluster(managed::WeakPool<Unchecked<deadpool_redis::cluster::Manager>>),
+}
+
+impl WeakPool {
+    fn upgrade(&self) -> Option<Pool> {
+        match self {
+            WeakPool::Single(pool) => pool.upgrade().map(Pool::Single),
+            WeakPool::Cluster(pool) => pool.upgrade().map(Pool::Cluster),
+        }
+    }
+}
+
+/// Numbers the stores, for their pools in each thread.
+static STORES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+thread_local! {
+    /// This thread's pool of each store that it used.
+    static THREAD_POOLS: std::cell::RefCell<Vec<(u64, Pool)>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A store's connections: a pool per thread that uses it. A connection's driver task runs on the
+/// runtime of the thread that made it; with one pool per HTTP worker (each worker is a runtime on
+/// a thread of its own), a request's commands and their answers stay on the worker's thread,
+/// instead of waking another thread for each answer.
+struct ThreadPools {
+    id: u64,
+    config: RedisConfig,
+    /// Every pool made, weakly (a thread's pool goes with the thread), for the status.
+    made: std::sync::Mutex<Vec<WeakPool>>,
+}
+
+impl ThreadPools {
+    /// This thread's pool, made at its first use.
+    fn here(&self) -> Result<Pool, StoreError> {
+        THREAD_POOLS.with(|pools| {
+            let mut pools = pools.borrow_mut();
+            if let Some((_, pool)) = pools.iter().find(|(id, _)| *id == self.id) {
+                return Ok(pool.clone());
+            }
+            let pool = Pool::of(&self.config)?;
+            let mut made = self.made.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            made.retain(|weak| weak.upgrade().is_some());
+            made.push(pool.weak());
+            pools.push((self.id, pool.clone()));
+            Ok(pool)
+        })
+    }
+
+    /// The pools of the threads still alive.
+    fn live(&self) -> Vec<Pool> {
+        let made = self.made.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        made.iter().filter_map(WeakPool::upgrade).collect()
+    }
+}
+
 enum Conn {
     Single(managed::Object<Unchecked<deadpool_redis::Manager>>),
     Cluster(managed::Object<Unchecked<deadpool_redis::cluster::Manager>>),
@@ -153,7 +254,7 @@ fn redis_failure(err: redis::RedisError) -> StoreError {
 /// The Redis store.
 #[derive(Clone)]
 pub struct RedisStore {
-    pool: Pool,
+    pools: std::sync::Arc<ThreadPools>,
     prefix: String,
     timeout: Duration,
 }
@@ -312,37 +413,26 @@ return 1",
 });
 
 impl RedisStore {
-    /// Builds the pool. Connections are made when first needed, so a Redis that is down at start
-    /// makes requests fail (503) until it answers, not the server refuse to start.
+    /// Builds the pools. Connections are made when first needed, so a Redis that is down at
+    /// start makes requests fail (503) until it answers, not the server refuse to start. Each
+    /// thread that uses the store gets a pool of its own, of up to `pool_size` connections.
     pub fn new(config: &RedisConfig) -> Result<Self, StoreError> {
-        fn pool<M: managed::Manager>(
-            manager: M,
-            config: &RedisConfig,
-        ) -> Result<managed::Pool<Unchecked<M>>, StoreError> {
-            managed::Pool::builder(Unchecked(manager))
-                .max_size(config.pool_size)
-                .wait_timeout(Some(config.timeout))
-                .create_timeout(Some(config.timeout))
-                .recycle_timeout(Some(config.timeout))
-                .runtime(deadpool::Runtime::Tokio1)
-                .build()
-                .map_err(|e| StoreError::Unexpected(Box::new(e)))
-        }
-        let pool = if config.cluster {
-            let urls: Vec<&str> = config.url.split(',').map(str::trim).collect();
-            let manager = deadpool_redis::cluster::Manager::new(urls, false)
-                .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
-            Pool::Cluster(pool(manager, config)?)
-        } else {
-            let manager = deadpool_redis::Manager::new(config.url.as_str())
-                .map_err(|e| StoreError::Unexpected(Box::new(e)))?;
-            Pool::Single(pool(manager, config)?)
+        // A configuration that cannot make a pool is refused here, not at the first request.
+        Pool::of(config)?;
+        let pools = ThreadPools {
+            id: STORES.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
+            config: config.clone(),
+            made: std::sync::Mutex::default(),
         };
-        Ok(RedisStore { pool, prefix: config.prefix.clone(), timeout: config.timeout })
+        Ok(RedisStore {
+            pools: std::sync::Arc::new(pools),
+            prefix: config.prefix.clone(),
+            timeout: config.timeout,
+        })
     }
 
     async fn conn(&self) -> Result<Conn, StoreError> {
-        match &self.pool {
+        match &self.pools.here()? {
             Pool::Single(p) => {
                 p.get().await.map(Conn::Single).map_err(|e| StoreError::Unavailable(Box::new(e)))
             }
@@ -445,14 +535,15 @@ impl RedisStore {
         Ok(out)
     }
 
-    /// The pool's connections: (in use, idle, callers waiting for one).
+    /// The pools' connections, summed over the threads: (in use, idle, callers waiting for one).
     pub fn pool_status(&self) -> (u64, u64, u64) {
-        let status = match &self.pool {
-            Pool::Single(pool) => pool.status(),
-            Pool::Cluster(pool) => pool.status(),
-        };
-        let in_use = status.size.saturating_sub(status.available) as u64;
-        (in_use, status.available as u64, status.waiting as u64)
+        self.pools.live().iter().map(Pool::status).fold(
+            (0, 0, 0),
+            |(used, idle, waiting), status| {
+                let in_use = status.size.saturating_sub(status.available) as u64;
+                (used + in_use, idle + status.available as u64, waiting + status.waiting as u64)
+            },
+        )
     }
 
     /// Answers when Redis answers.
