@@ -7,7 +7,10 @@
 # Order scenarios run over HTTP, directly and raw (the transaction's statements through the bare
 # driver). After the scenarios, with the last server still up: wrk on its cached SKU list (64
 # connections, latency percentiles), and the ceiling: nginx serving a static file to wrk on the
-# same machine (BENCH_CEILING=0 skips both; nginx-light and wrk come from Debian).
+# same machine (BENCH_CEILING=0 skips them; nginx-light and wrk come from Debian). wrk also
+# measures, with the load generator's shoppers, cart-add (64 connections) and, after the flash
+# sale, those it turned away ordering again (as many connections as its crowd): the same client
+# as the ceiling. Its scripts count the answers by status and code.
 # The last server of the sitting then takes a flash sale: BENCH_FLASH_SHOPPERS (2000; 0 skips it)
 # shoppers order at once a SKU of BENCH_FLASH_STOCK (100) units, through the server's gate, and
 # those turned away press again for the scenarios' seconds.
@@ -89,12 +92,26 @@ for mode in $modes; do
     fi
     "$bin/meiduo-loadgen" --scenarios "$scenarios" --base "http://127.0.0.1:${port}" --database-url "${mysql}/${db}" \
       --redis-url "$redis" --clients "$clients" --pool "$pool" --seconds "$seconds" --stock-update "$mode" \
-      --ops-token "$ops_token" "${flash[@]}"
+      --ops-token "$ops_token" --wrk-scripts "$data" "${flash[@]}"
     echo "== server RSS after: $(ps -o rss= -p $server) KiB"
     if [ "${BENCH_CEILING:-1}" = 1 ]; then
       echo "== wrk: the cached SKU list, 64 connections, ${seconds}s"
       wrk -t2 -c64 -d"${seconds}s" --latency \
         "http://127.0.0.1:${port}/categories/157/skus/?ordering=-sales&page_size=10" | sed -n '1,/Transfer/p'
+      # The busiest answers measured by the ceiling's own client, with the load generator's
+      # shoppers and tokens (its scripts).
+      if [[ ",$scenarios," == *,cart-add,* ]]; then
+        echo "== wrk: cart-add (one unit of a random SKU of ${clients} shoppers' carts), 64 connections, ${seconds}s"
+        wrk -t2 -c64 -d"${seconds}s" --latency -s "$data/cart-add.lua" "http://127.0.0.1:${port}" | sed -n '1,/Transfer/p; /^answers /p'
+      fi
+      if [ -f "$data/sold-out.lua" ]; then
+        sold_out() { curl -sf -H "Authorization: Bearer $ops_token" "http://127.0.0.1:${port}/metrics/orders" |
+          python3 -c 'import json, sys; print(json.load(sys.stdin)["sold_out"])'; }
+        before=$(sold_out)
+        echo "== wrk: the flash sale's turned-away shoppers order again after it sold out, ${flash_shoppers} connections, ${seconds}s"
+        wrk -t2 -c"$flash_shoppers" -d"${seconds}s" --latency -s "$data/sold-out.lua" "http://127.0.0.1:${port}" | sed -n '1,/Transfer/p; /^answers /p'
+        echo "sold_out answers counted by the server: $(($(sold_out) - before))"
+      fi
       ceiling
     fi
     kill $server; wait $server 2>/dev/null || true

@@ -97,5 +97,18 @@ async fn a_flash_sale_burst_sells_exactly_its_stock() {
         assert_eq!(report.sold_out, 9, "{engine}: every loser answered sold_out, once");
         assert!(report.other.is_empty(), "{engine}: {:?}", report.other);
         assert_eq!(report.transactions, 3, "{engine}: only the winners reached the database");
+        assert_eq!(report.turned_away.len(), 9, "{engine}: the shoppers without an order");
+        // The losers' carts still hold the SKU: ordering again is refused as sold out.
+        let loser = &bench.shoppers[report.turned_away[0]];
+        let again = reqwest::Client::new()
+            .post(format!("{}/orders/", bench.base))
+            .header("Authorization", format!("JWT {}", loser.token))
+            .json(&serde_json::json!({"address": loser.address.0, "pay_method": 1}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), 400, "{engine}");
+        let body: serde_json::Value = again.json().await.unwrap();
+        assert_eq!(body["code"], "sold_out", "{engine}: {body}");
     }
 }

@@ -24,6 +24,8 @@ pub struct FlashReport {
     pub sold_out: u64,
     /// Every other answer, by status and code.
     pub other: BTreeMap<String, u64>,
+    /// The shoppers (indices) who placed no order: their carts still hold the SKU.
+    pub turned_away: Vec<usize>,
     /// From the start until every shopper had its first answer.
     pub first_round: Duration,
     /// The sold-out answers, as a run: their rate and latencies over the whole burst.
@@ -163,8 +165,12 @@ impl Bench {
         answers.clients = tasks.len();
         let (mut placed, mut sold_out, mut first_round) = (0, 0, Duration::ZERO);
         let mut other = BTreeMap::new();
-        for task in tasks {
+        let mut turned_away = Vec::new();
+        for (i, task) in tasks.into_iter().enumerate() {
             let (tally, first) = task.await?;
+            if tally.orders == 0 {
+                turned_away.push(i);
+            }
             first_round = first_round.max(first);
             placed += tally.orders;
             answers.requests += tally.requests;
@@ -202,6 +208,7 @@ impl Bench {
             placed,
             sold_out,
             other,
+            turned_away,
             first_round,
             answers,
             transactions,

@@ -4,6 +4,7 @@
 
 pub mod flash;
 pub mod raw;
+pub mod wrk;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -286,6 +287,16 @@ impl Report {
     }
 }
 
+/// The path the server's API is under in `base` (`http://host:port/api` → `/api`; "" at the
+/// root).
+pub fn path_prefix(base: &str) -> String {
+    let rest = base.strip_prefix("http://").unwrap_or(base);
+    match rest.split_once('/') {
+        Some((_, path)) if !path.is_empty() => format!("/{path}"),
+        _ => String::new(),
+    }
+}
+
 /// One client's keep-alive HTTP/1.1 connection to the server, opened again after a failure. It
 /// reads a response's body as JSON only when the status is not the expected one (for the error
 /// code): the client spends as little of the shared cores as it can.
@@ -300,9 +311,8 @@ struct Connection {
 impl Connection {
     fn new(base: &str) -> Self {
         let rest = base.strip_prefix("http://").unwrap_or(base);
-        let (authority, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        let prefix = if prefix.is_empty() { String::new() } else { format!("/{prefix}") };
-        Connection { authority: authority.to_owned(), prefix, sender: None }
+        let authority = rest.split_once('/').map_or(rest, |(authority, _)| authority);
+        Connection { authority: authority.to_owned(), prefix: path_prefix(base), sender: None }
     }
 
     async fn open(&self) -> anyhow::Result<SendRequest<Full<Bytes>>> {

@@ -67,6 +67,10 @@ struct Args {
     flash_stock: u32,
     #[arg(long, default_value_t = 5)]
     flash_seconds: u64,
+    /// Writes wrk scripts into this directory: `cart-add.lua` (the shoppers add to their carts)
+    /// and, after a flash sale, `sold-out.lua` (those it turned away order again).
+    #[arg(long)]
+    wrk_scripts: Option<std::path::PathBuf>,
 }
 
 #[tokio::main]
@@ -101,6 +105,11 @@ async fn main() -> anyhow::Result<()> {
     let mut bench = prepare(&args.base, store, redis, args.clients, args.spread).await?;
     bench.ops_token = args.ops_token.clone();
     let bench = Arc::new(bench);
+    let prefix = meiduo_loadgen::path_prefix(&args.base);
+    if let Some(dir) = &args.wrk_scripts {
+        let script = meiduo_loadgen::wrk::cart_add(&prefix, &bench.shoppers, &bench.spread);
+        std::fs::write(dir.join("cart-add.lua"), script).context("writing cart-add.lua")?;
+    }
     // The bare driver's pool: as many connections as the server's and the direct drive's.
     let raw = if args.no_raw || !args.database_url.starts_with("mysql:") {
         None
@@ -150,6 +159,12 @@ async fn main() -> anyhow::Result<()> {
         let crowd = Arc::new(meiduo_loadgen::Bench { shoppers, ..(*bench).clone() });
         let hammer = Duration::from_secs(args.flash_seconds);
         let report = crowd.flash_sale(args.flash_stock, hammer).await?;
+        if let Some(dir) = &args.wrk_scripts {
+            let losers: Vec<_> =
+                report.turned_away.iter().map(|&i| crowd.shoppers[i].clone()).collect();
+            let script = meiduo_loadgen::wrk::orders(&prefix, &losers);
+            std::fs::write(dir.join("sold-out.lua"), script).context("writing sold-out.lua")?;
+        }
         println!("{}", report.line());
         if let Err(broken) = &report.check {
             println!("INVARIANT BROKEN after flash-sale: {broken}");
