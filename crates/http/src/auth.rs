@@ -29,7 +29,14 @@ pub struct Tokens {
     lifetime: Duration,
     /// Users' current stamps as read lately (`None`: a user that does not exist).
     stamps: Option<moka::sync::Cache<u64, Option<Arc<str>>>>,
+    /// Tokens whose signature was verified lately, with what they vouch for and their expiry
+    /// (a signature's verdict does not change; the expiry is checked on every use).
+    verified: Option<moka::sync::Cache<Arc<str>, (Signed, u64)>>,
 }
+
+/// How many verified tokens a process remembers, and for how long unused.
+const VERIFIED_TOKENS: u64 = 50_000;
+const VERIFIED_IDLE: Duration = Duration::from_secs(600);
 
 impl std::fmt::Debug for Tokens {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -61,14 +68,22 @@ impl Tokens {
             decoding: DecodingKey::from_secret(secret),
             lifetime,
             stamps: None,
+            verified: None,
         }
     }
 
     /// The same, remembering each user's stamp this long (`Duration::ZERO`: asking the store on
-    /// every request).
+    /// every request), and the tokens it verified (until they expire or go unused for
+    /// ten minutes), so that a token's signature is checked once, not on every request.
     pub fn with_memory(mut self, memory: Duration) -> Self {
         self.stamps = (!memory.is_zero()).then(|| {
             moka::sync::Cache::builder().max_capacity(100_000).time_to_live(memory).build()
+        });
+        self.verified = (!memory.is_zero()).then(|| {
+            moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_TOKENS)
+                .time_to_idle(VERIFIED_IDLE)
+                .build()
         });
         self
     }
@@ -98,7 +113,7 @@ impl Tokens {
 
     /// A token for the user.
     pub fn issue(&self, user: &User) -> Result<String, ApiError> {
-        let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
+        let now = unix_now();
         let claims = Claims {
             user_id: user.id.0,
             username: user.username.clone(),
@@ -119,12 +134,25 @@ impl Tokens {
     /// The user and stamp of a validly signed, unexpired token (whether it is still honoured is
     /// [`Tokens::honoured`]'s question).
     pub fn check(&self, token: &str) -> Option<Signed> {
+        let now = unix_now();
+        if let Some((signed, exp)) = self.verified.as_ref().and_then(|memory| memory.get(token)) {
+            return (now < exp).then_some(signed);
+        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = 0;
-        decode::<Claims>(token, &self.decoding, &validation)
-            .ok()
-            .map(|data| Signed { user: UserId(data.claims.user_id), stamp: data.claims.stamp })
+        let claims = decode::<Claims>(token, &self.decoding, &validation).ok()?.claims;
+        let signed = Signed { user: UserId(claims.user_id), stamp: claims.stamp };
+        if let Some(memory) = &self.verified {
+            memory.insert(Arc::from(token), (signed.clone(), claims.exp));
+        }
+        // jsonwebtoken's own check passes a token in its expiry's second; this one does not,
+        // so that a remembered token and a fresh one get the same answer.
+        (now < claims.exp).then_some(signed)
     }
+}
+
+fn unix_now() -> u64 {
+    time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64
 }
 
 /// The token of a request, if its `Authorization` header carries one.
@@ -212,5 +240,21 @@ mod tests {
         let token = tokens.issue(&user()).unwrap();
         std::thread::sleep(Duration::from_millis(1100));
         assert_eq!(tokens.check(&token), None);
+    }
+
+    #[test]
+    fn a_remembered_token_still_expires_and_a_changed_one_is_checked_again() {
+        let tokens = Tokens::new(b"a secret of enough length for hs256", Duration::from_secs(1))
+            .with_memory(Duration::from_secs(60));
+        let token = tokens.issue(&user()).unwrap();
+        let signed = Some(Signed { user: UserId(7), stamp: "5f1e".into() });
+        assert_eq!(tokens.check(&token), signed);
+        assert_eq!(tokens.check(&token), signed, "the remembered verdict");
+        assert_eq!(tokens.check(&format!("{token}x")), None);
+        let other = Tokens::new(b"another secret of enough length!!!", Duration::from_secs(60))
+            .with_memory(Duration::from_secs(60));
+        assert_eq!(other.check(&token), None);
+        std::thread::sleep(Duration::from_millis(2100));
+        assert_eq!(tokens.check(&token), None, "remembered, but expired");
     }
 }
