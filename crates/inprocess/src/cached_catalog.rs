@@ -26,6 +26,10 @@ pub const HOT_TTL: Duration = Duration::from_secs(60);
 pub const LIST_TTL: Duration = Duration::from_secs(2);
 /// How long a SKU's detail stays cached (comments also forget it).
 pub const DETAIL_TTL: Duration = Duration::from_secs(2);
+/// Orders forget a category's hot list at once, then at most once more per this time: the
+/// orders that come meanwhile are covered by one forgetting at its end (a busy category's list
+/// shows its sales this much later, and the shared cache is asked once, not once per order).
+pub const SALES_FORGET_EVERY: Duration = Duration::from_millis(250);
 /// How long a SKU's sale state and stock, as the cart checks them, stay cached. The check is
 /// advisory (ordering checks stock again in its transaction).
 pub const SKU_TTL: Duration = Duration::from_secs(1);
@@ -173,6 +177,53 @@ pub struct CachedCatalog {
     /// This process's: list pages and details.
     local: Option<Arc<dyn Cache>>,
     flights: Flights,
+    sales: Arc<SalesForgetting>,
+}
+
+/// When each category's hot list was last forgotten for its sales, and whether a forgetting is
+/// already due at the end of its window.
+#[derive(Debug, Default)]
+struct SalesForgetting(std::sync::Mutex<HashMap<CategoryId, (std::time::Instant, bool)>>);
+
+/// What to do about a category's sale now.
+enum Forget {
+    Now,
+    /// At this instant: the window's end.
+    At(std::time::Instant),
+    /// Nothing: a forgetting is already due after this sale.
+    Due,
+}
+
+impl SalesForgetting {
+    fn entries(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<CategoryId, (std::time::Instant, bool)>> {
+        // Every change below is one statement: a panicking holder left the map consistent.
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    fn sale(&self, category: CategoryId, now: std::time::Instant) -> Forget {
+        let mut entries = self.entries();
+        match entries.get_mut(&category) {
+            Some((last, due)) if now.duration_since(*last) < SALES_FORGET_EVERY => {
+                if *due {
+                    Forget::Due
+                } else {
+                    *due = true;
+                    Forget::At(*last + SALES_FORGET_EVERY)
+                }
+            }
+            _ => {
+                entries.insert(category, (now, false));
+                Forget::Now
+            }
+        }
+    }
+
+    /// The due forgetting starts: the next window begins now.
+    fn started(&self, category: CategoryId, now: std::time::Instant) {
+        self.entries().insert(category, (now, false));
+    }
 }
 
 impl std::fmt::Debug for CachedCatalog {
@@ -187,7 +238,13 @@ impl std::fmt::Debug for CachedCatalog {
 impl CachedCatalog {
     /// `inner` with no cache yet: every read goes through.
     pub fn new(inner: Arc<dyn CatalogQueries>) -> Self {
-        CachedCatalog { inner, shared: None, local: None, flights: Flights::default() }
+        CachedCatalog {
+            inner,
+            shared: None,
+            local: None,
+            flights: Flights::default(),
+            sales: Arc::default(),
+        }
     }
 
     /// Caches the menu and the hot lists there (a cache the replicas share; orders forget the
@@ -273,8 +330,26 @@ impl CatalogQueries for CachedCatalog {
 #[async_trait]
 impl CatalogChanges for CachedCatalog {
     async fn sales_changed(&self, categories: &[CategoryId]) {
-        let names: Vec<String> = categories.iter().copied().map(hot_cache).collect();
-        forget(self.shared.as_deref(), &names).await;
+        let Some(shared) = &self.shared else { return };
+        let now = std::time::Instant::now();
+        let mut names = Vec::new();
+        for &category in categories {
+            match self.sales.sale(category, now) {
+                Forget::Now => names.push(hot_cache(category)),
+                Forget::At(due) => {
+                    let (shared, sales) = (Arc::clone(shared), Arc::clone(&self.sales));
+                    tokio::spawn(async move {
+                        tokio::time::sleep_until(due.into()).await;
+                        sales.started(category, std::time::Instant::now());
+                        forget(Some(shared.as_ref()), &[hot_cache(category)]).await;
+                    });
+                }
+                Forget::Due => {}
+            }
+        }
+        if !names.is_empty() {
+            forget(Some(shared.as_ref()), &names).await;
+        }
     }
 
     async fn comments_changed(&self, sku: SkuId) {

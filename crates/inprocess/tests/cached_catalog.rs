@@ -9,7 +9,8 @@ use meiduo_domain::ports::{
 };
 use meiduo_domain::{CategoryId, Page, SkuId, SkuOrdering};
 use meiduo_inprocess::cached_catalog::{
-    CachedCatalog, CachedSkus, DETAIL_TTL, HOT_TTL, LIST_TTL, MENU_CACHE, MENU_TTL, SKU_TTL,
+    CachedCatalog, CachedSkus, DETAIL_TTL, HOT_TTL, LIST_TTL, MENU_CACHE, MENU_TTL,
+    SALES_FORGET_EVERY, SKU_TTL,
 };
 use meiduo_test_support::{MemoryCache, SkuBuilder, detail, summary};
 
@@ -112,6 +113,36 @@ async fn the_menu_and_hot_lists_go_to_the_shared_cache_and_an_order_forgets_its_
     for category in [115, 116] {
         catalog.hot_skus(CategoryId(category), 2).await.unwrap();
     }
+}
+
+#[tokio::test]
+async fn a_burst_of_orders_forgets_a_hot_list_at_once_then_once_at_the_end_of_the_window() {
+    let mut queries = MockCatalogQueries::new();
+    queries.expect_hot_skus().returning(|_, _| Ok(vec![summary(1)]));
+    let shared = Arc::new(MemoryCache::default());
+    let cache: Arc<dyn Cache> = shared.clone();
+    let catalog = CachedCatalog::new(Arc::new(queries)).with_shared_cache(Some(cache));
+    let cached = || shared.ttl_of("hot_skus:115").is_some();
+
+    catalog.hot_skus(CategoryId(115), 2).await.unwrap();
+    catalog.sales_changed(&[CategoryId(115)]).await;
+    assert!(!cached(), "the first order forgets at once");
+
+    // The list is read again, and more orders come within the window: the list stays until
+    // the window's end, then one forgetting covers them all.
+    catalog.hot_skus(CategoryId(115), 2).await.unwrap();
+    for _ in 0..3 {
+        catalog.sales_changed(&[CategoryId(115)]).await;
+    }
+    assert!(cached(), "within the window");
+    tokio::time::sleep(SALES_FORGET_EVERY + SALES_FORGET_EVERY / 2).await;
+    assert!(!cached(), "forgotten at the window's end");
+
+    // After a quiet window, an order forgets at once again.
+    catalog.hot_skus(CategoryId(115), 2).await.unwrap();
+    tokio::time::sleep(SALES_FORGET_EVERY + SALES_FORGET_EVERY / 2).await;
+    catalog.sales_changed(&[CategoryId(115)]).await;
+    assert!(!cached(), "at once after a quiet window");
 }
 
 #[tokio::test]
