@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
 use meiduo_domain::ports::{Cache, CatalogChanges, CatalogQueries, SkuCatalog, StoreError};
@@ -183,26 +183,24 @@ pub struct CachedCatalog {
 /// When each category's hot list was last forgotten for its sales, and whether a forgetting is
 /// already due at the end of its window.
 #[derive(Debug, Default)]
-struct SalesForgetting(std::sync::Mutex<HashMap<CategoryId, (std::time::Instant, bool)>>);
+struct SalesForgetting(std::sync::Mutex<HashMap<CategoryId, (Instant, bool)>>);
 
 /// What to do about a category's sale now.
 enum Forget {
     Now,
     /// At this instant: the window's end.
-    At(std::time::Instant),
+    At(Instant),
     /// Nothing: a forgetting is already due after this sale.
     Due,
 }
 
 impl SalesForgetting {
-    fn entries(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<CategoryId, (std::time::Instant, bool)>> {
+    fn entries(&self) -> std::sync::MutexGuard<'_, HashMap<CategoryId, (Instant, bool)>> {
         // Every change below is one statement: a panicking holder left the map consistent.
         self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn sale(&self, category: CategoryId, now: std::time::Instant) -> Forget {
+    fn sale(&self, category: CategoryId, now: Instant) -> Forget {
         let mut entries = self.entries();
         match entries.get_mut(&category) {
             Some((last, due)) if now.duration_since(*last) < SALES_FORGET_EVERY => {
@@ -221,7 +219,7 @@ impl SalesForgetting {
     }
 
     /// The due forgetting starts: the next window begins now.
-    fn started(&self, category: CategoryId, now: std::time::Instant) {
+    fn started(&self, category: CategoryId, now: Instant) {
         self.entries().insert(category, (now, false));
     }
 }
@@ -331,7 +329,7 @@ impl CatalogQueries for CachedCatalog {
 impl CatalogChanges for CachedCatalog {
     async fn sales_changed(&self, categories: &[CategoryId]) {
         let Some(shared) = &self.shared else { return };
-        let now = std::time::Instant::now();
+        let now = Instant::now();
         let mut names = Vec::new();
         for &category in categories {
             match self.sales.sale(category, now) {
@@ -340,7 +338,7 @@ impl CatalogChanges for CachedCatalog {
                     let (shared, sales) = (Arc::clone(shared), Arc::clone(&self.sales));
                     tokio::spawn(async move {
                         tokio::time::sleep_until(due.into()).await;
-                        sales.started(category, std::time::Instant::now());
+                        sales.started(category, Instant::now());
                         forget(Some(shared.as_ref()), &[hot_cache(category)]).await;
                     });
                 }
