@@ -132,3 +132,35 @@ async fn concurrent_adds_to_one_line_are_never_lost() {
         adds_are_never_lost(Arc::new(redis.store.clone()), UserId(7), "redis").await;
     }
 }
+
+/// The requests of one thread (one HTTP worker) share its connection: 100 carts loaded and
+/// changed at once on a single-threaded runtime, each user's transaction (`MULTI`/`EXEC`) and
+/// script answered with that user's own lines, over one connection.
+#[tokio::test(flavor = "current_thread")]
+async fn one_threads_concurrent_commands_share_one_connection_and_keep_their_answers() {
+    let Some(redis) = redis().await else { return };
+    let store = redis.store.clone();
+    let users: Vec<UserId> = (500..600).map(UserId).collect();
+    let added = futures_util::future::join_all(users.iter().map(|&user| {
+        let store = store.clone();
+        async move {
+            // Each user's line has a SKU and a count of its own.
+            let line = cart_line(user.0 % 7 + 1, (user.0 % 5 + 1) as i64);
+            store.add(user, line, 200).await.unwrap()
+        }
+    }))
+    .await;
+    for (user, added) in users.iter().zip(added) {
+        assert_eq!(added, Added((user.0 % 5 + 1) as u32), "user {}", user.0);
+    }
+    let carts = futures_util::future::join_all(users.iter().map(|&user| store.load(user))).await;
+    for (user, cart) in users.iter().zip(carts) {
+        let lines = cart.unwrap().selected();
+        assert_eq!(lines.len(), 1, "user {}: their own line only", user.0);
+        assert_eq!(lines[0].sku_id, SkuId(user.0 % 7 + 1), "user {}", user.0);
+        assert_eq!(lines[0].count.get(), (user.0 % 5 + 1) as u32, "user {}", user.0);
+    }
+    let (in_use, idle, waiting) = store.pool_status();
+    assert_eq!((in_use + idle, waiting), (1, 0), "one connection for the thread, none waiting");
+    store.remove_prefixed().await.unwrap();
+}

@@ -44,6 +44,8 @@ pub struct RedisConfig {
     /// `redis://host:6379/0`; with `cluster`, one or more node URLs separated by commas.
     pub url: String,
     pub cluster: bool,
+    /// Connections per thread that uses Redis, each shared by that thread's requests (1: all of
+    /// a worker's commands go down one connection, where they travel together).
     pub pool_size: usize,
     /// Waiting for, creating or checking a connection, and each command, at most this long.
     pub timeout: Duration,
@@ -56,7 +58,7 @@ impl RedisConfig {
         RedisConfig {
             url: url.into(),
             cluster: false,
-            pool_size: 32,
+            pool_size: 1,
             timeout: Duration::from_millis(500),
             prefix: String::new(),
         }
@@ -161,6 +163,12 @@ thread_local! {
 /// runtime of the thread that made it; with one pool per HTTP worker (each worker is a runtime on
 /// a thread of its own), a request's commands and their answers stay on the worker's thread,
 /// instead of waking another thread for each answer.
+///
+/// A connection is multiplexed, and shared: a request takes a handle on it and gives the pool's
+/// slot back at once, so that every request of a worker sends its commands down the same
+/// connection. The commands that a worker's requests issue in one turn of its runtime leave in
+/// one write, and their answers come back in one read, instead of a write and a read (and a
+/// wake-up of Redis) for each.
 struct ThreadPools {
     id: u64,
     config: RedisConfig,
@@ -192,26 +200,37 @@ impl ThreadPools {
     }
 }
 
-enum Conn {
-    Single(managed::Object<Unchecked<deadpool_redis::Manager>>),
-    Cluster(managed::Object<Unchecked<deadpool_redis::cluster::Manager>>),
+/// A handle on a pool's shared connection.
+enum Link {
+    Single(redis::aio::MultiplexedConnection),
+    Cluster(redis::cluster_async::ClusterConnection),
+}
+
+struct Conn {
+    link: Link,
+    /// The pool the connection came from, and when the connection was made (which tells it
+    /// from the pool's others).
+    pool: Pool,
+    made: std::time::Instant,
 }
 
 impl Conn {
-    /// Drops the connection instead of returning it to the pool.
+    /// Takes the connection out of its pool: no later command is sent on it (the commands
+    /// already sent on it still get their answers).
     fn discard(self) {
-        match self {
-            Conn::Single(c) => drop(managed::Object::take(c)),
-            Conn::Cluster(c) => drop(managed::Object::take(c)),
+        let made = self.made;
+        match &self.pool {
+            Pool::Single(pool) => drop(pool.retain(|_, metrics| metrics.created != made)),
+            Pool::Cluster(pool) => drop(pool.retain(|_, metrics| metrics.created != made)),
         }
     }
 }
 
 impl ConnectionLike for Conn {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        match self {
-            Conn::Single(c) => c.req_packed_command(cmd),
-            Conn::Cluster(c) => c.req_packed_command(cmd),
+        match &mut self.link {
+            Link::Single(c) => c.req_packed_command(cmd),
+            Link::Cluster(c) => c.req_packed_command(cmd),
         }
     }
 
@@ -221,16 +240,16 @@ impl ConnectionLike for Conn {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        match self {
-            Conn::Single(c) => c.req_packed_commands(pipeline, offset, count),
-            Conn::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+        match &mut self.link {
+            Link::Single(c) => c.req_packed_commands(pipeline, offset, count),
+            Link::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
 
     fn get_db(&self) -> i64 {
-        match self {
-            Conn::Single(c) => c.get_db(),
-            Conn::Cluster(c) => c.get_db(),
+        match &self.link {
+            Link::Single(c) => c.get_db(),
+            Link::Cluster(c) => c.get_db(),
         }
     }
 }
@@ -415,7 +434,7 @@ return 1",
 impl RedisStore {
     /// Builds the pools. Connections are made when first needed, so a Redis that is down at
     /// start makes requests fail (503) until it answers, not the server refuse to start. Each
-    /// thread that uses the store gets a pool of its own, of up to `pool_size` connections.
+    /// thread that uses the store gets a pool of its own, of up to `pool_size` shared connections.
     pub fn new(config: &RedisConfig) -> Result<Self, StoreError> {
         // A configuration that cannot make a pool is refused here, not at the first request.
         Pool::of(config)?;
@@ -431,15 +450,23 @@ impl RedisStore {
         })
     }
 
+    /// A handle on one of this thread's connections (made if there is none yet). The pool's
+    /// slot is given back before the handle is used: the connection is shared.
     async fn conn(&self) -> Result<Conn, StoreError> {
-        match &self.pools.here()? {
+        let pool = self.pools.here()?;
+        let unavailable =
+            |e: managed::PoolError<redis::RedisError>| StoreError::Unavailable(Box::new(e));
+        let (link, made) = match &pool {
             Pool::Single(p) => {
-                p.get().await.map(Conn::Single).map_err(|e| StoreError::Unavailable(Box::new(e)))
+                let slot = p.get().await.map_err(unavailable)?;
+                (Link::Single((*slot).clone()), managed::Object::metrics(&slot).created)
             }
             Pool::Cluster(p) => {
-                p.get().await.map(Conn::Cluster).map_err(|e| StoreError::Unavailable(Box::new(e)))
+                let slot = p.get().await.map_err(unavailable)?;
+                (Link::Cluster((*slot).clone()), managed::Object::metrics(&slot).created)
             }
-        }
+        };
+        Ok(Conn { link, pool, made })
     }
 
     /// Runs `f` on a pooled connection within the timeout. A connection that failed for being

@@ -93,6 +93,7 @@ pub struct RedisSettings {
     pub url: SecretString,
     /// The URL names Redis Cluster nodes.
     pub cluster: bool,
+    /// Connections per thread that uses Redis, each shared by the thread's requests.
     pub pool_size: usize,
     /// Each Redis call (connecting included) gives up after this long: the request answers 503.
     #[serde(with = "humantime_serde")]
@@ -104,7 +105,7 @@ impl Default for RedisSettings {
         RedisSettings {
             url: SecretString::default(),
             cluster: false,
-            pool_size: 32,
+            pool_size: 1,
             timeout: Duration::from_millis(500),
         }
     }
