@@ -44,8 +44,10 @@ pub struct RedisConfig {
     /// `redis://host:6379/0`; with `cluster`, one or more node URLs separated by commas.
     pub url: String,
     pub cluster: bool,
-    /// Connections per thread that uses Redis, each shared by that thread's requests (1: all of
-    /// a worker's commands go down one connection, where they travel together).
+    /// The most connections a thread that uses Redis makes, each shared by that thread's
+    /// requests. A request holds one only while it takes a handle on it, so a thread makes more
+    /// than one only for requests that ask while one is being made (1: all of a worker's
+    /// commands go down one connection, where they travel together).
     pub pool_size: usize,
     /// Waiting for, creating or checking a connection, and each command, at most this long.
     pub timeout: Duration,

@@ -93,7 +93,7 @@ pub struct RedisSettings {
     pub url: SecretString,
     /// The URL names Redis Cluster nodes.
     pub cluster: bool,
-    /// Connections per thread that uses Redis, each shared by the thread's requests.
+    /// The most connections a thread that uses Redis makes, each shared by the thread's requests.
     pub pool_size: usize,
     /// Each Redis call (connecting included) gives up after this long: the request answers 503.
     #[serde(with = "humantime_serde")]
