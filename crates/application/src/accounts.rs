@@ -601,6 +601,15 @@ impl Accounts {
         Ok(self.ports.users.token_stamp(user).await?)
     }
 
+    /// The stamps of those of `users` that are active, read together; a user left out has
+    /// none (see [`token_stamp`](Self::token_stamp)).
+    pub async fn token_stamps(
+        &self,
+        users: &[UserId],
+    ) -> Result<Vec<(UserId, String)>, AccountError> {
+        Ok(self.ports.users.token_stamps(users).await?)
+    }
+
     fn new_password(&self, new: &NewPassword) -> Result<Password, AccountError> {
         let password = field("password", Password::parse(&new.password))?;
         if new.password != new.password2 {

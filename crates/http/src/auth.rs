@@ -3,8 +3,9 @@
 //! A token names its user and carries the user's token stamp; it is honoured only while the
 //! user exists, is active and still has that stamp (a password change draws a new one, so every
 //! other session ends; a database reset that reuses the id does not revive old tokens). This
-//! process remembers stamps for [`Tokens::with_memory`]'s time, so another replica's password
-//! change takes effect here within it.
+//! process trusts a stamp it read for [`Tokens::with_memory`]'s time, so another replica's
+//! password change takes effect here within it (the stamps in use are read again together,
+//! see `stamps.rs`).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -19,6 +20,7 @@ use meiduo_domain::{User, UserId};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, ErrorCode};
+use crate::stamps::Stamps;
 use crate::state::ApiState;
 
 /// Signs and checks tokens (HS256).
@@ -27,8 +29,8 @@ pub struct Tokens {
     encoding: EncodingKey,
     decoding: DecodingKey,
     lifetime: Duration,
-    /// Users' current stamps as read lately (`None`: a user that does not exist).
-    stamps: Option<moka::sync::Cache<u64, Option<Arc<str>>>>,
+    /// Users' current stamps as read lately.
+    stamps: Option<Arc<Stamps>>,
     /// Tokens whose signature was verified lately, with what they vouch for and their expiry
     /// (a signature's verdict does not change; the expiry is checked on every use).
     verified: Option<moka::sync::Cache<Arc<str>, (Signed, u64)>>,
@@ -76,9 +78,7 @@ impl Tokens {
     /// every request), and the tokens it verified (until they expire or go unused for
     /// ten minutes), so that a token's signature is checked once, not on every request.
     pub fn with_memory(mut self, memory: Duration) -> Self {
-        self.stamps = (!memory.is_zero()).then(|| {
-            moka::sync::Cache::builder().max_capacity(100_000).time_to_live(memory).build()
-        });
+        self.stamps = (!memory.is_zero()).then(|| Arc::new(Stamps::new(memory)));
         self.verified = (!memory.is_zero()).then(|| {
             moka::sync::Cache::builder()
                 .max_capacity(VERIFIED_TOKENS)
@@ -91,22 +91,15 @@ impl Tokens {
     /// Forgets what this process remembers of the user's stamp (after it changed here).
     pub fn forget(&self, user: UserId) {
         if let Some(stamps) = &self.stamps {
-            stamps.invalidate(&user.0);
+            stamps.forget(user);
         }
     }
 
     /// Whether a signed token is still honoured: its user exists and has its stamp.
     pub async fn honoured(&self, state: &ApiState, signed: &Signed) -> Result<bool, AccountError> {
-        let remembered = self.stamps.as_ref().and_then(|stamps| stamps.get(&signed.user.0));
-        let current = match remembered {
-            Some(current) => current,
-            None => {
-                let current = state.accounts.token_stamp(signed.user).await?.map(Arc::from);
-                if let Some(stamps) = &self.stamps {
-                    stamps.insert(signed.user.0, current.clone());
-                }
-                current
-            }
+        let current = match &self.stamps {
+            Some(stamps) => stamps.current(&state.accounts, signed.user).await?,
+            None => state.accounts.token_stamp(signed.user).await?.map(Arc::from),
         };
         Ok(current.is_some_and(|current| !current.is_empty() && *current == *signed.stamp))
     }

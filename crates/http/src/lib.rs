@@ -15,6 +15,7 @@ pub mod openapi;
 pub mod ops;
 pub mod paging;
 pub mod routes;
+mod stamps;
 pub mod state;
 
 use actix_web::dev::{ServiceFactory, ServiceRequest, ServiceResponse};

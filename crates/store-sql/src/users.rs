@@ -71,6 +71,23 @@ impl UserRepository for SqlUsers {
             .map_err(store)
     }
 
+    async fn token_stamps(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows: Vec<(i64, String)> = user::Entity::find()
+            .filter(user::Column::Id.is_in(ids.iter().map(|id| db_id(id.0))))
+            .filter(user::Column::IsActive.eq(true))
+            .select_only()
+            .column(user::Column::Id)
+            .column(user::Column::TokenStamp)
+            .into_tuple()
+            .all(&self.db.conn)
+            .await
+            .map_err(store)?;
+        rows.into_iter().map(|(id, stamp)| Ok((UserId(id_of(id)?), stamp))).collect()
+    }
+
     async fn password_hash(&self, id: UserId) -> Result<Option<String>, StoreError> {
         user::Entity::find_by_id(db_id(id.0))
             .select_only()

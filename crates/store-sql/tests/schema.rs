@@ -241,6 +241,36 @@ async fn a_users_token_stamp_is_kept_and_replaced_with_the_password() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stamps_of_many_users_are_read_together_and_only_active_users_have_one() {
+    for db in engines().await {
+        let users = db.store.users();
+        let mut made = Vec::new();
+        for (name, mobile) in [("erin01", "13800000011"), ("frank", "13800000012")] {
+            let new = NewUser {
+                username: Username::parse(name).unwrap(),
+                mobile: Mobile::parse(mobile).unwrap(),
+                password_hash: "x".into(),
+                token_stamp: format!("stamp-of-{name}"),
+            };
+            made.push(users.create(&new).await.unwrap().id);
+        }
+        let nobody = meiduo_domain::UserId(made[1].0 + 1000);
+        let asked = [made[0], nobody, made[1]];
+        let mut found = users.token_stamps(&asked).await.unwrap();
+        found.sort();
+        let both =
+            vec![(made[0], "stamp-of-erin01".to_owned()), (made[1], "stamp-of-frank".into())];
+        assert_eq!(found, both, "{}", db.engine);
+
+        db.exec(&format!("UPDATE tb_users SET is_active = 0 WHERE id = {}", made[1].0), vec![])
+            .await;
+        let found = users.token_stamps(&asked).await.unwrap();
+        assert_eq!(found, vec![(made[0], "stamp-of-erin01".to_owned())], "{}", db.engine);
+        assert_eq!(users.token_stamps(&[]).await.unwrap(), vec![], "{}", db.engine);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_stores_totals_and_statement_count_read_back() {
     for db in engines().await {
         let db = db.with_catalog().await;

@@ -61,6 +61,13 @@ pub trait UserRepository: Send + Sync {
     /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
     async fn token_stamp(&self, id: UserId) -> Result<Option<String>, StoreError>;
 
+    /// The stamps of those of `ids` that are active users, read together (in one statement
+    /// where the store can); an id without one has no such active user.
+    ///
+    /// # Errors
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
+    async fn token_stamps(&self, ids: &[UserId]) -> Result<Vec<(UserId, String)>, StoreError>;
+
     /// The user's password hash.
     ///
     /// # Errors
