@@ -3,8 +3,8 @@
 //!
 //! [`CachedCatalog`] keeps the category menu and the hot lists in a cache the replicas share
 //! (Redis, with this process's copy in front of it), list pages and SKU details in this process's
-//! cache, and forgets them when told of a [`CatalogChanges`]. [`CachedSkus`] keeps the single-SKU
-//! look-ups the cart makes on every addition in this process's cache.
+//! cache, and forgets them when told of a [`CatalogChanges`]. [`CachedSkus`] remembers the
+//! single-SKU look-ups the cart makes on every addition in this process.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -16,6 +16,7 @@ use meiduo_domain::{
     Breadcrumb, CategoryId, ChannelGroupMenu, Page, Sku, SkuComment, SkuDetailData, SkuId,
     SkuOrdering, SkuSummary,
 };
+use meiduo_memory::{RefreshedMemory, Source};
 use tokio::sync::OnceCell;
 
 /// How long the category menu stays cached.
@@ -30,7 +31,8 @@ pub const DETAIL_TTL: Duration = Duration::from_secs(2);
 /// orders that come meanwhile are covered by one forgetting at its end (a busy category's list
 /// shows its sales this much later, and the shared cache is asked once, not once per order).
 pub const SALES_FORGET_EVERY: Duration = Duration::from_millis(250);
-/// How long a SKU's sale state and stock, as the cart checks them, stay cached. The check is
+/// How long a SKU's sale state and stock, as the cart checks them, are trusted after the store
+/// answered (at most: a process's local cache time, when shorter, bounds it). The check is
 /// advisory (ordering checks stock again in its transaction).
 pub const SKU_TTL: Duration = Duration::from_secs(1);
 
@@ -368,34 +370,58 @@ impl CatalogChanges for CachedCatalog {
     }
 }
 
-/// SKUs by id, with the single-SKU look-ups cached for [`SKU_TTL`] in this process.
+/// SKUs by id, the single-SKU look-ups (the cart's checks) remembered in this process, each for
+/// a set time after the store answered, those in use read again together (see
+/// [`RefreshedMemory`]).
 pub struct CachedSkus {
     inner: Arc<dyn SkuCatalog>,
-    local: Option<Arc<dyn Cache>>,
-    flights: Flights,
+    memory: Option<RefreshedMemory<Sku>>,
 }
 
 impl std::fmt::Debug for CachedSkus {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("CachedSkus").field("local", &self.local.is_some()).finish_non_exhaustive()
+        f.debug_struct("CachedSkus").field("memory", &self.memory).finish_non_exhaustive()
     }
 }
 
+/// The most SKUs a process remembers.
+const SKUS_REMEMBERED: u64 = 100_000;
+
 impl CachedSkus {
-    pub fn new(inner: Arc<dyn SkuCatalog>, local: Option<Arc<dyn Cache>>) -> Self {
-        CachedSkus { inner, local, flights: Flights::default() }
+    /// Remembering each SKU read alone for `memory` (`Duration::ZERO`: not at all).
+    pub fn new(inner: Arc<dyn SkuCatalog>, memory: Duration) -> Self {
+        let memory = (!memory.is_zero())
+            .then(|| RefreshedMemory::new("SKUs checked by carts", memory, SKUS_REMEMBERED));
+        CachedSkus { inner, memory }
+    }
+}
+
+/// The wrapped catalog as the memory's source.
+struct FromCatalog<'a>(&'a dyn SkuCatalog);
+
+impl Source<Sku> for FromCatalog<'_> {
+    type Error = StoreError;
+
+    async fn one(&self, sku: u64) -> Result<Option<Sku>, StoreError> {
+        let found = self.0.find_skus(&[SkuId(sku)]).await?;
+        Ok(found.into_iter().find(|found| found.id == SkuId(sku)))
+    }
+
+    async fn many(&self, skus: &[u64]) -> Result<Vec<(u64, Sku)>, StoreError> {
+        let ids: Vec<SkuId> = skus.iter().copied().map(SkuId).collect();
+        Ok(self.0.find_skus(&ids).await?.into_iter().map(|sku| (sku.id.0, sku)).collect())
     }
 }
 
 #[async_trait]
 impl SkuCatalog for CachedSkus {
     async fn find_skus(&self, ids: &[SkuId]) -> Result<Vec<Sku>, StoreError> {
-        match ids {
-            [one] => {
-                let load = self.inner.find_skus(ids);
-                let name = format!("sku:{one}");
-                cached(self.local.as_deref(), &self.flights, &name, SKU_TTL, load).await
-            }
+        match (ids, &self.memory) {
+            ([one], Some(memory)) => Ok(memory
+                .current(&FromCatalog(self.inner.as_ref()), one.0)
+                .await?
+                .into_iter()
+                .collect()),
             _ => self.inner.find_skus(ids).await,
         }
     }

@@ -171,15 +171,61 @@ async fn a_single_sku_is_read_once_per_lifetime_and_lists_of_skus_every_time() {
         .times(1)
         .returning(|_| Ok(vec![SkuBuilder::new(2).launched(false).build()]));
     inner.expect_find_skus().withf(|ids| ids.len() == 2).times(2).returning(|_| Ok(Vec::new()));
-    let cache = Arc::new(MemoryCache::default());
-    let local: Arc<dyn Cache> = cache.clone();
-    let skus = CachedSkus::new(Arc::new(inner), Some(local));
+    let skus = CachedSkus::new(Arc::new(inner), SKU_TTL);
     for _ in 0..2 {
         assert_eq!(skus.find_skus(&[SkuId(1)]).await.unwrap()[0].stock, 5);
         assert!(!skus.find_skus(&[SkuId(2)]).await.unwrap()[0].is_launched, "cached as read");
         skus.find_skus(&[SkuId(1), SkuId(2)]).await.unwrap();
     }
-    assert_eq!(cache.ttl_of("sku:1"), Some(SKU_TTL));
+}
+
+#[tokio::test]
+async fn without_a_memory_every_sku_look_up_reads_the_store() {
+    let mut inner = MockSkuCatalog::new();
+    inner
+        .expect_find_skus()
+        .withf(|ids| ids == [SkuId(1)])
+        .times(3)
+        .returning(|_| Ok(vec![SkuBuilder::new(1).stock(5).build()]));
+    let skus = CachedSkus::new(Arc::new(inner), std::time::Duration::ZERO);
+    for _ in 0..3 {
+        assert_eq!(skus.find_skus(&[SkuId(1)]).await.unwrap()[0].stock, 5);
+    }
+}
+
+/// A SKU's stock changed elsewhere is seen once the memory's time has passed, whether the SKU
+/// was read again alone or with the others in use; a SKU gone is then not found.
+#[tokio::test]
+async fn a_sku_changed_elsewhere_is_seen_after_the_memorys_time() {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    let stock = Arc::new(AtomicU32::new(5));
+    let reads = Arc::new(AtomicU32::new(0));
+    let mut inner = MockSkuCatalog::new();
+    let (shared, counted) = (stock.clone(), reads.clone());
+    inner.expect_find_skus().returning(move |ids| {
+        counted.fetch_add(1, Ordering::SeqCst);
+        let stock = shared.load(Ordering::SeqCst);
+        // SKU 3 is gone once the stock reads 0.
+        Ok(ids
+            .iter()
+            .filter(|id| id.0 != 3 || stock > 0)
+            .map(|id| SkuBuilder::new(id.0).stock(stock).build())
+            .collect())
+    });
+    let memory = std::time::Duration::from_millis(100);
+    let skus = CachedSkus::new(Arc::new(inner), memory);
+    for sku in [1, 2, 3] {
+        assert_eq!(skus.find_skus(&[SkuId(sku)]).await.unwrap()[0].stock, 5);
+    }
+    assert_eq!(reads.load(Ordering::SeqCst), 3);
+    stock.store(0, Ordering::SeqCst);
+    assert_eq!(skus.find_skus(&[SkuId(1)]).await.unwrap()[0].stock, 5, "still within its time");
+    tokio::time::sleep(memory + std::time::Duration::from_millis(20)).await;
+    assert_eq!(skus.find_skus(&[SkuId(1)]).await.unwrap()[0].stock, 0);
+    assert_eq!(skus.find_skus(&[SkuId(2)]).await.unwrap()[0].stock, 0);
+    assert!(skus.find_skus(&[SkuId(3)]).await.unwrap().is_empty(), "gone");
+    // The three read again together, in one question.
+    assert_eq!(reads.load(Ordering::SeqCst), 4);
 }
 
 /// When a page expires, the requests that miss it together wait for one read of the database

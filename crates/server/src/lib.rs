@@ -29,7 +29,7 @@ use meiduo_http::state::PoolGauge;
 use meiduo_http::{ApiState, OpsAccess, Readiness, Tokens};
 use meiduo_images::{ObjectImages, S3Location};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
-use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE};
+use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE, SKU_TTL};
 use meiduo_inprocess::{
     Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogMailer, LogSmsSender,
     SharedGateView, SystemClock,
@@ -582,7 +582,7 @@ pub fn ports(
         catalog: catalog.clone(),
         catalog_changes: catalog,
         skus: skus.clone(),
-        cart_skus: Arc::new(CachedSkus::new(skus, local)),
+        cart_skus: Arc::new(CachedSkus::new(skus, local_ttl.min(SKU_TTL))),
         browse_history,
         orders: Arc::new(store.orders()),
         payments: Arc::new(store.payments()),
