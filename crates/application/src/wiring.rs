@@ -123,7 +123,7 @@ impl Default for Policies {
 /// Every use case, ready to serve.
 #[allow(missing_debug_implementations)]
 pub struct UseCases {
-    pub accounts: Accounts,
+    pub accounts: Arc<Accounts>,
     pub deliveries: Arc<Deliveries>,
     pub addresses: Addresses,
     pub catalog: Catalog,
@@ -201,7 +201,7 @@ impl UseCases {
                 p.category_visits.clone(),
                 p.clock.clone(),
             )),
-            accounts: Accounts::new(
+            accounts: Arc::new(Accounts::new(
                 AccountPorts {
                     users: p.users.clone(),
                     hasher: p.hasher,
@@ -215,7 +215,7 @@ impl UseCases {
                 },
                 policies.sms,
                 policies.email_verify_url.clone(),
-            ),
+            )),
             deliveries: Arc::new(Deliveries::new(p.outbox, p.sms, p.mailer, policies.delivery)),
             addresses: Addresses::new(p.addresses.clone(), p.areas.clone(), p.users),
             catalog: Catalog::new(

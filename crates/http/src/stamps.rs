@@ -19,9 +19,10 @@ const REMEMBERED: u64 = 100_000;
 pub(crate) struct Stamps(RefreshedMemory<Arc<str>>);
 
 /// The accounts use case as the memory's source.
-struct FromAccounts<'a>(&'a Accounts);
+#[derive(Clone)]
+struct FromAccounts(Arc<Accounts>);
 
-impl Source<Arc<str>> for FromAccounts<'_> {
+impl Source<Arc<str>> for FromAccounts {
     type Error = AccountError;
 
     async fn one(&self, user: u64) -> Result<Option<Arc<str>>, AccountError> {
@@ -47,10 +48,10 @@ impl Stamps {
     /// When the store cannot be read for this user's stamp.
     pub(crate) async fn current(
         &self,
-        accounts: &Accounts,
+        accounts: &Arc<Accounts>,
         user: UserId,
     ) -> Result<Option<Arc<str>>, AccountError> {
-        self.0.current(&FromAccounts(accounts), user.0).await
+        self.0.current(&FromAccounts(Arc::clone(accounts)), user.0).await
     }
 
     /// Forgets the user's stamp (after it changed in this process).

@@ -397,9 +397,10 @@ impl CachedSkus {
 }
 
 /// The wrapped catalog as the memory's source.
-struct FromCatalog<'a>(&'a dyn SkuCatalog);
+#[derive(Clone)]
+struct FromCatalog(Arc<dyn SkuCatalog>);
 
-impl Source<Sku> for FromCatalog<'_> {
+impl Source<Sku> for FromCatalog {
     type Error = StoreError;
 
     async fn one(&self, sku: u64) -> Result<Option<Sku>, StoreError> {
@@ -418,7 +419,7 @@ impl SkuCatalog for CachedSkus {
     async fn find_skus(&self, ids: &[SkuId]) -> Result<Vec<Sku>, StoreError> {
         match (ids, &self.memory) {
             ([one], Some(memory)) => Ok(memory
-                .current(&FromCatalog(self.inner.as_ref()), one.0)
+                .current(&FromCatalog(Arc::clone(&self.inner)), one.0)
                 .await?
                 .into_iter()
                 .collect()),

@@ -2,8 +2,9 @@
 //! answered, those in use read again together.
 //!
 //! The values that requests used lately are read again together, [`REFRESH_CHUNK`] keys to a
-//! question, every half of the memory's time, by the first request that finds the refresh due;
-//! a request whose value is older than that (a refresh late or failed, a key not used lately)
+//! question, every half of the memory's time, in a task begun by the first request that finds
+//! the refresh due (which does not wait for it while its own value is fresh); a request whose
+//! value is older than that (a refresh late or failed, a key not used lately)
 //! reads it alone, and the other requests for that key wait for that one read. So a change made
 //! elsewhere (another replica, an operator's SQL) is seen here within the memory's time (plus
 //! the time a read waits for the store), as when each value was read again on its own, and the
@@ -44,6 +45,11 @@ pub trait Source<V>: Sync {
 
 /// Values as read lately, by key.
 pub struct RefreshedMemory<V> {
+    shared: Arc<Shared<V>>,
+}
+
+/// What a memory's refreshes share with its requests.
+struct Shared<V> {
     /// What the values are, for the log.
     what: &'static str,
     /// How long a read is trusted, in milliseconds.
@@ -62,8 +68,8 @@ pub struct RefreshedMemory<V> {
 impl<V> std::fmt::Debug for RefreshedMemory<V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RefreshedMemory")
-            .field("what", &self.what)
-            .field("memory_ms", &self.memory)
+            .field("what", &self.shared.what)
+            .field("memory_ms", &self.shared.memory)
             .finish_non_exhaustive()
     }
 }
@@ -79,9 +85,10 @@ struct Read<V> {
 #[derive(Debug)]
 struct Slot<V> {
     read: Mutex<Read<V>>,
-    /// Held while a request reads this key alone, so that the key's other requests wait for
-    /// its answer instead of asking the store the same question.
-    reading: tokio::sync::Mutex<()>,
+    /// Held while a request reads this key alone, or a refresh reads it with others, so that
+    /// the key's other requests wait for that answer instead of asking the store the same
+    /// question.
+    reading: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl<V> Default for Slot<V> {
@@ -106,12 +113,18 @@ impl<V: Clone> Slot<V> {
     }
 }
 
-/// Gives the refresh back when it ends, or when the request that runs it is dropped.
-struct Claim<'a>(&'a AtomicBool);
+/// Gives the refresh back when it ends (or when its task is dropped).
+struct Claim<V>(Arc<Shared<V>>);
 
-impl Drop for Claim<'_> {
+impl<V> Drop for Claim<V> {
     fn drop(&mut self) {
-        self.0.store(false, Ordering::Release);
+        self.0.refreshing.store(false, Ordering::Release);
+    }
+}
+
+impl<V> Shared<V> {
+    fn now(&self) -> u64 {
+        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 }
 
@@ -120,7 +133,7 @@ impl<V: Clone + Send + Sync + 'static> RefreshedMemory<V> {
     /// least a millisecond).
     pub fn new(what: &'static str, memory: Duration, capacity: u64) -> Self {
         let memory = u64::try_from(memory.as_millis()).unwrap_or(u64::MAX).max(1);
-        RefreshedMemory {
+        let shared = Shared {
             what,
             memory,
             origin: Instant::now(),
@@ -132,87 +145,113 @@ impl<V: Clone + Send + Sync + 'static> RefreshedMemory<V> {
                 .build(),
             refreshing: AtomicBool::new(false),
             refreshed: AtomicU64::new(0),
-        }
-    }
-
-    fn now(&self) -> u64 {
-        u64::try_from(self.origin.elapsed().as_millis()).unwrap_or(u64::MAX)
+        };
+        RefreshedMemory { shared: Arc::new(shared) }
     }
 
     /// The value of `key` (`None`: there is none), from memory when its read is recent enough,
     /// else from `source`.
     ///
+    /// The request that finds a refresh due begins it in a task of its own and does not wait
+    /// for it, unless its own value is too old (as every request whose value is too old waits
+    /// for the refresh under way).
+    ///
     /// # Errors
     /// When `source` cannot be read for this key (a failed refresh is not this request's
     /// error: the values it left old are read alone).
-    pub async fn current<S: Source<V>>(&self, source: &S, key: u64) -> Result<Option<V>, S::Error> {
+    pub async fn current<S>(&self, source: &S, key: u64) -> Result<Option<V>, S::Error>
+    where
+        S: Source<V> + Clone + Send + 'static,
+    {
         if let Some(claim) = self.claim_refresh() {
-            self.refresh(source).await;
-            drop(claim);
+            let refresh = Self::refresh(claim, source.clone());
+            match tokio::runtime::Handle::try_current() {
+                Ok(runtime) => drop(runtime.spawn(refresh)),
+                Err(_) => refresh.await,
+            }
         }
-        let slot = self.entries.get_with(key, Arc::default);
-        if let Some(value) = slot.fresh(self.now(), self.memory) {
+        let shared = &self.shared;
+        let slot = shared.entries.get_with(key, Arc::default);
+        if let Some(value) = slot.fresh(shared.now(), shared.memory) {
             return Ok(value);
         }
         let _reading = slot.reading.lock().await;
-        // Read by the request this one waited for?
-        if let Some(value) = slot.fresh(self.now(), self.memory) {
+        // Read by the request or the refresh this one waited for?
+        if let Some(value) = slot.fresh(shared.now(), shared.memory) {
             return Ok(value);
         }
         let value = source.one(key).await?;
-        slot.refresh(value.clone(), self.now());
+        slot.refresh(value.clone(), shared.now());
         Ok(value)
     }
 
     /// Forgets the value of `key` (after it changed in this process). A read of it under way
     /// answers only the request that made it.
     pub fn forget(&self, key: u64) {
-        self.entries.invalidate(&key);
+        self.shared.entries.invalidate(&key);
     }
 
     /// The right to refresh, when half the memory's time has passed since the last refresh
     /// began and no other request is refreshing.
-    fn claim_refresh(&self) -> Option<Claim<'_>> {
-        let due = self.refreshed.load(Ordering::Acquire).saturating_add(self.memory / 2);
-        if self.now() < due {
+    fn claim_refresh(&self) -> Option<Claim<V>> {
+        let shared = &self.shared;
+        let due = shared.refreshed.load(Ordering::Acquire).saturating_add(shared.memory / 2);
+        if shared.now() < due {
             return None;
         }
-        self.refreshing
+        shared
+            .refreshing
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
             .ok()
-            .map(|_| Claim(&self.refreshing))
+            .map(|_| Claim(Arc::clone(shared)))
     }
 
     /// Reads again the values of every remembered key, [`REFRESH_CHUNK`] to a question, the
-    /// questions at once. Each key's entry is held meanwhile (but those a request is reading
-    /// alone), so that a request whose value grew old waits for this answer instead of asking
-    /// the store on its own.
-    async fn refresh<S: Source<V>>(&self, source: &S) {
-        let began = self.now();
+    /// questions at once. Each key's entry is held from the moment the refresh is claimed
+    /// (but those a request is reading alone), so that a request whose value grew old waits
+    /// for this answer instead of asking the store on its own, whether or not the refresh's
+    /// task has started.
+    fn refresh<S: Source<V> + Send + 'static>(
+        claim: Claim<V>,
+        source: S,
+    ) -> impl Future<Output = ()> + Send + 'static {
+        let shared = Arc::clone(&claim.0);
         // A refresh that fails is not retried before the next is due: meanwhile each value
         // that grew old is read alone.
-        self.refreshed.store(began, Ordering::Release);
-        let slots: Vec<(u64, Arc<Slot<V>>)> =
-            self.entries.iter().map(|(key, slot)| (*key, slot)).collect();
-        let held: Vec<(u64, &Slot<V>, tokio::sync::MutexGuard<'_, ()>)> = slots
+        shared.refreshed.store(shared.now(), Ordering::Release);
+        let held: Vec<(u64, Arc<Slot<V>>, tokio::sync::OwnedMutexGuard<()>)> = shared
+            .entries
             .iter()
-            .filter_map(|(key, slot)| Some((*key, &**slot, slot.reading.try_lock().ok()?)))
+            .filter_map(|(key, slot)| {
+                let held = Arc::clone(&slot.reading).try_lock_owned().ok()?;
+                Some((*key, slot, held))
+            })
             .collect();
-        let reads = held.chunks(REFRESH_CHUNK).map(|chunk| async move {
-            let keys: Vec<u64> = chunk.iter().map(|(key, ..)| *key).collect();
-            let mut found: HashMap<u64, V> = match source.many(&keys).await {
-                Ok(found) => found.into_iter().collect(),
-                Err(error) => {
-                    tracing::warn!(what = self.what, %error, "could not be read again together");
-                    return;
+        async move {
+            let reads = held.chunks(REFRESH_CHUNK).map(|chunk| {
+                let (shared, source) = (&shared, &source);
+                async move {
+                    let keys: Vec<u64> = chunk.iter().map(|(key, ..)| *key).collect();
+                    let mut found: HashMap<u64, V> = match source.many(&keys).await {
+                        Ok(found) => found.into_iter().collect(),
+                        Err(error) => {
+                            tracing::warn!(
+                                what = shared.what,
+                                %error,
+                                "could not be read again together"
+                            );
+                            return;
+                        }
+                    };
+                    let at = shared.now();
+                    for (key, slot, _) in chunk {
+                        slot.refresh(found.remove(key), at);
+                    }
                 }
-            };
-            let at = self.now();
-            for (key, slot, _) in chunk {
-                slot.refresh(found.remove(key), at);
-            }
-        });
-        futures_util::future::join_all(reads).await;
+            });
+            futures_util::future::join_all(reads).await;
+            drop(claim);
+        }
     }
 }
 
@@ -267,7 +306,7 @@ mod tests {
         }
     }
 
-    impl super::Source<Arc<str>> for Source {
+    impl super::Source<Arc<str>> for Arc<Source> {
         type Error = Down;
 
         async fn one(&self, key: u64) -> Result<Option<Arc<str>>, Down> {
@@ -299,7 +338,7 @@ mod tests {
         RefreshedMemory::new("test values", time, 100_000)
     }
 
-    async fn value_of(memory: &Memory, source: &Source, key: u64) -> Option<String> {
+    async fn value_of(memory: &Memory, source: &Arc<Source>, key: u64) -> Option<String> {
         memory.current(source, key).await.unwrap().map(|value| value.to_string())
     }
 
@@ -308,7 +347,7 @@ mod tests {
     #[tokio::test]
     async fn keys_used_steadily_are_read_together_not_one_by_one() {
         let keys = 1..=1_200;
-        let source = Source::with(keys.clone());
+        let source = Arc::new(Source::with(keys.clone()));
         let memory = memory(MEMORY);
         let started = Instant::now();
         let mut rounds = 0;
@@ -331,7 +370,7 @@ mod tests {
     /// read again with the others, not alone.
     #[tokio::test]
     async fn a_key_used_now_and_then_is_kept_and_read_again_together() {
-        let source = Source::with([1]);
+        let source = Arc::new(Source::with([1]));
         let memory = memory(Duration::from_millis(100));
         for _ in 0..4 {
             assert_eq!(value_of(&memory, &source, 1).await.as_deref(), Some("first"));
@@ -344,7 +383,7 @@ mod tests {
     #[tokio::test]
     async fn a_change_made_elsewhere_is_seen_within_the_memorys_time() {
         for (key, change) in [(1, Some("second")), (2, None)] {
-            let source = Source::with([1, 2, 3]);
+            let source = Arc::new(Source::with([1, 2, 3]));
             let memory = memory(MEMORY);
             assert_eq!(value_of(&memory, &source, key).await.as_deref(), Some("first"));
             source.set(key, change);
@@ -363,7 +402,7 @@ mod tests {
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
         }
-        let source = Source::with([4]);
+        let source = Arc::new(Source::with([4]));
         let memory = memory(MEMORY);
         assert_eq!(value_of(&memory, &source, 4).await.as_deref(), Some("first"));
         source.set(4, Some("second"));
@@ -373,7 +412,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_keys_concurrent_requests_wait_for_one_read() {
-        let source = Source { slow: Duration::from_millis(50), ..Source::with([1, 2]) };
+        let source = Arc::new(Source { slow: Duration::from_millis(50), ..Source::with([1, 2]) });
         let memory = memory(MEMORY);
         let asks = (0..50).map(|i| value_of(&memory, &source, 1 + i % 2));
         let seen = futures_util::future::join_all(asks).await;
@@ -383,7 +422,7 @@ mod tests {
 
     #[tokio::test]
     async fn requests_whose_values_grew_old_wait_for_the_refresh_under_way() {
-        let source = Source { slow: Duration::from_millis(50), ..Source::with(1..=100) };
+        let source = Arc::new(Source { slow: Duration::from_millis(50), ..Source::with(1..=100) });
         let memory = memory(MEMORY);
         futures_util::future::join_all((1..=100).map(|key| value_of(&memory, &source, key))).await;
         assert_eq!(source.ones.load(Ordering::Relaxed), 100);
@@ -401,9 +440,29 @@ mod tests {
         assert_eq!(source.manys.load(Ordering::Relaxed), 1);
     }
 
+    /// The refresh is read in a task of its own: the request that finds it due, its own value
+    /// still fresh, answers at once.
+    #[tokio::test]
+    async fn the_request_that_begins_a_refresh_does_not_wait_for_it() {
+        let source = Arc::new(Source { slow: Duration::from_millis(100), ..Source::with([1, 2]) });
+        let memory = memory(Duration::from_millis(400));
+        let first =
+            futures_util::future::join_all([1, 2].map(|key| value_of(&memory, &source, key)));
+        assert!(first.await.iter().all(|value| value.as_deref() == Some("first")));
+        // Past half the memory's time since it began, within its time since the reads.
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        let asked = Instant::now();
+        assert_eq!(value_of(&memory, &source, 1).await.as_deref(), Some("first"));
+        let answered = asked.elapsed();
+        assert!(answered < Duration::from_millis(50), "answered after {answered:?}");
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        assert_eq!(source.manys.load(Ordering::Relaxed), 1, "the refresh ran");
+        assert_eq!(source.ones.load(Ordering::Relaxed), 2);
+    }
+
     #[tokio::test]
     async fn a_forgotten_key_is_read_again_at_once() {
-        let source = Source::with([1]);
+        let source = Arc::new(Source::with([1]));
         let memory = memory(Duration::from_secs(60));
         assert_eq!(value_of(&memory, &source, 1).await.as_deref(), Some("first"));
         source.set(1, Some("second"));
@@ -415,13 +474,15 @@ mod tests {
 
     #[tokio::test]
     async fn when_refreshes_fail_old_values_are_not_trusted_and_the_store_error_shows() {
-        let source = Source::with([1]);
+        let source = Arc::new(Source::with([1]));
         let memory = memory(MEMORY);
         assert_eq!(value_of(&memory, &source, 1).await.as_deref(), Some("first"));
         source.down.store(true, Ordering::Relaxed);
         tokio::time::sleep(MEMORY / 2 + Duration::from_millis(10)).await;
         // The refresh fails; the value read before it is still within the memory's time.
         assert_eq!(value_of(&memory, &source, 1).await.as_deref(), Some("first"));
+        // The refresh runs in a task of its own.
+        tokio::time::sleep(Duration::from_millis(5)).await;
         assert_eq!(source.manys.load(Ordering::Relaxed), 1);
         tokio::time::sleep(MEMORY / 2 + Duration::from_millis(10)).await;
         assert_eq!(memory.current(&source, 1).await.unwrap_err(), Down);
