@@ -72,6 +72,12 @@ async fn the_raw_drive_places_orders_that_keep_the_invariants() {
         let (raw, check) = outcome.raw.as_ref().unwrap();
         println!("{}", raw.line());
         assert!(raw.orders > 0, "{}: {:?}", scenario.name(), raw.errors);
+        if cfg!(target_os = "linux") {
+            // The CPU that the drive's own process spent on its orders is reported with them.
+            let own = raw.cpu.iter().find(|(label, _)| *label == "load generator");
+            assert!(own.is_some_and(|(_, spent)| !spent.is_zero()), "{:?}", raw.cpu);
+            assert!(raw.cpu_per().contains("CPU ms/order"), "{}", raw.line());
+        }
         assert!(raw.errors.is_empty(), "{}: {:?}", scenario.name(), raw.errors);
         check.as_ref().unwrap();
         let [http, direct, http_p99, direct_p99] = outcome.raw_ratios().unwrap();

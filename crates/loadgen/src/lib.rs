@@ -2,6 +2,7 @@
 //! scenarios against a running server, drives the same order transaction directly on the
 //! database for comparison, and checks the stock invariants afterwards.
 
+pub mod cpu;
 pub mod flash;
 pub mod raw;
 pub mod wrk;
@@ -215,6 +216,8 @@ pub struct Report {
     pub statements: Option<u64>,
     /// Commands Redis processed during the run, when the server uses Redis.
     pub redis_commands: Option<u64>,
+    /// The CPU time each process on this machine used during the run (see [`cpu`]).
+    pub cpu: Vec<(&'static str, Duration)>,
 }
 
 impl Report {
@@ -266,10 +269,33 @@ impl Report {
         format!("SQL/{unit} {}  Redis/{unit} {}", each(self.statements), each(self.redis_commands))
     }
 
+    /// The CPU time of each process and of all, in milliseconds per order (per request when
+    /// no order was placed); empty when none was read.
+    pub fn cpu_per(&self) -> String {
+        if self.cpu.is_empty() {
+            return String::new();
+        }
+        let (per, unit) = if self.orders > 0 {
+            (self.orders, "order")
+        } else {
+            (self.requests.max(1), "request")
+        };
+        let ms = |spent: Duration| spent.as_secs_f64() * 1000.0 / per as f64;
+        let all: Duration = self.cpu.iter().map(|(_, spent)| *spent).sum();
+        let each: Vec<String> =
+            self.cpu.iter().map(|(label, spent)| format!("{label} {:.2}", ms(*spent))).collect();
+        format!(
+            "  CPU ms/{unit}: {}; all {:.2} ({:.2} cores busy)",
+            each.join(", "),
+            ms(all),
+            all.as_secs_f64() / self.elapsed.as_secs_f64().max(f64::EPSILON)
+        )
+    }
+
     pub fn line(&self) -> String {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         format!(
-            "{:<12} {:<6} {:>3} clients  {:>8.0} req/s  {:>7.0} orders/s  p50 {:>6.1} ms  p90 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms  lost races {:>6}  retries {:>4}  {}  errors {:?}",
+            "{:<12} {:<6} {:>3} clients  {:>8.0} req/s  {:>7.0} orders/s  p50 {:>6.1} ms  p90 {:>6.1} ms  p99 {:>6.1} ms  max {:>7.1} ms  lost races {:>6}  retries {:>4}  {}  errors {:?}{}",
             self.scenario,
             self.mode,
             self.clients,
@@ -283,6 +309,7 @@ impl Report {
             self.transaction_retries,
             self.trips(),
             self.errors,
+            self.cpu_per(),
         )
     }
 }
@@ -639,7 +666,9 @@ impl Bench {
         };
         let warm = if warmup.is_zero() { 0 } else { run(warmup).await.orders };
         let work = self.server_work().await;
+        let cpu = cpu::CpuTimes::read();
         let mut report = run(duration).await;
+        report.cpu = cpu::CpuTimes::read().since(&cpu);
         let done = self.server_work().await;
         report.statements = done.0.zip(work.0).map(|(after, before)| after.saturating_sub(before));
         report.redis_commands =
