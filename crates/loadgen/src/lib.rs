@@ -257,13 +257,14 @@ impl Report {
         self.latencies[rank.min(self.latencies.len() - 1)]
     }
 
+    /// What the figures are counted per: orders, or requests when no order was placed.
+    fn per(&self) -> (u64, &'static str) {
+        if self.orders > 0 { (self.orders, "order") } else { (self.requests.max(1), "request") }
+    }
+
     /// Statements and Redis commands per order (per request when no order was placed).
     pub fn trips(&self) -> String {
-        let (per, unit) = if self.orders > 0 {
-            (self.orders, "order")
-        } else {
-            (self.requests.max(1), "request")
-        };
+        let (per, unit) = self.per();
         let each =
             |n: Option<u64>| n.map_or("-".to_owned(), |n| format!("{:.1}", n as f64 / per as f64));
         format!("SQL/{unit} {}  Redis/{unit} {}", each(self.statements), each(self.redis_commands))
@@ -275,11 +276,7 @@ impl Report {
         if self.cpu.is_empty() {
             return String::new();
         }
-        let (per, unit) = if self.orders > 0 {
-            (self.orders, "order")
-        } else {
-            (self.requests.max(1), "request")
-        };
+        let (per, unit) = self.per();
         let ms = |spent: Duration| spent.as_secs_f64() * 1000.0 / per as f64;
         let all: Duration = self.cpu.iter().map(|(_, spent)| *spent).sum();
         let each: Vec<String> =
