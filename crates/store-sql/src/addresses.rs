@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 use meiduo_domain::ports::{AddressRepository, StoreError};
-use meiduo_domain::{Address, AddressId, AddressInput, AddressView, UserId};
+use meiduo_domain::{AddressId, AddressInput, AddressView, UserId};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query, SelectStatement};
 use sea_orm::{
@@ -113,18 +113,16 @@ impl SqlAddresses {
 
 #[async_trait]
 impl AddressRepository for SqlAddresses {
-    async fn find_for_user(
-        &self,
-        user: UserId,
-        address_id: AddressId,
-    ) -> Result<Option<Address>, StoreError> {
-        address::Entity::find_by_id(db_id(address_id.0))
-            .filter(address::Column::UserId.eq(db_id(user.0)))
+    async fn is_usable(&self, user: UserId, address_id: AddressId) -> Result<bool, StoreError> {
+        let found = address::Entity::find()
+            .select_only()
+            .column(address::Column::Id)
+            .filter(live(user, address_id))
+            .into_tuple::<i64>()
             .one(&self.db.conn)
             .await
-            .map_err(store)?
-            .map(address::Model::into_address)
-            .transpose()
+            .map_err(store)?;
+        Ok(found.is_some())
     }
 
     async fn list_for_user(&self, user: UserId) -> Result<Vec<AddressView>, StoreError> {

@@ -3,11 +3,12 @@
 #![allow(clippy::unwrap_used)]
 
 use meiduo_domain::ports::{
-    CreateUserError, InsertOrderError, OrderRepository, SkuCatalog, StockGuard, StoreError,
-    UnitOfWork, UserRepository,
+    AddressRepository, CreateUserError, InsertOrderError, OrderRepository, SkuCatalog, StockGuard,
+    StoreError, UnitOfWork, UserRepository,
 };
 use meiduo_domain::{
-    Mobile, Money, NewUser, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId, Username,
+    AddressId, Mobile, Money, NewUser, Order, OrderGoods, OrderId, OrderStatus, PayMethod, SkuId,
+    Username,
 };
 use meiduo_store_sql::{SeedReport, SqlConfig, SqlStore};
 use meiduo_test_support::*;
@@ -45,6 +46,21 @@ async fn the_demo_data_loads_once() {
         assert_eq!(skus[0].price, money("11388.00"), "{}", db.engine);
         assert_eq!(skus[1].price, money("6499.00"));
         assert!(skus[0].default_image.as_deref().unwrap().starts_with("group1/"));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_order_may_go_only_to_its_buyers_own_address_not_deleted() {
+    for db in engines().await {
+        let db = db.with_catalog().await;
+        let (owner, stranger) = (db.user("owner").await, db.user("stranger").await);
+        let address = db.address(owner).await;
+        let addresses = db.store.addresses();
+        assert!(addresses.is_usable(owner, address).await.unwrap(), "{}", db.engine);
+        assert!(!addresses.is_usable(stranger, address).await.unwrap(), "{}", db.engine);
+        assert!(!addresses.is_usable(owner, AddressId(address.0 + 1)).await.unwrap());
+        assert!(addresses.delete(owner, address).await.unwrap());
+        assert!(!addresses.is_usable(owner, address).await.unwrap(), "{}: deleted", db.engine);
     }
 }
 

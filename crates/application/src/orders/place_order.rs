@@ -244,9 +244,8 @@ impl PlaceOrder {
         request: &PlaceOrderRequest,
         selected: &[CartLine],
     ) -> Result<PlacedOrder, PlaceOrderError> {
-        match self.addresses.find_for_user(request.user, request.address).await? {
-            Some(address) if !address.is_deleted => {}
-            _ => return Err(PlaceOrderError::AddressNotFound),
+        if !self.addresses.is_usable(request.user, request.address).await? {
+            return Err(PlaceOrderError::AddressNotFound);
         }
 
         if !self.carts.take(request.user, selected).await? {

@@ -4,8 +4,8 @@ use async_trait::async_trait;
 
 use super::StoreError;
 use crate::{
-    Address, AddressId, AddressInput, AddressView, Order, OrderGoods, OrderId, OrderStatus, Page,
-    SkuId, UserId,
+    AddressId, AddressInput, AddressView, Order, OrderGoods, OrderId, OrderStatus, Page, SkuId,
+    UserId,
 };
 
 /// Orders and their lines, as the buyer reads them, and status changes outside a transaction.
@@ -192,17 +192,12 @@ pub struct NewComment {
 #[cfg_attr(feature = "mock", mockall::automock)]
 #[async_trait]
 pub trait AddressRepository: Send + Sync {
-    /// The address with this id if it belongs to `user` (deleted ones included, with
-    /// `is_deleted` set); `None` when it does not exist or belongs to somebody else.
+    /// Whether an order may be sent to the address with this id: it exists, belongs to `user`
+    /// and is not deleted. Reads nothing else of it.
     ///
     /// # Errors
-    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time;
-    /// [`StoreError::Unexpected`] for stored data that breaks the domain's rules.
-    async fn find_for_user(
-        &self,
-        user: UserId,
-        id: AddressId,
-    ) -> Result<Option<Address>, StoreError>;
+    /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time.
+    async fn is_usable(&self, user: UserId, id: AddressId) -> Result<bool, StoreError>;
 
     /// The user's addresses that are not deleted, with area names, oldest first.
     ///
