@@ -2,10 +2,10 @@
 //! MySQL/MariaDB), with no product layer, no cart and no Redis: the database's limit for this
 //! transaction's shape, against which the HTTP and direct drives are measured.
 //!
-//! Per order, as the product's order path issues them: the address check, `BEGIN`, a
-//! savepoint, the SKU read, the order's row, the covering stock update (`stock >= n`), the SPU's
-//! sales, the line, `COMMIT`. A stock update that finds too little stock rolls the transaction
-//! back and counts as sold out.
+//! Per order, the very statements of the product's order path, text for text (its general log):
+//! the address check, `BEGIN`, a savepoint, the SKU read, the order's row, the covering stock
+//! update (`stock >= n`, on sale), the SPU's sales, the line, `COMMIT`. A stock update that finds
+//! too little stock rolls the transaction back and counts as sold out.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,6 +42,32 @@ pub async fn pool(database_url: &str, connections: u32) -> anyhow::Result<MySqlP
         .context("the raw drive's pool")
 }
 
+/// The product's statements, as its general log shows them (sea-query builds them; sqlx
+/// prepares each once per connection). `BEGIN`, the savepoint and `COMMIT` go as plain text, as
+/// the product's do.
+mod sql {
+    pub(super) const ADDRESS: &str = "SELECT `tb_address`.`id` FROM `tb_address` \
+        WHERE `tb_address`.`id` = ? AND `tb_address`.`user_id` = ? AND `tb_address`.`is_deleted` = ? \
+        LIMIT ?";
+    pub(super) const SAVEPOINT: &str = "SAVEPOINT meiduo_order";
+    pub(super) const SKUS: &str = "SELECT `tb_sku`.`id` AS `id`, `tb_sku`.`name` AS `name`, \
+        `tb_sku`.`caption` AS `caption`, `tb_sku`.`goods_id` AS `goods_id`, \
+        `tb_sku`.`category_id` AS `category_id`, `tb_sku`.`price` AS `price`, \
+        `tb_sku`.`stock` AS `stock`, `tb_sku`.`sales` AS `sales`, \
+        `tb_sku`.`is_launched` AS `is_launched`, `tb_sku`.`default_image_url` AS `default_image_url` \
+        FROM `tb_sku` WHERE `tb_sku`.`id` IN (?) ORDER BY `tb_sku`.`id` ASC";
+    pub(super) const ORDER: &str = "INSERT INTO `tb_order_info` (`order_id`, `user_id`, `address_id`, \
+        `total_count`, `total_amount`, `freight`, `pay_method`, `status`, `create_time`, \
+        `update_time`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+    pub(super) const TAKE: &str = "UPDATE `tb_sku` SET `stock` = `stock` - ?, `sales` = `sales` + ?, \
+        `update_time` = ? WHERE `tb_sku`.`id` = ? AND `tb_sku`.`stock` >= ? \
+        AND `tb_sku`.`is_launched` = ?";
+    pub(super) const SPU_SALES: &str =
+        "UPDATE `tb_goods` SET `sales` = `sales` + ? WHERE `tb_goods`.`id` = ?";
+    pub(super) const LINE: &str = "INSERT INTO `tb_order_goods` (`order_id`, `sku_id`, `count`, `price`, \
+        `comment`, `create_time`, `update_time`) VALUES (?, ?, ?, ?, ?, ?, ?)";
+}
+
 /// One order of one unit of `sku`; `Ok(false)` when sold out.
 async fn order(
     pool: &MySqlPool,
@@ -50,62 +76,61 @@ async fn order(
     address: i64,
     sku: i64,
 ) -> Result<bool, sqlx::Error> {
-    sqlx::query("SELECT id FROM tb_address WHERE id = ? AND user_id = ? AND is_deleted = 0")
+    let usable = sqlx::query(sql::ADDRESS)
         .bind(address)
         .bind(user)
-        .fetch_one(pool)
+        .bind(false)
+        .bind(1_u64)
+        .fetch_optional(pool)
         .await?;
+    if usable.is_none() {
+        return Err(sqlx::Error::RowNotFound);
+    }
     let mut tx = pool.begin().await?;
-    sqlx::query("SAVEPOINT order_lines").execute(&mut *tx).await?;
-    let row =
-        sqlx::query("SELECT id, price, stock, goods_id, is_launched FROM tb_sku WHERE id = ?")
-            .bind(sku)
-            .fetch_one(&mut *tx)
-            .await?;
+    sqlx::raw_sql(sql::SAVEPOINT).execute(&mut *tx).await?;
+    let row = sqlx::query(sql::SKUS).bind(sku).fetch_one(&mut *tx).await?;
     let price: rust_decimal::Decimal = row.try_get("price")?;
     let spu: i64 = row.try_get("goods_id")?;
     let order_id = format!("raw{run:06x}{:012}", NEXT_ORDER.fetch_add(1, Ordering::Relaxed));
     let now = time::OffsetDateTime::now_utc();
     let now = time::PrimitiveDateTime::new(now.date(), now.time());
-    sqlx::query(
-        "INSERT INTO tb_order_info (order_id, user_id, address_id, total_count, total_amount, \
-         freight, pay_method, status, create_time, update_time) \
-         VALUES (?, ?, ?, 1, ?, 10.00, 1, 2, ?, ?)",
-    )
-    .bind(&order_id)
-    .bind(user)
-    .bind(address)
-    .bind(price + rust_decimal::Decimal::TEN)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let taken = sqlx::query(
-        "UPDATE tb_sku SET stock = stock - 1, sales = sales + 1 WHERE id = ? AND stock >= 1",
-    )
-    .bind(sku)
-    .execute(&mut *tx)
-    .await?;
+    sqlx::query(sql::ORDER)
+        .bind(&order_id)
+        .bind(user)
+        .bind(address)
+        .bind(1_i32)
+        .bind(price + rust_decimal::Decimal::TEN)
+        .bind(rust_decimal::Decimal::TEN)
+        .bind(1_i16)
+        .bind(2_i16)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let taken = sqlx::query(sql::TAKE)
+        .bind(1_i64)
+        .bind(1_i64)
+        .bind(now)
+        .bind(sku)
+        .bind(1_i64)
+        .bind(true)
+        .execute(&mut *tx)
+        .await?;
     if taken.rows_affected() != 1 {
         tx.rollback().await?;
         return Ok(false);
     }
-    sqlx::query("UPDATE tb_goods SET sales = sales + 1 WHERE id = ?")
-        .bind(spu)
+    sqlx::query(sql::SPU_SALES).bind(1_i64).bind(spu).execute(&mut *tx).await?;
+    sqlx::query(sql::LINE)
+        .bind(&order_id)
+        .bind(sku)
+        .bind(1_i32)
+        .bind(price)
+        .bind("")
+        .bind(now)
+        .bind(now)
         .execute(&mut *tx)
         .await?;
-    sqlx::query(
-        "INSERT INTO tb_order_goods (order_id, sku_id, count, price, comment, score, \
-         is_anonymous, is_commented, create_time, update_time) \
-         VALUES (?, ?, 1, ?, '', 5, 0, 0, ?, ?)",
-    )
-    .bind(&order_id)
-    .bind(sku)
-    .bind(price)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
     tx.commit().await?;
     Ok(true)
 }
