@@ -87,6 +87,32 @@ async fn the_raw_drive_places_orders_that_keep_the_invariants() {
     }
 }
 
+/// The raw drive's pool pings as the product's does: when a connection goes back to the pool
+/// (sqlx always does), not also before each checkout (sqlx's default, which the product turns
+/// off for connections idle under `IDLE_BEFORE_PING`). Counted by the one connection's own
+/// `Com_admin_commands`, which no other client touches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_drive_pings_a_connection_only_when_it_goes_back() {
+    use sea_orm::sqlx::{self, Row};
+    let Some(db) = meiduo_test_support::mysql().await else { return };
+    let pool = meiduo_loadgen::raw::pool(db.url(), 1).await.unwrap();
+    let pings = || async {
+        let row = sqlx::query("SHOW SESSION STATUS LIKE 'Com_admin_commands'")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        row.try_get::<String, _>(1).unwrap().parse::<u64>().unwrap()
+    };
+    let before = pings().await;
+    for _ in 0..20 {
+        sqlx::query("SELECT 1").fetch_one(&pool).await.unwrap();
+    }
+    // Since the first reading, its own checkout and the 20 went back: 21 pings. Pinged before
+    // each checkout too, it would be 42.
+    let spent = pings().await - before;
+    assert!((20..=22).contains(&spent), "{spent} pings for 21 checkouts gone back");
+}
+
 /// The flash-sale burst, small: every app (SQLite with the process's gate, MariaDB, MariaDB with
 /// Redis's gate) sells exactly its stock, turns everyone else away sold out, and runs only the
 /// winners' transactions.

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use sea_orm::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
-use sea_orm::sqlx::{self, Row};
+use sea_orm::sqlx::{self, Connection, Row};
 
 use crate::{Bench, ClientTally, Report, Scenario};
 
@@ -26,8 +26,22 @@ static NEXT_ORDER: AtomicU64 = AtomicU64::new(0);
 /// When the database cannot be reached, or is not MySQL/MariaDB.
 pub async fn pool(database_url: &str, connections: u32) -> anyhow::Result<MySqlPool> {
     anyhow::ensure!(database_url.starts_with("mysql:"), "the raw drive needs MySQL/MariaDB");
+    let product = meiduo_store_sql::SqlConfig::new(database_url.to_owned());
     MySqlPoolOptions::new()
         .max_connections(connections)
+        // As the product's pool (`SqlStore::connect`): a connection is pinged before use only
+        // after it sat idle for a while, not at every checkout (sqlx's default).
+        .min_connections(product.min_connections)
+        .acquire_timeout(product.acquire_timeout)
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= meiduo_store_sql::IDLE_BEFORE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         .after_connect(|conn, _| {
             Box::pin(async move {
                 // As the product's pool: READ COMMITTED set once per connection.

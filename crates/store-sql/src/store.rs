@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
-const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+pub const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
