@@ -89,7 +89,7 @@ async fn the_raw_drive_places_orders_that_keep_the_invariants() {
 
 /// The raw drive's pool pings as the product's does: when a connection goes back to the pool
 /// (sqlx always does), not also before each checkout (sqlx's default, which the product turns
-/// off for connections idle under `IDLE_BEFORE_PING`). Counted by the one connection's own
+/// off for connections not long idle). Counted by the one connection's own
 /// `Com_admin_commands`, which no other client touches.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_raw_drive_pings_a_connection_only_when_it_goes_back() {

@@ -12,48 +12,29 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
-use sea_orm::sqlx::mysql::{MySqlPool, MySqlPoolOptions};
-use sea_orm::sqlx::{self, Connection, Row};
+use meiduo_store_sql::{SqlConfig, SqlStore};
+use sea_orm::sqlx::mysql::MySqlPool;
+use sea_orm::sqlx::{self, Row};
 
 use crate::{Bench, ClientTally, Report, Scenario};
 
 /// Order ids of this drive: `raw`, the run, a counter.
 static NEXT_ORDER: AtomicU64 = AtomicU64::new(0);
 
-/// The bare pool: `connections` to `database_url` (MySQL/MariaDB only).
+/// The bare pool: `connections` to `database_url` (MySQL/MariaDB only), the product's own
+/// (`SqlStore::connect`), so that it pings and sets up each connection as the product's does.
 ///
 /// # Errors
 /// When the database cannot be reached, or is not MySQL/MariaDB.
 pub async fn pool(database_url: &str, connections: u32) -> anyhow::Result<MySqlPool> {
     anyhow::ensure!(database_url.starts_with("mysql:"), "the raw drive needs MySQL/MariaDB");
-    let product = meiduo_store_sql::SqlConfig::new(database_url.to_owned());
-    MySqlPoolOptions::new()
-        .max_connections(connections)
-        // As the product's pool (`SqlStore::connect`): a connection is pinged before use only
-        // after it sat idle for a while, not at every checkout (sqlx's default).
-        .min_connections(product.min_connections)
-        .acquire_timeout(product.acquire_timeout)
-        .test_before_acquire(false)
-        .before_acquire(|conn, meta| {
-            Box::pin(async move {
-                if meta.idle_for >= meiduo_store_sql::IDLE_BEFORE_PING {
-                    conn.ping().await?;
-                }
-                Ok(true)
-            })
-        })
-        .after_connect(|conn, _| {
-            Box::pin(async move {
-                // As the product's pool: READ COMMITTED set once per connection.
-                sqlx::query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
-                    .execute(conn)
-                    .await?;
-                Ok(())
-            })
-        })
-        .connect(database_url)
+    let mut config = SqlConfig::new(database_url.to_owned());
+    config.max_connections = connections;
+    let store = SqlStore::connect(&config)
         .await
-        .context("the raw drive's pool")
+        .map_err(|error| anyhow::anyhow!("{error}"))
+        .context("the raw drive's pool")?;
+    store.mysql_pool().context("the raw drive needs MySQL/MariaDB")
 }
 
 /// The product's statements, as its general log shows them (sea-query builds them; sqlx
@@ -90,16 +71,14 @@ async fn order(
     address: i64,
     sku: i64,
 ) -> Result<bool, sqlx::Error> {
-    let usable = sqlx::query(sql::ADDRESS)
+    // No usable address: `RowNotFound`, counted as the run's error.
+    sqlx::query(sql::ADDRESS)
         .bind(address)
         .bind(user)
         .bind(false)
         .bind(1_u64)
-        .fetch_optional(pool)
+        .fetch_one(pool)
         .await?;
-    if usable.is_none() {
-        return Err(sqlx::Error::RowNotFound);
-    }
     let mut tx = pool.begin().await?;
     sqlx::raw_sql(sql::SAVEPOINT).execute(&mut *tx).await?;
     let row = sqlx::query(sql::SKUS).bind(sku).fetch_one(&mut *tx).await?;

@@ -58,7 +58,7 @@ pub use search_documents::SqlSkuDocuments;
 pub use seed::SeedReport;
 pub use sku_catalog::SqlSkuCatalog;
 pub use staff::SqlStaff;
-pub use store::{ACQUIRE_TARGET, IDLE_BEFORE_PING, SqlConfig, SqlStore};
+pub use store::{ACQUIRE_TARGET, SqlConfig, SqlStore};
 pub use unit_of_work::{SqlTransaction, SqlUnitOfWork};
 pub use users::SqlUsers;
 pub use verification_codes::SqlVerificationCodes;

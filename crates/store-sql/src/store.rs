@@ -18,7 +18,7 @@ use crate::{
 };
 
 /// A pooled connection idle for longer than this is pinged before it is handed out.
-pub const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(30);
 
 /// How to reach the database.
 #[derive(Debug, Clone)]
@@ -161,6 +161,14 @@ impl SqlStore {
         if let Err(error) = self.db.conn.clone().close().await {
             tracing::warn!(%error, "the database pool did not close cleanly");
         }
+    }
+
+    /// The store's own sqlx pool on MySQL/MariaDB (its size, pings and per-connection
+    /// settings), for a client that drives the same database without the store's layers (the
+    /// load generator's raw drive); `None` on SQLite.
+    pub fn mysql_pool(&self) -> Option<sea_orm::sqlx::MySqlPool> {
+        (self.db.backend == DbBackend::MySql)
+            .then(|| self.db.conn.get_mysql_connection_pool().clone())
     }
 
     /// The pool's connections: (in use, idle).
