@@ -30,10 +30,7 @@ pub async fn pool(database_url: &str, connections: u32) -> anyhow::Result<MySqlP
     anyhow::ensure!(database_url.starts_with("mysql:"), "the raw drive needs MySQL/MariaDB");
     let mut config = SqlConfig::new(database_url.to_owned());
     config.max_connections = connections;
-    let store = SqlStore::connect(&config)
-        .await
-        .map_err(|error| anyhow::anyhow!("{error}"))
-        .context("the raw drive's pool")?;
+    let store = SqlStore::connect(&config).await.context("the raw drive's pool")?;
     store.mysql_pool().context("the raw drive needs MySQL/MariaDB")
 }
 
