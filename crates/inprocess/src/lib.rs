@@ -4,10 +4,12 @@
 
 pub mod cache;
 pub mod cached_catalog;
+mod counted_carts;
 mod ids;
 mod sale_gate;
 mod signed_tokens;
 
+pub use counted_carts::CountedCarts;
 pub use ids::CounterOrderIdSource;
 pub use sale_gate::{MemorySaleGate, SharedGateView};
 pub use signed_tokens::JwtSignedTokens;

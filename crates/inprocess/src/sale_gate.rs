@@ -76,6 +76,10 @@ impl SaleGate for MemorySaleGate {
     async fn units(&self, sku: SkuId) -> Result<Option<u32>, StoreError> {
         Ok(self.gates().get(&sku).copied())
     }
+
+    fn known_sold_out(&self, sku: SkuId) -> bool {
+        self.gates().get(&sku) == Some(&0)
+    }
 }
 
 /// A shared gate (Redis) with this process's view of it, so that orders pay no round trip to it
@@ -210,6 +214,12 @@ impl SaleGate for SharedGateView {
     async fn units(&self, sku: SkuId) -> Result<Option<u32>, StoreError> {
         self.inner.units(sku).await
     }
+
+    /// While [`take`](SaleGate::take) would answer the SKU from this process's memory of its
+    /// empty gate; past the memory's length, not (the next take asks the gate).
+    fn known_sold_out(&self, sku: SkuId) -> bool {
+        self.empty().get(&sku).is_some_and(|until| *until > Instant::now())
+    }
 }
 
 #[cfg(test)]
@@ -243,10 +253,14 @@ mod tests {
             gate.take(&[(SkuId(1), 2)]).await.unwrap(),
             GateTake::SoldOut { sku: SkuId(1), left: 1 }
         );
+        assert!(!gate.known_sold_out(SkuId(1)), "a unit is left");
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), sold_out);
+        assert!(gate.known_sold_out(SkuId(1)));
+        assert!(!gate.known_sold_out(SkuId(2)));
         // Answered from memory (the mock would refuse a third take here).
         assert_eq!(gate.take(&[(SkuId(2), 1), (SkuId(1), 1)]).await.unwrap(), sold_out);
         gate.give_back(&[(SkuId(1), 1)]).await.unwrap();
+        assert!(!gate.known_sold_out(SkuId(1)), "units given back here show at once");
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), GateTake::Taken);
     }
 
@@ -262,7 +276,9 @@ mod tests {
         gate.open(SkuId(1), 0).await.unwrap();
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), empty);
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), empty, "from memory");
+        assert!(gate.known_sold_out(SkuId(1)));
         tokio::time::sleep(Duration::from_millis(30)).await;
+        assert!(!gate.known_sold_out(SkuId(1)), "past its length");
         // Another replica gave units back: the caller that asks again takes one, and the memory
         // of the empty gate is gone.
         assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), GateTake::Taken);
@@ -305,6 +321,12 @@ mod tests {
             GateTake::SoldOut { sku: SkuId(1), left: 1 }
         );
         assert_eq!(gate.units(SkuId(2)).await.unwrap(), Some(5), "nothing taken");
+        assert!(!gate.known_sold_out(SkuId(1)), "one unit is left");
+        assert_eq!(gate.take(&[(SkuId(1), 1)]).await.unwrap(), GateTake::Taken);
+        assert!(gate.known_sold_out(SkuId(1)));
+        assert!(!gate.known_sold_out(SkuId(9)), "no gate: not sold out here");
+        gate.give_back(&[(SkuId(1), 1)]).await.unwrap();
+        assert!(!gate.known_sold_out(SkuId(1)));
         gate.give_back(&[(SkuId(1), 2), (SkuId(9), 1)]).await.unwrap();
         assert_eq!(gate.units(SkuId(1)).await.unwrap(), Some(3));
         assert_eq!(gate.units(SkuId(9)).await.unwrap(), None);

@@ -87,4 +87,12 @@ pub trait CartStore: Send + Sync {
     /// [`StoreError::Unavailable`] when the store cannot be reached or does not answer in time
     /// (then nothing was changed); [`StoreError::Conflict`] as for the other writes.
     async fn take(&self, user: UserId, lines: &[CartLine]) -> Result<bool, StoreError>;
+
+    /// A number that grows with every write of the user's cart through this handle (finished or
+    /// failed), so that a caller that read it before loading the cart can tell later whether
+    /// this process has written the cart since. Writes through other processes do not show.
+    /// `None` (the default) when the handle does not count.
+    fn local_writes(&self, _user: UserId) -> Option<u64> {
+        None
+    }
 }

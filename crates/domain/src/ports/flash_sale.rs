@@ -71,6 +71,14 @@ pub trait SaleGate: Send + Sync {
     /// # Errors
     /// As [`take`](Self::take).
     async fn units(&self, sku: SkuId) -> Result<Option<u32>, StoreError>;
+
+    /// Whether this process knows the SKU's gate to be empty right now, without asking the
+    /// gate: `false` (the default) when it does not know. A gate shared with other processes
+    /// may have had units given back there since, for as long as [`take`](Self::take) itself
+    /// answers from this memory.
+    fn known_sold_out(&self, _sku: SkuId) -> bool {
+        false
+    }
 }
 
 /// A SKU on flash sale as the database records it, with its stock there.
