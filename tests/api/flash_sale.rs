@@ -2,13 +2,14 @@
 //! a Redis Cluster) and engine, its reconciliation with the database, and the operators' API.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use meiduo_application::flash_sale::Reconciled;
 use meiduo_application::orders::{PlaceOrderError, PlaceOrderRequest};
 use meiduo_application::{OrderPolicy, UseCases};
 use meiduo_domain::ports::{CartStore, SaleGate};
 use meiduo_domain::{PayMethod, SkuId};
-use meiduo_inprocess::MemorySaleGate;
+use meiduo_inprocess::{MemorySaleGate, SharedGateView};
 use meiduo_test_support::redis::{TestRedis, redis, redis_cluster};
 use meiduo_test_support::*;
 use reqwest::StatusCode;
@@ -94,6 +95,62 @@ async fn a_crowd_on_a_flash_sale_makes_exactly_its_stock_of_orders_and_only_they
             assert_eq!(kept, 48, "{engine}: the losers' cart lines are still there");
             cases.flash_sale.close(None, SkuId(HOT_SKU)).await.unwrap();
         }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shopper_pressing_again_after_a_sale_sold_out_is_answered_from_memory_until_the_cart_or_the_gate_changes()
+ {
+    for (gate_name, gate, _handle) in gates().await {
+        // A shared gate is seen through this process's view of it, as the server wires it.
+        let gate: Arc<dyn SaleGate> = if gate_name == "memory" {
+            gate
+        } else {
+            Arc::new(SharedGateView::new(gate, Duration::from_secs(3600)))
+        };
+        let db = sqlite().await.with_catalog().await;
+        db.set_stock(HOT_SKU, 1).await;
+        // A long memory, so that only the cart and the gate end it here.
+        let policy =
+            OrderPolicy { sold_out_memory: Duration::from_secs(3600), ..OrderPolicy::default() };
+        let cases =
+            crate::place_order::wired(&db, policy, |ports| ports.sale_gate = Arc::clone(&gate));
+        let sku = SkuId(HOT_SKU);
+        cases.flash_sale.open(None, sku).await.unwrap();
+        let order =
+            |(user, address)| PlaceOrderRequest { user, address, pay_method: PayMethod::Cash };
+        let winner = order(db.shopper("quick", &[cart_line(HOT_SKU, 1)]).await);
+        let late = order(db.shopper("late", &[cart_line(HOT_SKU, 1)]).await);
+        let place = Arc::clone(&cases.place_order);
+        let remembered =
+            || place.stats().sold_out_remembered.load(std::sync::atomic::Ordering::Relaxed);
+        place.execute(winner).await.unwrap();
+
+        for _ in 0..3 {
+            assert_eq!(
+                place.execute(late).await,
+                Err(PlaceOrderError::SoldOut(sku)),
+                "{gate_name}"
+            );
+        }
+        assert_eq!(remembered(), 2, "{gate_name}: the presses after the first");
+
+        // The shopper unticks the cart: the next press sees it.
+        cases.carts.select_all(late.user, false).await.unwrap();
+        assert_eq!(place.execute(late).await, Err(PlaceOrderError::EmptySelection), "{gate_name}");
+        cases.carts.select_all(late.user, true).await.unwrap();
+        assert_eq!(place.execute(late).await, Err(PlaceOrderError::SoldOut(sku)), "{gate_name}");
+        assert_eq!(remembered(), 2, "{gate_name}: loaded after the cart was written");
+        assert_eq!(place.execute(late).await, Err(PlaceOrderError::SoldOut(sku)), "{gate_name}");
+        assert_eq!(remembered(), 3, "{gate_name}");
+
+        // More stock, and the operator sets the gate again: the next press is an order.
+        db.set_stock(HOT_SKU, 1).await;
+        cases.flash_sale.open(None, sku).await.unwrap();
+        let placed = place.execute(late).await;
+        assert!(placed.is_ok(), "{gate_name}: {placed:?}");
+        assert_eq!(db.sku_counts(HOT_SKU).await.0, 0, "{gate_name}");
+        cases.flash_sale.close(None, sku).await.unwrap();
     }
 }
 
@@ -185,12 +242,26 @@ async fn operators_put_a_sku_on_flash_sale_and_shoppers_past_its_stock_are_told_
         assert_eq!(answers[0].0, StatusCode::CREATED, "{engine}: {answers:?}");
         assert_eq!(answers[1].0, StatusCode::CREATED, "{engine}: {answers:?}");
         assert_eq!(answers[2], (StatusCode::BAD_REQUEST, "sold_out".to_owned()), "{engine}");
+        // The one turned away presses again, unticks the line and presses, ticks it and
+        // presses: each answer is that of the cart as it is.
+        let (late, address) = &buyers[2];
+        let mut again = Vec::new();
+        for selected in [None, Some(false), Some(true)] {
+            if let Some(selected) = selected {
+                late.put("/carts/selection/", json!({"selected": selected})).await;
+            }
+            let placed = late.post("/orders/", json!({"address": address, "pay_method": 1})).await;
+            again.push((placed.status.as_u16(), placed.code().to_owned()));
+        }
+        let expected = [(400, "sold_out"), (400, "empty_selection"), (400, "sold_out")]
+            .map(|(status, code)| (status, code.to_owned()));
+        assert_eq!(again, expected, "{engine}");
 
         let listed = viewer.get("/meiduo_admin/flash_sales/").await;
         assert_eq!(listed.status, StatusCode::OK, "{engine}: {listed:?}");
         assert_eq!(listed.body, json!([{"sku_id": HOT_SKU, "stock": 0, "gate": 0}]), "{engine}");
         let counters = app.session().get("/metrics/orders").await.body;
-        assert_eq!(counters["sold_out"], 1, "{engine}: {counters}");
+        assert_eq!(counters["sold_out"], 3, "{engine}: {counters}");
         assert_eq!(counters["transactions"], 2, "{engine}: {counters}");
 
         let closed = admin.delete(&format!("/meiduo_admin/skus/{HOT_SKU}/flash_sale/"), None).await;

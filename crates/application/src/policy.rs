@@ -37,6 +37,11 @@ pub struct OrderPolicy {
     pub max_unpaid_orders: u32,
     /// Units of one SKU one shopper may hold in unpaid orders (5).
     pub max_unpaid_units: u32,
+    /// How long a shopper the flash-sale gate turned away is answered `sold_out` again without
+    /// loading the cart (250 ms; zero: never), while this process has not written the cart
+    /// since and still knows the gate empty. A cart changed through another replica within
+    /// this length is not seen here until it ends.
+    pub sold_out_memory: Duration,
 }
 
 impl Default for OrderPolicy {
@@ -51,6 +56,7 @@ impl Default for OrderPolicy {
             backoff_max: Duration::from_millis(20),
             max_unpaid_orders: 3,
             max_unpaid_units: 5,
+            sold_out_memory: Duration::from_millis(250),
         }
     }
 }

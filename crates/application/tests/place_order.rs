@@ -4,11 +4,14 @@
 
 mod support;
 
+use std::sync::atomic::Ordering::SeqCst;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
-use meiduo_application::StockUpdate;
 use meiduo_application::errors::ServiceFailure;
 use meiduo_application::orders::{PlaceOrderError, PlaceOrderRequest};
+use meiduo_application::{OrderPolicy, StockUpdate};
 use meiduo_domain::ports::{
     GateTake, InsertOrderError, MockAddressRepository, MockSaleGate, StockGuard, StoreError,
     UnpaidHoldings,
@@ -375,6 +378,7 @@ async fn a_selection_another_submit_took_places_nothing() {
 async fn an_unreachable_cart_store_refuses_before_any_write() {
     let mut carts = meiduo_domain::ports::MockCartStore::new();
     carts.expect_load().returning(|_| Err(StoreError::Unavailable("timed out".into())));
+    carts.expect_local_writes().returning(|_| None);
     let mut mocks = Mocks::new(carts);
     mocks.txs = Vec::new(); // beginning a transaction fails the test
 
@@ -564,4 +568,135 @@ async fn a_placed_flash_sale_order_keeps_its_units() {
 
     assert!(place.execute(request(PayMethod::Cash)).await.is_ok());
     assert!(given_back.lock().unwrap().is_empty());
+}
+
+/// The turned-away memory's world: a cart of one line of SKU 1 whose loads are counted, a
+/// write count the test moves (`None`: a store that does not count), a gate of SKU 1 that is
+/// always empty and known empty while `known`, and a clock `offset_ms` past `NOW`.
+struct TurnedAwayWorld {
+    loads: Arc<AtomicUsize>,
+    writes: Arc<Mutex<Option<u64>>>,
+    known: Arc<AtomicBool>,
+    offset_ms: Arc<AtomicI64>,
+}
+
+impl TurnedAwayWorld {
+    fn new() -> Self {
+        TurnedAwayWorld {
+            loads: Arc::default(),
+            writes: Arc::new(Mutex::new(Some(7))),
+            known: Arc::new(AtomicBool::new(true)),
+            offset_ms: Arc::default(),
+        }
+    }
+
+    fn place(&self, memory: Duration) -> meiduo_application::orders::PlaceOrder {
+        let mut carts = meiduo_domain::ports::MockCartStore::new();
+        let loads = Arc::clone(&self.loads);
+        carts.expect_load().returning(move |_| {
+            loads.fetch_add(1, SeqCst);
+            Ok(meiduo_domain::Cart::from_lines(vec![line(1, 1, true)]))
+        });
+        let writes = Arc::clone(&self.writes);
+        carts.expect_local_writes().returning(move |_| *writes.lock().unwrap());
+        carts.expect_take().never();
+        let mut mocks = Mocks::new(carts);
+        mocks.addresses = MockAddressRepository::new();
+        let mut gate = MockSaleGate::new();
+        gate.expect_take().returning(|_| Ok(GateTake::SoldOut { sku: SkuId(1), left: 0 }));
+        let known = Arc::clone(&self.known);
+        gate.expect_known_sold_out().with(eq(SkuId(1))).returning(move |_| known.load(SeqCst));
+        mocks.gate = gate;
+        let mut clock = meiduo_domain::ports::MockClock::new();
+        let offset = Arc::clone(&self.offset_ms);
+        clock
+            .expect_now()
+            .returning(move || NOW + time::Duration::milliseconds(offset.load(SeqCst)));
+        mocks.clock = clock;
+        mocks.build(OrderPolicy { sold_out_memory: memory, ..policy(StockUpdate::Covering) })
+    }
+
+    /// Presses the order button once: it must be answered sold out; returns whether the cart
+    /// was loaded for it.
+    async fn press(&self, place: &meiduo_application::orders::PlaceOrder) -> bool {
+        let before = self.loads.load(SeqCst);
+        let answer = place.execute(request(PayMethod::Cash)).await;
+        assert_eq!(answer, Err(PlaceOrderError::SoldOut(SkuId(1))));
+        self.loads.load(SeqCst) > before
+    }
+}
+
+#[tokio::test]
+async fn a_shopper_turned_away_a_moment_ago_is_answered_again_without_loading_the_cart() {
+    let world = TurnedAwayWorld::new();
+    let place = world.place(Duration::from_millis(250));
+
+    assert!(world.press(&place).await, "the first press loads the cart");
+    assert!(!world.press(&place).await, "answered from memory");
+    world.offset_ms.store(249, SeqCst);
+    assert!(!world.press(&place).await, "still within the memory's length");
+
+    let stats = place.stats();
+    assert_eq!(stats.sold_out.load(SeqCst), 3);
+    assert_eq!(stats.sold_out_remembered.load(SeqCst), 2);
+}
+
+#[tokio::test]
+async fn a_cart_written_since_a_gate_not_known_empty_or_an_old_memory_loads_the_cart_again() {
+    let world = TurnedAwayWorld::new();
+    let place = world.place(Duration::from_millis(250));
+    assert!(world.press(&place).await);
+
+    // This process wrote the cart since (the shopper may have changed the selection).
+    *world.writes.lock().unwrap() = Some(8);
+    assert!(world.press(&place).await, "the cart was written");
+    assert!(!world.press(&place).await, "remembered with the new count");
+
+    // Units came back to the gate (given back here, or a reconciliation).
+    world.known.store(false, SeqCst);
+    assert!(world.press(&place).await, "the gate is not known empty");
+    world.known.store(true, SeqCst);
+
+    // The memory's length passed; and a clock that went back is not trusted either.
+    world.offset_ms.store(250, SeqCst);
+    assert!(world.press(&place).await, "the memory is over");
+    assert!(!world.press(&place).await);
+    world.offset_ms.store(-1_000, SeqCst);
+    assert!(world.press(&place).await, "the clock went back");
+
+    // A store that does not count its writes: every press loads the cart.
+    *world.writes.lock().unwrap() = None;
+    assert!(world.press(&place).await);
+    assert!(world.press(&place).await);
+    assert_eq!(place.stats().sold_out_remembered.load(SeqCst), 2);
+
+    // A zero memory: never remembered.
+    let world = TurnedAwayWorld::new();
+    let place = world.place(Duration::ZERO);
+    assert!(world.press(&place).await);
+    assert!(world.press(&place).await);
+    assert_eq!(place.stats().sold_out_remembered.load(SeqCst), 0);
+}
+
+#[tokio::test]
+async fn a_gate_with_units_short_of_the_line_is_not_remembered_as_empty() {
+    let mut carts = meiduo_domain::ports::MockCartStore::new();
+    carts
+        .expect_load()
+        .times(2)
+        .returning(|_| Ok(meiduo_domain::Cart::from_lines(vec![line(1, 3, true)])));
+    carts.expect_local_writes().returning(|_| Some(1));
+    let mut mocks = Mocks::new(carts);
+    mocks.addresses = MockAddressRepository::new();
+    // Two units left for a line of three: sold out for this line, but the gate is not empty.
+    let mut gate = MockSaleGate::new();
+    gate.expect_take().times(2).returning(|_| Ok(GateTake::SoldOut { sku: SkuId(1), left: 2 }));
+    gate.expect_known_sold_out().never();
+    mocks.gate = gate;
+    let place = mocks.build(policy(StockUpdate::Covering));
+    for _ in 0..2 {
+        let answer = place.execute(request(PayMethod::Cash)).await;
+        assert_eq!(answer, Err(PlaceOrderError::SoldOut(SkuId(1))));
+    }
+    assert_eq!(place.stats().sold_out_remembered.load(SeqCst), 0);
 }

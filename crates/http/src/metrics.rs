@@ -53,6 +53,10 @@ fn describe() {
         "Orders of a SKU on flash sale turned away by its empty gate"
     );
     describe_counter!(
+        "meiduo_orders_sold_out_remembered_total",
+        "Of the orders turned away as sold out, those answered without loading the cart"
+    );
+    describe_counter!(
         "meiduo_order_lost_races_total",
         "Stock compare-and-swaps that missed and were tried again"
     );

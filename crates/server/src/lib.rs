@@ -31,8 +31,8 @@ use meiduo_images::{ObjectImages, S3Location};
 use meiduo_inprocess::cache::{LocalCache, TieredCache};
 use meiduo_inprocess::cached_catalog::{CachedCatalog, CachedSkus, MENU_CACHE, SKU_TTL};
 use meiduo_inprocess::{
-    Argon2Hasher, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogMailer, LogSmsSender,
-    SharedGateView, SystemClock,
+    Argon2Hasher, CountedCarts, CounterOrderIdSource, ImageCaptchas, JwtSignedTokens, LogMailer,
+    LogSmsSender, SharedGateView, SystemClock,
 };
 use meiduo_mail_smtp::SmtpMailer;
 use meiduo_oauth_qq::sandbox::QqSandbox;
@@ -402,6 +402,7 @@ pub fn order_policy(settings: &Settings) -> anyhow::Result<OrderPolicy> {
         max_transaction_attempts: order.max_transaction_attempts.max(1),
         max_unpaid_orders: order.max_unpaid_orders,
         max_unpaid_units: order.max_unpaid_units,
+        sold_out_memory: SOLD_OUT_MEMORY,
         ..OrderPolicy::default()
     })
 }
@@ -587,7 +588,9 @@ pub fn ports(
         orders: Arc::new(store.orders()),
         payments: Arc::new(store.payments()),
         gateway,
-        carts,
+        // Counted, so that a shopper turned away by a sold-out gate a moment ago is answered
+        // again without loading the cart this process has not written since.
+        carts: Arc::new(CountedCarts::new(carts)),
         clock: Arc::new(SystemClock),
         ids: Arc::new(CounterOrderIdSource::new()),
         staff: Arc::new(store.staff()),

@@ -2,8 +2,10 @@
 //! (the original's `POST /orders/`).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use time::OffsetDateTime;
 
 use meiduo_domain::ports::{
     AddressRepository, CartStore, CatalogChanges, Cause, Clock, GateTake, InsertOrderError,
@@ -96,7 +98,23 @@ pub struct PlaceOrderStats {
     pub busy: AtomicU64,
     /// Orders the flash-sale gate turned away before any database work.
     pub sold_out: AtomicU64,
+    /// Of those, the ones answered without loading the cart: the shopper had been turned away
+    /// a moment before and the cart had not changed here since.
+    pub sold_out_remembered: AtomicU64,
 }
+
+/// A shopper the flash-sale gate turned away: what the cart store's write count for the shopper
+/// was before the cart was loaded, the SKU found sold out, and when.
+#[derive(Debug, Clone, Copy)]
+struct TurnedAway {
+    writes: u64,
+    sku: SkuId,
+    at: OffsetDateTime,
+}
+
+/// How many turned-away shoppers are remembered at most: past it, the entries older than the
+/// memory's length are dropped, and if none is, the newest shopper is not remembered.
+const TURNED_AWAY_LIMIT: usize = 65_536;
 
 /// What one attempt at the transaction ended with, when it did not commit.
 enum AttemptError {
@@ -142,6 +160,8 @@ pub struct PlaceOrder {
     stats: Arc<PlaceOrderStats>,
     changes: Arc<dyn CatalogChanges>,
     gate: Arc<dyn SaleGate>,
+    /// The shoppers the gate turned away within the policy's `sold_out_memory`, by user.
+    turned_away: Mutex<HashMap<UserId, TurnedAway>>,
 }
 
 impl std::fmt::Debug for PlaceOrder {
@@ -178,6 +198,7 @@ impl PlaceOrder {
             stats: Arc::default(),
             changes: ports.changes,
             gate: ports.gate,
+            turned_away: Mutex::default(),
         }
     }
 
@@ -195,11 +216,23 @@ impl PlaceOrder {
     /// taken in id order by compare-and-swap, SPU sales grow, and the order and its lines are
     /// written; any failure rolls back to the savepoint, nothing survives, and the lines go back
     /// into the cart.
+    ///
+    /// A shopper the gate turned away a moment ago (the policy's `sold_out_memory`) whose cart
+    /// this process has not written since is answered `sold_out` again without loading the
+    /// cart, while the gate is still known empty: the same answer the whole path would give,
+    /// for the crowd that keeps pressing after a sale sold out.
     #[tracing::instrument(name = "place_order.execute", skip_all, fields(user_id = %request.user))]
     pub async fn execute(
         &self,
         request: PlaceOrderRequest,
     ) -> Result<PlacedOrder, PlaceOrderError> {
+        // Read before the load: a write that ends after it moves the count.
+        let writes = self.carts.local_writes(request.user);
+        if let Some(sku) = self.still_turned_away(request.user, writes) {
+            self.stats.sold_out.fetch_add(1, Ordering::Relaxed);
+            self.stats.sold_out_remembered.fetch_add(1, Ordering::Relaxed);
+            return Err(PlaceOrderError::SoldOut(sku));
+        }
         let cart = self.carts.load(request.user).await?;
         let selected = cart.selected();
         if selected.is_empty() {
@@ -217,8 +250,12 @@ impl PlaceOrder {
         // it empty is turned away here, before any database work.
         let units: Vec<(SkuId, u32)> =
             selected.iter().map(|line| (line.sku_id, line.count.get())).collect();
-        if let GateTake::SoldOut { sku, .. } = self.gate.take(&units).await? {
+        if let GateTake::SoldOut { sku, left } = self.gate.take(&units).await? {
             self.stats.sold_out.fetch_add(1, Ordering::Relaxed);
+            if let Some(writes) = writes.filter(|_| left == 0) {
+                let at = self.clock.now();
+                self.remember_turned_away(request.user, TurnedAway { writes, sku, at });
+            }
             return Err(PlaceOrderError::SoldOut(sku));
         }
         let placed = self.place(&request, &selected).await;
@@ -235,6 +272,40 @@ impl PlaceOrder {
             }
         }
         placed
+    }
+
+    fn turned_away(&self) -> MutexGuard<'_, HashMap<UserId, TurnedAway>> {
+        // Inserts, lookups and whole-entry removals only: a panicking holder left it consistent.
+        self.turned_away.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The SKU the user was turned away for, if that was within the memory's length, the cart
+    /// store counted no write of the user's cart since (`writes`, read before any load), and
+    /// the gate is still known empty.
+    fn still_turned_away(&self, user: UserId, writes: Option<u64>) -> Option<SkuId> {
+        let writes = writes?;
+        if self.policy.sold_out_memory.is_zero() {
+            return None;
+        }
+        let seen = *self.turned_away().get(&user)?;
+        let age = self.clock.now() - seen.at;
+        let fresh = !age.is_negative() && age < self.policy.sold_out_memory;
+        (fresh && seen.writes == writes && self.gate.known_sold_out(seen.sku)).then_some(seen.sku)
+    }
+
+    fn remember_turned_away(&self, user: UserId, seen: TurnedAway) {
+        let memory = self.policy.sold_out_memory;
+        if memory.is_zero() {
+            return;
+        }
+        let mut turned_away = self.turned_away();
+        if turned_away.len() >= TURNED_AWAY_LIMIT && !turned_away.contains_key(&user) {
+            turned_away.retain(|_, old| seen.at - old.at < memory);
+            if turned_away.len() >= TURNED_AWAY_LIMIT {
+                return;
+            }
+        }
+        turned_away.insert(user, seen);
     }
 
     /// The order, its units taken from the gate: the address checked, the lines taken out of

@@ -16,6 +16,8 @@ pub use meiduo_test_support::*;
 pub fn cart_of(lines: Vec<CartLine>) -> MockCartStore {
     let mut carts = MockCartStore::new();
     carts.expect_load().returning(move |_| Ok(Cart::from_lines(lines.clone())));
+    // A store that does not count its writes (as the adapters alone do not).
+    carts.expect_local_writes().returning(|_| None);
     carts
 }
 

@@ -71,6 +71,9 @@ pub struct OrderCounters {
     pub transactions: u64,
     /// Orders of a SKU on flash sale turned away by its empty gate, before any database work.
     pub sold_out: u64,
+    /// Of those, the ones answered without loading the cart (the shopper was turned away a
+    /// moment before and the cart has not changed since).
+    pub sold_out_remembered: u64,
     /// Stock compare-and-swaps that missed and were tried again.
     pub lost_races: u64,
     /// Whole order transactions run again (deadlock, lock wait, order-id clash).
@@ -92,6 +95,7 @@ pub async fn order_counters(state: web::Data<ApiState>) -> HttpResponse {
         placed: stats.placed.load(Relaxed),
         transactions: stats.transactions.load(Relaxed),
         sold_out: stats.sold_out.load(Relaxed),
+        sold_out_remembered: stats.sold_out_remembered.load(Relaxed),
         lost_races: stats.lost_races.load(Relaxed),
         transaction_retries: stats.transaction_retries.load(Relaxed),
         busy: stats.busy.load(Relaxed),
@@ -117,6 +121,7 @@ pub async fn prometheus(state: web::Data<ApiState>) -> Result<HttpResponse, ApiE
         ("meiduo_orders_placed_total", orders.placed.load(Relaxed)),
         ("meiduo_order_transactions_total", orders.transactions.load(Relaxed)),
         ("meiduo_orders_sold_out_total", orders.sold_out.load(Relaxed)),
+        ("meiduo_orders_sold_out_remembered_total", orders.sold_out_remembered.load(Relaxed)),
         ("meiduo_order_lost_races_total", orders.lost_races.load(Relaxed)),
         ("meiduo_order_transaction_retries_total", orders.transaction_retries.load(Relaxed)),
         ("meiduo_orders_busy_total", orders.busy.load(Relaxed)),
