@@ -105,12 +105,15 @@ for mode in $modes; do
         wrk -t2 -c64 -d"${seconds}s" --latency -s "$data/cart-add.lua" "http://127.0.0.1:${port}" | sed -n '1,/Transfer/p; /^answers /p'
       fi
       if [ -f "$data/sold-out.lua" ]; then
+        # The server's count of sold_out answers, and of those answered without reading the
+        # cart (0 from a build that does not count them).
         sold_out() { curl -sf -H "Authorization: Bearer $ops_token" "http://127.0.0.1:${port}/metrics/orders" |
-          python3 -c 'import json, sys; print(json.load(sys.stdin)["sold_out"])'; }
-        before=$(sold_out)
+          python3 -c 'import json, sys; c = json.load(sys.stdin); print(c["sold_out"], c.get("sold_out_remembered", 0))'; }
+        read -r before remembered_before < <(sold_out)
         echo "== wrk: the flash sale's turned-away shoppers order again after it sold out, ${flash_shoppers} connections, ${seconds}s"
         wrk -t2 -c"$flash_shoppers" -d"${seconds}s" --latency -s "$data/sold-out.lua" "http://127.0.0.1:${port}" | sed -n '1,/Transfer/p; /^answers /p'
-        echo "sold_out answers counted by the server: $(($(sold_out) - before))"
+        read -r after remembered_after < <(sold_out)
+        echo "sold_out answers counted by the server: $((after - before)), of which without reading the cart: $((remembered_after - remembered_before))"
       fi
       ceiling
     fi
