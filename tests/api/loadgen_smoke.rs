@@ -144,3 +144,89 @@ async fn a_flash_sale_burst_sells_exactly_its_stock() {
         assert_eq!(body["code"], "sold_out", "{engine}: {body}");
     }
 }
+
+/// The raw drive sends the product's order statements, text for text and by the same protocol.
+/// One order through the product's order path (the direct drive's: the server's wiring, its
+/// cart in Redis) and one raw order, each on a pool of one connection, as MariaDB's general log
+/// records them: each statement prepared by its text, the transaction's own (`BEGIN`, the
+/// savepoint, `COMMIT`) as plain text, each execution by its kind only (its values are the
+/// order's own).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_raw_drive_sends_the_product_s_order_statements_text_for_text() {
+    use meiduo_store_sql::{SqlConfig, SqlStore};
+    use sea_orm::sqlx::{self, MySqlPool, Row};
+    let Some(db) = meiduo_test_support::mysql().await else { return };
+    let Some(redis) = meiduo_test_support::redis::redis().await else { return };
+    let url = db.url().to_owned();
+    let app = spawn(db.with_catalog().await).await;
+    let mut config = SqlConfig::new(url.clone());
+    (config.min_connections, config.max_connections) = (1, 1);
+    let store = SqlStore::connect(&config).await.unwrap();
+    let bench = prepare(&app.base, store.clone(), Some(redis.store.clone()), 1, 1).await.unwrap();
+    let (shopper, sku) = (&bench.shoppers[0], bench.spread[0]);
+    let product = store.mysql_pool().unwrap();
+    let raw = meiduo_loadgen::raw::pool(&url, 1).await.unwrap();
+    let admin = meiduo_loadgen::raw::pool(&url, 1).await.unwrap();
+    let thread = |pool: MySqlPool| async move {
+        sqlx::query_scalar::<_, u64>("SELECT CONNECTION_ID()").fetch_one(&pool).await
+    };
+    let product_thread = thread(product.clone()).await.unwrap();
+    let raw_thread = thread(raw.clone()).await.unwrap();
+
+    let settings = sqlx::query("SELECT @@global.log_output, @@global.general_log, NOW(6)")
+        .fetch_one(&admin)
+        .await
+        .unwrap();
+    let (output, logging): (String, i64) = (settings.get(0), settings.get(1));
+    let since: time::PrimitiveDateTime = settings.get(2);
+    sqlx::query("SET GLOBAL log_output = 'TABLE', GLOBAL general_log = 1")
+        .execute(&admin)
+        .await
+        .unwrap();
+    let product_order = bench.order_directly(0, sku, OrderPolicy::default()).await;
+    let (user, address) = (shopper.user.0 as i64, shopper.address.0 as i64);
+    let raw_order = meiduo_loadgen::raw::order(&raw, 1, user, address, sku.0 as i64).await;
+    // Each pool's one connection back from its last order, pinged on its way: the same probe,
+    // prepared before, executed once more on each. Nothing panics while the log is on.
+    let probes = (thread(product).await, thread(raw).await);
+    sqlx::query("SET GLOBAL general_log = ?, GLOBAL log_output = ?")
+        .bind(logging)
+        .bind(&output)
+        .execute(&admin)
+        .await
+        .unwrap();
+    product_order.unwrap();
+    assert!(raw_order.unwrap(), "the raw order took its unit");
+    assert_eq!((probes.0.unwrap(), probes.1.unwrap()), (product_thread, raw_thread));
+
+    let rows = sqlx::query(
+        "SELECT thread_id, command_type, CONVERT(argument USING utf8mb4) FROM mysql.general_log \
+         WHERE event_time >= ? AND thread_id IN (?, ?)",
+    )
+    .bind(since)
+    .bind(product_thread)
+    .bind(raw_thread)
+    .fetch_all(&admin)
+    .await
+    .unwrap();
+    if logging == 0 && !output.contains("TABLE") {
+        // Nobody else logs to the table: this test's rows go.
+        sqlx::query("TRUNCATE TABLE mysql.general_log").execute(&admin).await.unwrap();
+    }
+    let log = |thread: u64| -> Vec<(String, String)> {
+        rows.iter()
+            .filter(|row| row.get::<u64, _>(0) == thread)
+            .map(|row| {
+                let (kind, text): (String, String) = (row.get(1), row.get(2));
+                let text = if kind == "Execute" { String::new() } else { text };
+                (kind, text)
+            })
+            .collect()
+    };
+    let (product_log, raw_log) = (log(product_thread), log(raw_thread));
+    let count = |kind: &str| raw_log.iter().filter(|(k, _)| k == kind).count();
+    // The address check, the SKU read, the order, the stock, the SPU's sales, the line: each
+    // prepared and executed; `BEGIN`, the savepoint, `COMMIT`; the probe executed.
+    assert_eq!((count("Prepare"), count("Execute"), count("Query")), (6, 7, 3), "{raw_log:#?}");
+    assert_eq!(product_log, raw_log, "the product's order (left) against the raw drive's (right)");
+}

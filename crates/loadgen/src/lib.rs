@@ -17,15 +17,15 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::{self, SendRequest};
 use hyper::{Method, Request, header};
 use hyper_util::rt::TokioIo;
-use meiduo_application::orders::PlaceOrderRequest;
+use meiduo_application::orders::{PlaceOrder, PlaceOrderRequest};
 use meiduo_application::{OrderPolicy, Policies, UseCases};
 use meiduo_cart_redis::RedisStore;
 use meiduo_domain::ports::{
     AddressRepository, CartStore, PasswordHasher, StoreError, UserRepository,
 };
 use meiduo_domain::{
-    AddressId, AddressInput, CartLine, Mobile, NewUser, PayMethod, Quantity, QuantityLimit, SkuId,
-    UserId, Username,
+    AddressId, AddressInput, CartLine, Mobile, NewUser, OrderId, PayMethod, Quantity,
+    QuantityLimit, SkuId, UserId, Username,
 };
 use meiduo_inprocess::{Argon2Hasher, NoPaymentGateway};
 use meiduo_server::Settings;
@@ -119,9 +119,8 @@ pub async fn prepare(
     let http = reqwest::Client::builder().pool_max_idle_per_host(clients.max(1)).build()?;
     let base = base.trim_end_matches('/').to_owned();
     let shoppers = prepare_shoppers(&base, &store, &http, clients).await?;
-    store.restock(HOT_SKU, 1_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    let spread =
-        store.add_bench_skus(spread, 1_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    store.restock(HOT_SKU, 1_000_000).await.context("restocking the hot SKU")?;
+    let spread = store.add_bench_skus(spread, 1_000_000).await.context("adding the spread SKUs")?;
     Ok(Bench { base, store, redis, shoppers, spread, http, ops_token: None })
 }
 
@@ -142,9 +141,9 @@ pub async fn prepare_shoppers(
     let mut accounts = Vec::with_capacity(n);
     for i in 0..n {
         let username =
-            Username::parse(&format!("lg{run:06x}{i:05}")).map_err(|e| anyhow::anyhow!("{e}"))?;
+            Username::parse(&format!("lg{run:06x}{i:05}")).context("a shopper's username")?;
         let mobile = Mobile::parse(&format!("13{:09}", fastrand::u32(..1_000_000_000)))
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            .context("a shopper's mobile")?;
         let new = NewUser {
             username: username.clone(),
             mobile: mobile.clone(),
@@ -523,15 +522,9 @@ impl Bench {
         report
     }
 
-    /// Drives the same work as an order scenario directly: the cart store's add and the
-    /// place-order use case on the same store and driver, at the same concurrency, no HTTP.
-    pub async fn run_direct(
-        self: &Arc<Self>,
-        scenario: Scenario,
-        duration: Duration,
-        policy: OrderPolicy,
-    ) -> Report {
-        // The server's own wiring, with the server's default settings.
+    /// The direct drive's path: the server's own wiring (its default settings) of the cart
+    /// store and the place-order use case, on this bench's store and Redis.
+    fn direct_path(&self, policy: OrderPolicy) -> (Arc<dyn CartStore>, Arc<PlaceOrder>) {
         let ports = meiduo_server::ports(
             &Settings::default(),
             &self.store,
@@ -540,9 +533,37 @@ impl Bench {
             meiduo_server::Senders::default(),
             Arc::new(NoPaymentGateway),
         );
-        let carts = ports.carts.clone();
         let policies = Policies { order: policy, ..Policies::default() };
-        let place = UseCases::build(&ports, &policies).place_order;
+        (ports.carts.clone(), UseCases::build(&ports, &policies).place_order)
+    }
+
+    /// One order of one unit of `sku` by the shopper `shopper`, placed as the direct drive places
+    /// each (its cart's add, then the use case), on a wiring of its own.
+    ///
+    /// # Errors
+    /// The cart's or the use case's refusal.
+    pub async fn order_directly(
+        &self,
+        shopper: usize,
+        sku: SkuId,
+        policy: OrderPolicy,
+    ) -> anyhow::Result<OrderId> {
+        let (carts, place) = self.direct_path(policy);
+        let shopper = &self.shoppers[shopper];
+        add_one(&*carts, shopper, sku).await.context("the cart's add")?;
+        let placed = place.execute(order_of(shopper)).await.context("the order")?;
+        Ok(placed.order.order_id)
+    }
+
+    /// Drives the same work as an order scenario directly: the cart store's add and the
+    /// place-order use case on the same store and driver, at the same concurrency, no HTTP.
+    pub async fn run_direct(
+        self: &Arc<Self>,
+        scenario: Scenario,
+        duration: Duration,
+        policy: OrderPolicy,
+    ) -> Report {
+        let (carts, place) = self.direct_path(policy);
         let stats = place.stats();
         let started = Instant::now();
         let deadline = started + duration;
@@ -551,18 +572,11 @@ impl Bench {
                 let (bench, place, carts) = (Arc::clone(self), place.clone(), carts.clone());
                 tokio::spawn(async move {
                     let shopper = &bench.shoppers[i];
-                    let one = Quantity::new(1, QuantityLimit::DEFAULT).expect("1 is a valid count");
                     let mut tally = ClientTally::default();
                     while Instant::now() < deadline {
                         let sku = bench.pick(scenario);
                         let started = Instant::now();
-                        let added = carts
-                            .add(
-                                shopper.user,
-                                CartLine { sku_id: sku, count: one, selected: true },
-                                QuantityLimit::DEFAULT.get(),
-                            )
-                            .await;
+                        let added = add_one(&*carts, shopper, sku).await;
                         tally.requests += 1;
                         tally.latencies.push(started.elapsed());
                         if added.is_err() {
@@ -570,12 +584,7 @@ impl Bench {
                             continue;
                         }
                         let started = Instant::now();
-                        let request = PlaceOrderRequest {
-                            user: shopper.user,
-                            address: shopper.address,
-                            pay_method: PayMethod::Cash,
-                        };
-                        let placed = place.execute(request).await;
+                        let placed = place.execute(order_of(shopper)).await;
                         tally.requests += 1;
                         tally.latencies.push(started.elapsed());
                         match placed {
@@ -691,9 +700,9 @@ impl Bench {
     pub async fn empty_carts(&self) -> anyhow::Result<()> {
         let carts = self.cart_store();
         for shopper in &self.shoppers {
-            let cart = carts.load(shopper.user).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let cart = carts.load(shopper.user).await.context("reading a cart")?;
             let skus: Vec<SkuId> = cart.lines().map(|line| line.sku_id).collect();
-            carts.remove(shopper.user, &skus).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            carts.remove(shopper.user, &skus).await.context("emptying a cart")?;
         }
         Ok(())
     }
@@ -779,7 +788,19 @@ fn orders_ratio(report: &Report, base: &Report) -> f64 {
 /// Totals the invariants compare.
 pub type Snapshot = meiduo_store_sql::StockTotals;
 
-/// Turns a store error into anyhow's.
+/// One unit of `sku`, selected, into the shopper's cart, as the direct drive adds it.
+async fn add_one(carts: &dyn CartStore, shopper: &Shopper, sku: SkuId) -> Result<(), StoreError> {
+    let one = Quantity::new(1, QuantityLimit::DEFAULT).expect("1 is a valid count");
+    let line = CartLine { sku_id: sku, count: one, selected: true };
+    carts.add(shopper.user, line, QuantityLimit::DEFAULT.get()).await.map(|_| ())
+}
+
+/// The shopper's order of the selected lines, cash on delivery, to the shopper's address.
+fn order_of(shopper: &Shopper) -> PlaceOrderRequest {
+    PlaceOrderRequest { user: shopper.user, address: shopper.address, pay_method: PayMethod::Cash }
+}
+
+/// Turns a store error into anyhow's, its source chain kept.
 pub fn store_error(error: StoreError) -> anyhow::Error {
-    anyhow::anyhow!("{error}")
+    anyhow::Error::new(error)
 }

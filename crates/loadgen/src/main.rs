@@ -78,12 +78,11 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut sql = SqlConfig::new(args.database_url.clone());
     sql.max_connections = args.pool.max(2);
-    let store = SqlStore::connect(&sql).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = SqlStore::connect(&sql).await.context("the server's database")?;
     let redis = match &args.redis_url {
-        Some(url) => Some(
-            RedisStore::new(&RedisConfig::new(url.clone()))
-                .map_err(|e| anyhow::anyhow!("{e:?}"))?,
-        ),
+        Some(url) => {
+            Some(RedisStore::new(&RedisConfig::new(url.clone())).context("the server's Redis")?)
+        }
         None => None,
     };
     let scenarios: Vec<Scenario> = args

@@ -60,8 +60,12 @@ mod sql {
         `comment`, `create_time`, `update_time`) VALUES (?, ?, ?, ?, ?, ?, ?)";
 }
 
-/// One order of one unit of `sku`; `Ok(false)` when sold out.
-async fn order(
+/// One order of one unit of `sku` by `user` to `address`, its id marked with `run`; `Ok(false)`
+/// when sold out.
+///
+/// # Errors
+/// The driver's, and `RowNotFound` when the address is not the user's usable one.
+pub async fn order(
     pool: &MySqlPool,
     run: u32,
     user: i64,
