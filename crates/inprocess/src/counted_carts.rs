@@ -34,7 +34,6 @@ impl CountedCarts {
 
     fn stripe(&self, user: UserId) -> &AtomicU64 {
         // The remainder is below STRIPES, so it fits usize.
-        #[allow(clippy::cast_possible_truncation)]
         let index = (user.0 % STRIPES as u64) as usize;
         &self.writes[index]
     }
